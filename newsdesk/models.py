@@ -1,0 +1,146 @@
+"""Plain data shared by every stage: what a source yields, what a fetch returns, what extraction finds.
+
+These are frozen dataclasses with no behaviour beyond small conveniences, so any stage can be fed
+from a file, a test or a queue, and no library object (feedparser, httpx, lxml) leaks past the
+stage that produced it.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class FeedKind(str, enum.Enum):
+    """What a followed URL is; decides which parser reads it."""
+
+    RSS = "rss"  # RSS 0.9x/1.0/2.0 and Atom, both read by feedparser
+    JSON = "json"  # JSON Feed 1.x
+    SITEMAP = "sitemap"  # news sitemap, sitemap or sitemap index
+    PAGE = "page"  # one article URL, ingested once
+    HOME = "home"  # a home page whose feeds are discovered (resolved when added)
+
+
+class FeedStatus(str, enum.Enum):
+    ACTIVE = "active"
+    FAILING = "failing"  # recent fetches failed; retried with capped exponential backoff
+    GONE = "gone"  # 410, or 404 repeatedly: kept and shown, not polled
+    PAUSED = "paused"  # paused by an admin
+
+
+@dataclass(frozen=True, slots=True)
+class EntryRef:
+    """One item a source points to: an article URL plus whatever the source said about it."""
+
+    url: str
+    guid: str | None = None
+    title: str | None = None
+    summary: str | None = None
+    authors: tuple[str, ...] = ()
+    published_at: datetime | None = None  # aware UTC, or None
+    updated_at: datetime | None = None
+    lang: str | None = None
+    image: str | None = None
+    section: str | None = None
+    content_html: str | None = None  # full content when the feed carries it (content:encoded)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """A feed or sitemap document turned into entries; ``children`` are nested feeds (sitemap index)."""
+
+    kind: FeedKind
+    title: str | None = None
+    home_url: str | None = None
+    lang: str | None = None
+    entries: tuple[EntryRef, ...] = ()
+    children: tuple[str, ...] = ()
+    dropped: tuple[tuple[str, str], ...] = ()  # (reason, detail) for each entry that was not usable
+
+
+@dataclass(frozen=True, slots=True)
+class DiscoveredFeed:
+    """A feed found on a home page through ``<link rel="alternate">`` or its sitemap."""
+
+    url: str
+    kind: FeedKind
+    title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutlineFeed:
+    """One feed of an OPML outline."""
+
+    url: str
+    title: str | None = None
+    home_url: str | None = None
+    category: str | None = None
+    lang: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """The answer to one GET, already decompressed and size-checked.
+
+    ``text`` is the body decoded with the HTTP charset, else the document's own declaration, else a
+    detected encoding. A 304 raises :class:`newsdesk.errors.NotModified` instead of returning.
+    """
+
+    url: str  # the URL asked for
+    final_url: str  # after redirects
+    status: int
+    content_type: str
+    body: bytes
+    text: str
+    encoding: str | None
+    etag: str | None = None
+    last_modified: str | None = None
+    elapsed: float = 0.0
+    redirects: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractedArticle:
+    """What extraction found in one page. Text fields are clean: no page furniture, no wire lines."""
+
+    text: str
+    html: str  # sanitized with nh3; paragraphs and inline links kept
+    title: str | None = None
+    authors: tuple[str, ...] = ()
+    published_at: datetime | None = None  # aware, UTC
+    updated_at: datetime | None = None
+    lang: str | None = None
+    canonical_url: str | None = None
+    image: str | None = None
+    section: str | None = None
+    site_name: str | None = None  # the outlet that published it
+    cited_sources: tuple[str, ...] = ()  # wires and outlets it cites, e.g. ("RIA Novosti", "Gazeta.Ru")
+    teaser: str = ""
+    description: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Outcomes:
+    """Counts of what happened to items, keyed by ``(stage, reason)``; errors keep a sample message."""
+
+    counts: dict[tuple[str, str], int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, stage: str, reason: str, message: str | None = None) -> None:
+        key = (stage, reason)
+        self.counts[key] = self.counts.get(key, 0) + 1
+        if message and len(self.errors) < 200:  # a sample is enough to show; counts stay exact
+            self.errors.append(message)
+
+    def merge(self, other: Outcomes) -> None:
+        for key, n in other.counts.items():
+            self.counts[key] = self.counts.get(key, 0) + n
+        self.errors.extend(other.errors[: max(0, 200 - len(self.errors))])
+
+    def get(self, stage: str, reason: str) -> int:
+        return self.counts.get((stage, reason), 0)
+
+    def as_dict(self) -> dict[str, int]:
+        return {f"{stage}.{reason}": n for (stage, reason), n in sorted(self.counts.items())}

@@ -1,0 +1,165 @@
+"""One declarative table of every setting: name, type, default, environment variable, help.
+
+Values come, lowest priority first, from the defaults below, a settings file (``NEWSDESK_CONFIG``,
+default ``./newsdesk.env``: ``KEY=value`` lines),
+the environment (``NEWSDESK_<NAME>``), and finally CLI options such as ``--db``. ``newsdesk settings``
+prints the effective values with secrets redacted; ``tests/test_settings.py`` checks that every
+setting is documented in ``docs/settings.md``.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "NEWSDESK_"
+
+
+def _file_values() -> dict[str, str]:
+    """Read ``KEY=value`` lines from the settings file; keys may be given with or without the prefix."""
+    path = Path(os.environ.get(f"{ENV_PREFIX}CONFIG", "newsdesk.env"))
+    if not path.is_file():
+        return {}
+    values: dict[str, str] = {}
+    for line in path.read_text("utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        key = key.strip().upper().removeprefix(ENV_PREFIX).lower()
+        values[key] = value.strip().strip('"').strip("'")
+    return values
+
+
+class Settings(BaseSettings):
+    """Every Newsdesk setting. Each field's ``description`` is its help text."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+
+    # storage
+    database_url: str = Field(
+        "sqlite:///newsdesk.db",
+        description="SQLAlchemy URL of the database: SQLite file (default) or postgresql+psycopg://…",
+    )
+
+    # fetching
+    user_agent: str = Field(
+        "Newsdesk/0.1 (+https://github.com/newsdesk/newsdesk)",
+        description="User-Agent sent with every request and matched against robots.txt.",
+    )
+    fetch_allow_private_networks: bool = Field(
+        False,
+        description="Allow fetching URLs that resolve to private, loopback or link-local addresses "
+        "(off by default so user-given URLs cannot reach internal services).",
+    )
+    fetch_timeout: float = Field(20.0, description="Seconds for one request, connect to last byte.")
+    fetch_connect_timeout: float = Field(10.0, description="Seconds to establish a connection.")
+    fetch_max_bytes: int = Field(
+        10_000_000, description="Largest body accepted, after decompression (bytes); larger is refused."
+    )
+    fetch_max_redirects: int = Field(5, description="Redirects followed before a request is refused.")
+    fetch_concurrency: int = Field(16, description="Requests in flight across all hosts.")
+    fetch_per_host_concurrency: int = Field(2, description="Requests in flight to one host.")
+    fetch_per_host_delay: float = Field(
+        1.0, description="Seconds between the starts of two requests to one host (politeness)."
+    )
+    fetch_respect_robots: bool = Field(True, description="Obey robots.txt for article and feed URLs.")
+
+    # scheduling
+    feed_interval: int = Field(900, description="Seconds between two checks of a healthy feed.")
+    feed_backoff_base: int = Field(
+        300, description="Seconds before the first retry of a failing feed; doubles with each failure."
+    )
+    feed_backoff_max: int = Field(
+        86_400, description="Cap of the retry delay of a failing feed (seconds); it is still retried."
+    )
+    feed_gone_after: int = Field(
+        5, description="Consecutive 404 answers after which a feed is marked gone (410 marks it at once)."
+    )
+    crawl_max_entries_per_feed: int = Field(
+        500, description="Entries read from one feed in one pass; the rest wait for the next pass."
+    )
+    extract_workers: int = Field(
+        0, description="Processes used for extraction during a crawl (0: one per CPU core)."
+    )
+
+    # translation
+    translate_engine: str = Field("none", description="Translation engine: none, local or libretranslate.")
+    libretranslate_url: str | None = Field(None, description="Base URL of a LibreTranslate-compatible API.")
+    libretranslate_api_key: SecretStr | None = Field(None, description="API key for LibreTranslate.")
+    target_languages: str = Field("en", description="Comma-separated languages articles are translated into.")
+    translate_models_dir: str = Field(
+        "~/.local/share/newsdesk/models", description="Folder holding installed local translation models."
+    )
+
+    # web
+    site_name: str = Field("Newsdesk", description="Name shown in the site header and feeds.")
+    secret_key: SecretStr | None = Field(
+        None, description="Key signing sessions and CSRF tokens; a random one per process when unset."
+    )
+    timezone: str = Field("UTC", description="Default time zone readers see times in (IANA name).")
+    comments_moderation: str = Field(
+        "hold", description="hold: new comments wait for approval; publish: they appear at once."
+    )
+    comments_rate_limit: int = Field(5, description="Comments one IP address may post per 10 minutes.")
+    page_size: int = Field(20, description="Articles on one page of a list.")
+
+    @field_validator("translate_engine")
+    @classmethod
+    def _known_engine(cls, value: str) -> str:
+        if value not in {"none", "local", "libretranslate"}:
+            raise ValueError("must be one of: none, local, libretranslate")
+        return value
+
+    @field_validator("comments_moderation")
+    @classmethod
+    def _known_moderation(cls, value: str) -> str:
+        if value not in {"hold", "publish"}:
+            raise ValueError("must be hold or publish")
+        return value
+
+    @property
+    def target_language_list(self) -> list[str]:
+        return [x.strip().lower() for x in self.target_languages.split(",") if x.strip()]
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """A copy with CLI-level overrides (``None`` values are ignored)."""
+        values = {k: v for k, v in overrides.items() if v is not None}
+        return self.model_copy(update=values) if values else self
+
+    def describe(self) -> list[dict[str, Any]]:
+        """Rows of the settings table with effective values; secrets are redacted."""
+        rows = []
+        for name, info in type(self).model_fields.items():
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                value = "********" if value.get_secret_value() else ""
+            rows.append(
+                {
+                    "name": name,
+                    "env": ENV_PREFIX + name.upper(),
+                    "type": getattr(info.annotation, "__name__", str(info.annotation)),
+                    "default": info.default if not isinstance(info.default, SecretStr) else None,
+                    "value": value,
+                    "help": info.description or "",
+                }
+            )
+        return rows
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from file and environment, with explicit overrides on top."""
+    file_values = {k: v for k, v in _file_values().items() if f"{ENV_PREFIX}{k.upper()}" not in os.environ}
+    settings = Settings(**file_values)  # type: ignore[arg-type]
+    return settings.with_overrides(**overrides)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Process-wide settings (read once); code that takes overrides uses ``load_settings`` instead."""
+    return load_settings()

@@ -1,0 +1,206 @@
+"""The database schema (SQLAlchemy 2 declarative). Alembic migrations in ``migrations/`` create it.
+
+Times are stored as aware UTC (``UTCDateTime`` normalises on the way in and out, since SQLite keeps
+no zone). Lists (authors, cited sources) are JSON. The ``entries`` table is the crawl queue: a
+feed's new entries are queued in the same transaction that records the feed's new ETag, and each
+entry is marked done in the same transaction that stores its article, so a crawl killed at any
+moment resumes with nothing lost and nothing written twice.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware UTC datetime on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; Newsdesk stores aware UTC times only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+class Base(DeclarativeBase):
+    pass
+
+class Source(Base):
+    """An outlet: a publisher Newsdesk follows through one or more feeds."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    home_url: Mapped[str | None] = mapped_column(String(2000))
+    lang: Mapped[str | None] = mapped_column(String(16))
+    country: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    feeds: Mapped[list[Feed]] = relationship(back_populates="source", cascade="all, delete-orphan")
+
+class Feed(Base):
+    """A URL polled for entries: RSS/Atom/JSON Feed, a sitemap, or a single page."""
+
+    __tablename__ = "feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str | None] = mapped_column(String(500))
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(16), default="active", index=True)
+    next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    source: Mapped[Source] = relationship(back_populates="feeds")
+
+class Entry(Base):
+    """The crawl queue: one row per article URL a feed pointed to (normalized URL, unique)."""
+
+    __tablename__ = "entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feed_id: Mapped[int | None] = mapped_column(ForeignKey("feeds.id", ondelete="SET NULL"), index=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    guid: Mapped[str | None] = mapped_column(String(2000))
+    hints: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # what the feed said (title, date…)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending/done/failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+class Article(Base):
+    """One article, stored once however many URLs or feeds led to it."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"), index=True)
+    url: Mapped[str] = mapped_column(String(2000))  # the first URL it was reached by
+    canonical_url: Mapped[str] = mapped_column(String(2000), unique=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    authors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lang: Mapped[str | None] = mapped_column(String(16), index=True)
+    html: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    teaser: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str | None] = mapped_column(Text)
+    image: Mapped[str | None] = mapped_column(String(2000))
+    section: Mapped[str | None] = mapped_column(String(200), index=True)
+    site_name: Mapped[str | None] = mapped_column(String(300))
+    cited_sources: Mapped[list[str]] = mapped_column(JSON, default=list)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    source: Mapped[Source | None] = relationship()
+    urls: Mapped[list[ArticleUrl]] = relationship(back_populates="article", cascade="all, delete-orphan")
+    translations: Mapped[list[Translation]] = relationship(
+        back_populates="article", cascade="all, delete-orphan"
+    )
+
+class ArticleUrl(Base):
+    """Every normalized URL that led to an article (feed links, redirects, canonical, og:url)."""
+
+    __tablename__ = "article_urls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+
+    article: Mapped[Article] = relationship(back_populates="urls")
+
+class Translation(Base):
+    """An article's title and body in another language, with the engine that made it."""
+
+    __tablename__ = "translations"
+    __table_args__ = (UniqueConstraint("article_id", "lang", name="uq_translation_article_lang"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    lang: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str | None] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    teaser: Mapped[str] = mapped_column(Text, default="")
+    engine: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    article: Mapped[Article] = relationship(back_populates="translations")
+
+class FetchLog(Base):
+    """One row per request made (or refused), with its outcome; the CLI and admin show these."""
+
+    __tablename__ = "fetch_log"
+    __table_args__ = (Index("ix_fetch_log_feed_at", "feed_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    feed_id: Mapped[int | None] = mapped_column(ForeignKey("feeds.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(16))  # feed, page, robots
+    status: Mapped[int | None] = mapped_column(Integer)
+    bytes: Mapped[int] = mapped_column(Integer, default=0)
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    outcome: Mapped[str] = mapped_column(String(40))  # ok, not_modified, stage.reason…
+    error: Mapped[str | None] = mapped_column(Text)
+
+class Meta(Base):
+    """Small key/value facts about the database (e.g. when it was created)."""
+
+    __tablename__ = "meta"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+__all__ = [
+    "Article",
+    "ArticleUrl",
+    "Base",
+    "Entry",
+    "Feed",
+    "FetchLog",
+    "Meta",
+    "Source",
+    "Translation",
+    "UTCDateTime",
+    "utcnow",
+]
