@@ -101,6 +101,29 @@ class FetchResult:
 
 
 @dataclass(frozen=True, slots=True)
+class FetchRecord:
+    """One request made or refused, as the fetch log stores it (the fetcher reports these)."""
+
+    url: str
+    kind: str  # feed, page, robots
+    status: int | None
+    bytes: int
+    duration: float
+    outcome: str  # ok, not_modified, or "stage.reason" of the error raised
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedPage:
+    """A page read from an archive (WARC record, JSONL line, saved HTML file)."""
+
+    url: str
+    html: str
+    fetched_at: datetime | None = None
+    fields: dict[str, object] = field(default_factory=dict)  # extra fields a JSONL export carried
+
+
+@dataclass(frozen=True, slots=True)
 class ExtractedArticle:
     """What extraction found in one page. Text fields are clean: no page furniture, no wire lines."""
 

@@ -1,0 +1,88 @@
+"""The root command group and the helpers every command uses (settings, output, exit codes)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from newsdesk.errors import ConfigError, NewsdeskError, UsageError
+from newsdesk.settings import Settings, load_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    console: Console
+    err: Console
+
+    @property
+    def db_url(self) -> str:
+        return self.settings.database_url
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, (set, tuple)):
+        return list(value)
+    if hasattr(value, "__dataclass_fields__"):
+        from dataclasses import asdict
+
+        return asdict(value)
+    return str(value)
+
+
+def dump_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, default=_json_default)
+
+
+def print_json(data: Any) -> None:
+    click.echo(dump_json(data))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--db", "db_url", envvar="NEWSDESK_DATABASE_URL", help="Database URL (default sqlite:///newsdesk.db).")
+@click.version_option(package_name="newsdesk")
+@click.pass_context
+def main(ctx: click.Context, db_url: str | None) -> None:
+    """Newsdesk: follow news outlets, extract and store their articles, serve them as a news site."""
+    try:
+        settings = load_settings(database_url=db_url)
+    except Exception as exc:  # pydantic ValidationError and friends: bad settings are bad usage
+        raise click.UsageError(f"settings: {exc}") from exc
+    ctx.obj = AppContext(settings=settings, console=Console(), err=Console(stderr=True))
+
+
+def handle_errors(fn: F) -> F:
+    """Turn Newsdesk errors into a one-line message and the documented exit code."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (UsageError, ConfigError) as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
+        except NewsdeskError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_PARTIAL)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def app(ctx: click.Context) -> AppContext:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, AppContext)
+    return obj
