@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-
     DateTime,
     ForeignKey,
     Index,
@@ -25,6 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -166,6 +166,35 @@ class Translation(Base):
 
     article: Mapped[Article] = relationship(back_populates="translations")
 
+class TranslationCache(Base):
+    """Translated segments keyed by (text hash, engine, language pair), so nothing is translated twice."""
+
+    __tablename__ = "translation_cache"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of engine|src|tgt|text
+    engine: Mapped[str] = mapped_column(String(100))
+    source_lang: Mapped[str] = mapped_column(String(16))
+    target_lang: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TranslationJob(Base):
+    """The state of translating one article into one language; failures are kept and retried later."""
+
+    __tablename__ = "translation_jobs"
+    __table_args__ = (UniqueConstraint("article_id", "lang", name="uq_translation_job_article_lang"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    lang: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending/done/failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class FetchLog(Base):
     """One row per request made (or refused), with its outcome; the CLI and admin show these."""
 
@@ -201,6 +230,8 @@ __all__ = [
     "Meta",
     "Source",
     "Translation",
+    "TranslationCache",
+    "TranslationJob",
     "UTCDateTime",
     "utcnow",
 ]
