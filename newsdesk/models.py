@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 
-class FeedKind(str, enum.Enum):
+class FeedKind(enum.StrEnum):
     """What a followed URL is; decides which parser reads it."""
 
     RSS = "rss"  # RSS 0.9x/1.0/2.0 and Atom, both read by feedparser
@@ -22,7 +22,7 @@ class FeedKind(str, enum.Enum):
     HOME = "home"  # a home page whose feeds are discovered (resolved when added)
 
 
-class FeedStatus(str, enum.Enum):
+class FeedStatus(enum.StrEnum):
     ACTIVE = "active"
     FAILING = "failing"  # recent fetches failed; retried with capped exponential backoff
     GONE = "gone"  # 410, or 404 repeatedly: kept and shown, not polled
