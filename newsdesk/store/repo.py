@@ -1,0 +1,267 @@
+"""Write-side storage: sources, feeds, the crawl queue, articles and the fetch log.
+
+Every function takes an open ``Session`` and leaves committing to the caller, so the pipeline can
+put "store the article and mark its entry done" (or "queue the entries and record the feed's new
+ETag") in one transaction. Only leaves (models, settings, errors) are imported here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from newsdesk.errors import UsageError
+from newsdesk.models import EntryRef, ExtractedArticle, FeedStatus, FetchRecord
+from newsdesk.store.schema import Article, ArticleUrl, Entry, Feed, FetchLog, Source, utcnow
+
+# ---------------------------------------------------------------- sources and feeds
+
+
+def add_source(
+    session: Session,
+    *,
+    name: str,
+    home_url: str | None = None,
+    lang: str | None = None,
+    country: str | None = None,
+) -> Source:
+    source = Source(name=name, home_url=home_url, lang=lang, country=country)
+    session.add(source)
+    session.flush()
+    return source
+
+
+def add_feed(session: Session, source: Source, *, url: str, kind: str, title: str | None = None) -> Feed:
+    existing = session.scalar(select(Feed).where(Feed.url == url))
+    if existing is not None:
+        raise UsageError(f"sources: feed {url} is already followed (source {existing.source_id})")
+    feed = Feed(source=source, url=url, kind=kind, title=title, status=FeedStatus.ACTIVE.value)
+    session.add(feed)
+    session.flush()
+    return feed
+
+
+def find_feed(session: Session, url: str) -> Feed | None:
+    return session.scalar(select(Feed).where(Feed.url == url))
+
+
+def get_source(session: Session, source_id: int) -> Source:
+    source = session.get(Source, source_id)
+    if source is None:
+        raise UsageError(f"sources: no source with id {source_id}")
+    return source
+
+
+def source_for_host(session: Session, home_url: str, name: str) -> Source:
+    """The source whose home URL is ``home_url``, created when missing (single URLs, imports)."""
+    source = session.scalar(select(Source).where(Source.home_url == home_url).order_by(Source.id))
+    return source or add_source(session, name=name, home_url=home_url)
+
+
+def list_sources(session: Session) -> Sequence[Source]:
+    return session.scalars(select(Source).options(selectinload(Source.feeds)).order_by(Source.id)).all()
+
+
+def article_counts(session: Session) -> dict[int, int]:
+    rows = session.execute(select(Article.source_id, func.count()).group_by(Article.source_id)).all()
+    return {source_id: n for source_id, n in rows if source_id is not None}
+
+
+def remove_source(session: Session, source_id: int) -> Source:
+    """Remove a source and its feeds; its articles stay (readers may have linked them)."""
+    source = get_source(session, source_id)
+    session.execute(delete(Entry).where(Entry.source_id == source_id, Entry.status != "done"))
+    session.delete(source)
+    session.flush()
+    return source
+
+
+def set_feed_paused(session: Session, feed_id: int, paused: bool) -> Feed:
+    feed = session.get(Feed, feed_id)
+    if feed is None:
+        raise UsageError(f"sources: no feed with id {feed_id}")
+    feed.status = FeedStatus.PAUSED.value if paused else FeedStatus.ACTIVE.value
+    if not paused:
+        feed.next_check_at = None
+    return feed
+
+
+def due_feeds(session: Session, now: datetime, *, source_id: int | None = None) -> Sequence[Feed]:
+    """Feeds to check now: active or failing, never checked or due; gone and paused ones wait."""
+    query = select(Feed).where(
+        Feed.status.in_([FeedStatus.ACTIVE.value, FeedStatus.FAILING.value]),
+        or_(Feed.next_check_at.is_(None), Feed.next_check_at <= now),
+    )
+    if source_id is not None:
+        query = query.where(Feed.source_id == source_id)
+    return session.scalars(query.order_by(Feed.next_check_at.is_not(None), Feed.next_check_at, Feed.id)).all()
+
+
+# ---------------------------------------------------------------- the crawl queue
+
+
+def entry_hints(entry: EntryRef) -> dict[str, Any]:
+    """What a feed said about an entry, JSON-ready (used when the page lacks a field)."""
+    hints = {k: v for k, v in asdict(entry).items() if v not in (None, (), "") and k != "url"}
+    for key in ("published_at", "updated_at"):
+        if key in hints:
+            hints[key] = hints[key].isoformat()
+    if "authors" in hints:
+        hints["authors"] = list(hints["authors"])
+    return hints
+
+
+def known_urls(session: Session, urls: Iterable[str]) -> set[str]:
+    """Which of ``urls`` (normalized) are already queued or lead to a stored article."""
+    wanted = list(dict.fromkeys(urls))
+    known: set[str] = set()
+    for start in range(0, len(wanted), 500):  # why: stay under SQLite's bound-parameter limit
+        chunk = wanted[start : start + 500]
+        known.update(session.scalars(select(Entry.url).where(Entry.url.in_(chunk))))
+        known.update(session.scalars(select(ArticleUrl.url).where(ArticleUrl.url.in_(chunk))))
+    return known
+
+
+def queue_entry(
+    session: Session, *, url: str, source_id: int | None, feed_id: int | None, ref: EntryRef | None = None
+) -> Entry:
+    entry = Entry(
+        url=url,
+        source_id=source_id,
+        feed_id=feed_id,
+        guid=ref.guid if ref else None,
+        hints=entry_hints(ref) if ref else {},
+        status="pending",
+    )
+    session.add(entry)
+    return entry
+
+
+def pending_entries(
+    session: Session, now: datetime, *, limit: int, source_id: int | None = None
+) -> Sequence[Entry]:
+    """Entries to process: new ones, and transient failures whose retry time has come."""
+    query = select(Entry).where(
+        or_(
+            Entry.status == "pending",
+            and_(Entry.status == "retry", or_(Entry.next_attempt_at.is_(None), Entry.next_attempt_at <= now)),
+        )
+    )
+    if source_id is not None:
+        query = query.where(Entry.source_id == source_id)
+    return session.scalars(query.order_by(Entry.id).limit(limit)).all()
+
+
+def entry_by_url(session: Session, url: str) -> Entry | None:
+    return session.scalar(select(Entry).where(Entry.url == url))
+
+
+# ---------------------------------------------------------------- articles
+
+
+def find_article(session: Session, urls: Iterable[str], content_hash: str | None) -> Article | None:
+    """An article already stored under any of ``urls`` (normalized) or with the same body."""
+    wanted = [u for u in dict.fromkeys(urls) if u]
+    if wanted:
+        article = session.scalar(
+            select(Article).join(ArticleUrl).where(ArticleUrl.url.in_(wanted)).limit(1)
+        ) or session.scalar(select(Article).where(Article.canonical_url.in_(wanted)).limit(1))
+        if article is not None:
+            return article
+    if content_hash:
+        return session.scalar(select(Article).where(Article.content_hash == content_hash).limit(1))
+    return None
+
+
+def add_article_urls(session: Session, article: Article, urls: Iterable[str]) -> int:
+    """Record further URLs leading to ``article``; returns how many were new."""
+    wanted = [u for u in dict.fromkeys(urls) if u]
+    have = set(session.scalars(select(ArticleUrl.url).where(ArticleUrl.url.in_(wanted)))) if wanted else set()
+    added = 0
+    for url in wanted:
+        if url not in have:
+            session.add(ArticleUrl(article_id=article.id, url=url))
+            added += 1
+    return added
+
+
+def insert_article(
+    session: Session,
+    *,
+    extracted: ExtractedArticle,
+    url: str,
+    canonical_url: str,
+    other_urls: Iterable[str],
+    content_hash: str,
+    source_id: int | None,
+    hints: dict[str, Any] | None = None,
+    fetched_at: datetime | None = None,
+) -> Article:
+    """Insert a new article (the caller checked it is not stored yet) with all its URLs."""
+    hints = hints or {}
+    article = Article(
+        source_id=source_id,
+        url=url,
+        canonical_url=canonical_url,
+        title=extracted.title or hints.get("title"),
+        authors=list(extracted.authors) or list(hints.get("authors") or []),
+        published_at=extracted.published_at or _hint_time(hints.get("published_at")),
+        updated_at=extracted.updated_at or _hint_time(hints.get("updated_at")),
+        lang=extracted.lang or hints.get("lang"),
+        html=extracted.html,
+        text=extracted.text,
+        teaser=extracted.teaser,
+        description=extracted.description or hints.get("summary"),
+        image=extracted.image or hints.get("image"),
+        section=extracted.section or hints.get("section"),
+        site_name=extracted.site_name,
+        cited_sources=list(extracted.cited_sources),
+        tags=list(extracted.tags),
+        content_hash=content_hash,
+        fetched_at=fetched_at or utcnow(),
+    )
+    session.add(article)
+    session.flush()
+    add_article_urls(session, article, [canonical_url, url, *other_urls])
+    return article
+
+
+def _hint_time(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+# ---------------------------------------------------------------- fetch log
+
+
+def record_fetches(session: Session, records: Iterable[FetchRecord], *, feed_id: int | None = None) -> None:
+    for record in records:
+        session.add(
+            FetchLog(
+                url=record.url[:2000],
+                feed_id=feed_id,
+                kind=record.kind,
+                status=record.status,
+                bytes=record.bytes,
+                duration_ms=int(record.duration * 1000),
+                outcome=record.outcome[:40],
+                error=record.error,
+            )
+        )
+
+
+def recent_fetch_errors(session: Session, limit: int = 20) -> Sequence[FetchLog]:
+    return session.scalars(
+        select(FetchLog).where(FetchLog.outcome.not_in(["ok", "not_modified"])).order_by(FetchLog.id.desc()).limit(limit)
+    ).all()
