@@ -235,3 +235,94 @@ __all__ = [
     "UTCDateTime",
     "utcnow",
 ]
+
+
+# --- reader site (issue 4): comments, admin users, search index, change counter -------------------
+# Composite indexes for the site's lists (newest first within a source, section or language).
+Index("ix_articles_source_published", Article.source_id, Article.published_at, Article.id)
+Index("ix_articles_section_published", Article.section, Article.published_at, Article.id)
+Index("ix_articles_lang_published", Article.lang, Article.published_at, Article.id)
+Index("ix_articles_published_id", Article.published_at, Article.id)
+
+
+class Comment(Base):
+    """A reader's comment: plain text, shown escaped; ``status`` is pending, published or rejected."""
+
+    __tablename__ = "comments"
+    __table_args__ = (
+        Index("ix_comments_article_status", "article_id", "status", "created_at"),
+        Index("ix_comments_ip_created", "ip_hash", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    author_name: Mapped[str | None] = mapped_column(String(80))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    ip_hash: Mapped[str] = mapped_column(String(64))  # keyed hash: rate limits without keeping IPs
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class User(Base):
+    """An administrator of the site; the password is kept only as an argon2 hash."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SearchDoc(Base):
+    """One searchable text: an article in its own language, or one of its translations.
+
+    The text itself lives in the FTS5 table ``search_fts`` (SQLite, rowid = ``id``) or in the
+    ``tsv`` tsvector column this table has on PostgreSQL; both are created by migration 0002.
+    """
+
+    __tablename__ = "search_docs"
+    __table_args__ = (
+        UniqueConstraint("article_id", "lang", name="uq_search_doc_article_lang"),
+        Index("ix_search_docs_published", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    lang: Mapped[str] = mapped_column(String(16))  # language of this text
+    is_translation: Mapped[bool] = mapped_column(default=False)
+    source_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ArticleAuthor(Base):
+    """Author name → articles, so author pages are an index lookup instead of a JSON scan."""
+
+    __tablename__ = "article_authors"
+    __table_args__ = (
+        UniqueConstraint("article_id", "name", name="uq_article_author"),
+        Index("ix_article_authors_name_published", "name", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SiteChange(Base):
+    """A counter bumped by triggers on every write the site shows; the response cache keys on it.
+
+    On PostgreSQL the triggers advance the sequence ``site_change_seq`` instead (no row lock for
+    concurrent writers to queue on); this one-row table is then unused.
+    """
+
+    __tablename__ = "site_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    counter: Mapped[int] = mapped_column(Integer, default=0)
+
+
+__all__ += ["ArticleAuthor", "Comment", "SearchDoc", "SiteChange", "User"]
