@@ -1,0 +1,242 @@
+"""Pages from archives: WARC files, JSONL exports and folders of saved HTML.
+
+This lets Newsdesk be filled from a crawl made elsewhere (or from its own export) without fetching.
+One bad record never stops a file: :class:`ArchiveReader` skips it and appends ``(reason, detail)``
+to its ``dropped`` list, which callers read after iterating (``read_archive`` is the shortcut for
+callers that only want the pages). Whole-file problems (missing path, unknown kind) raise
+:class:`ParseError`.
+
+- ``.warc`` / ``.warc.gz``: HTML ``response`` records with a 2xx status; URL from
+  ``WARC-Target-URI``, ``fetched_at`` from ``WARC-Date``. Other record types are not pages and are
+  passed over without a note; non-HTML or non-2xx responses are noted (``not_html``, ``http_status``).
+- ``.jsonl`` / ``.jsonl.gz`` / ``.ndjson``: one object a line with string ``url`` and ``html``; the
+  whole object is kept in ``ArchivedPage.fields`` (Newsdesk's export carries title, text, authors,
+  ``published_at``…); ``fetched_at`` is read from the object when present.
+- a folder: every ``.html``/``.htm`` file below it, in path order; URL from ``<link rel=canonical>``
+  or ``og:url``, else the file's ``file://`` URI.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from charset_normalizer import from_bytes
+
+from newsdesk.errors import ParseError
+from newsdesk.models import ArchivedPage
+from newsdesk.sources.adapter import http_url, parse_datetime
+
+# One page larger than this is not an article (the fetcher's own default cap is of this order).
+MAX_PAGE_BYTES = 10 * 1024 * 1024
+# A JSONL line holds one page plus its fields; a line longer than this is skipped, not read whole.
+MAX_LINE_BYTES = 2 * MAX_PAGE_BYTES
+# Head of a page searched for a <meta charset> and for canonical links.
+HEAD_BYTES = 64 * 1024
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_CANONICAL = re.compile(
+    r"""<link\b[^>]*\brel\s*=\s*["']?canonical["']?[^>]*>|<meta\b[^>]*\bproperty\s*=\s*["']og:url["'][^>]*>""",
+    re.I,
+)
+_HREF = re.compile(r"""\b(?:href|content)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+
+
+def decode_html(body: bytes, charset: str | None = None) -> str:
+    """Text of an HTML body: the declared charset, else ``<meta charset>``, else UTF-8, else detected."""
+    candidates = [charset] if charset else []
+    meta = _META_CHARSET.search(body[:HEAD_BYTES])
+    if meta:
+        candidates.append(meta.group(1).decode("ascii", "ignore"))
+    candidates.append("utf-8")
+    for name in candidates:
+        try:
+            return body.decode(name)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    best = from_bytes(body[:HEAD_BYTES * 4]).best()
+    if best is not None:
+        return body.decode(best.encoding, "replace")
+    return body.decode("utf-8", "replace")
+
+
+class ArchiveReader:
+    """Iterate the pages of one archive; ``dropped`` lists the records skipped, with reasons."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.dropped: list[tuple[str, str]] = []
+        if not self.path.exists():
+            raise ParseError(f"no such archive: {self.path}", reason="not_found")
+        name = self.path.name.lower()
+        if self.path.is_dir():
+            self.kind = "folder"
+        elif name.endswith((".warc", ".warc.gz", ".arc", ".arc.gz")):
+            self.kind = "warc"
+        elif name.endswith((".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")):
+            self.kind = "jsonl"
+        else:
+            raise ParseError(f"unknown archive kind: {self.path.name}", reason="unknown_format")
+
+    def __iter__(self) -> Iterator[ArchivedPage]:
+        if self.kind == "folder":
+            return self._folder()
+        if self.kind == "warc":
+            return self._warc()
+        return self._jsonl()
+
+    # -- WARC ---------------------------------------------------------------------------------
+    def _warc(self) -> Iterator[ArchivedPage]:
+        from warcio.archiveiterator import ArchiveIterator
+        from warcio.exceptions import ArchiveLoadFailed
+
+        with self.path.open("rb") as stream:
+            records = ArchiveIterator(stream)
+            while True:
+                try:
+                    record = next(records)
+                except StopIteration:
+                    return
+                except (ArchiveLoadFailed, OSError, ValueError, EOFError) as exc:
+                    # a corrupt record breaks the stream: nothing after it can be found reliably
+                    self.dropped.append(("corrupt", f"{self.path.name}: {exc}"[:300]))
+                    return
+                page = self._warc_page(record)
+                if page is not None:
+                    yield page
+
+    def _warc_page(self, record: Any) -> ArchivedPage | None:
+        if record.rec_type != "response":
+            return None
+        uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+        http = record.http_headers
+        if http is None:
+            self.dropped.append(("not_http", uri[:300]))
+            return None
+        status = http.get_statuscode() or ""
+        if not status.startswith("2"):
+            self.dropped.append(("http_status", f"{status} {uri}"[:300]))
+            return None
+        ctype = (http.get_header("Content-Type") or "").lower()
+        if ctype and "html" not in ctype:
+            self.dropped.append(("not_html", f"{ctype.split(';')[0]} {uri}"[:300]))
+            return None
+        url = http_url(uri, uri)
+        if url is None:
+            self.dropped.append(("no_link", uri[:300]))
+            return None
+        try:
+            body = record.content_stream().read(MAX_PAGE_BYTES + 1)
+        except Exception as exc:  # warcio raises assorted errors on broken chunking/compression
+            self.dropped.append(("corrupt", f"{uri}: {exc}"[:300]))
+            return None
+        if len(body) > MAX_PAGE_BYTES:
+            self.dropped.append(("too_large", uri[:300]))
+            return None
+        charset = _charset(ctype)
+        return ArchivedPage(
+            url=url,
+            html=decode_html(body, charset),
+            fetched_at=parse_datetime(record.rec_headers.get_header("WARC-Date")),
+        )
+
+    # -- JSONL --------------------------------------------------------------------------------
+    def _jsonl(self) -> Iterator[ArchivedPage]:
+        opener = gzip.open if self.path.name.lower().endswith(".gz") else open
+        with opener(self.path, "rb") as stream:
+            number = 0
+            try:
+                yield from self._lines(stream, number)
+            except (OSError, EOFError) as exc:  # truncated gzip: keep what was read
+                self.dropped.append(("corrupt", f"{self.path.name}: {exc}"[:300]))
+
+    def _lines(self, stream: io.BufferedIOBase, number: int) -> Iterator[ArchivedPage]:
+        while True:
+            line = stream.readline(MAX_LINE_BYTES + 1)
+            if not line:
+                return
+            number += 1
+            if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+                self.dropped.append(("too_large", f"line {number}"))
+                while line and not line.endswith(b"\n"):  # skip the rest of the long line
+                    line = stream.readline(MAX_LINE_BYTES)
+                continue
+            if not line.strip():
+                continue
+            page = self._json_page(line, number)
+            if page is not None:
+                yield page
+
+    def _json_page(self, line: bytes, number: int) -> ArchivedPage | None:
+        try:
+            data = json.loads(line)
+        except (ValueError, RecursionError) as exc:
+            self.dropped.append(("bad_json", f"line {number}: {exc}"[:300]))
+            return None
+        if not isinstance(data, dict):
+            self.dropped.append(("bad_json", f"line {number}: not an object"))
+            return None
+        url, html = data.get("url"), data.get("html")
+        if not isinstance(url, str) or not url.strip():
+            self.dropped.append(("missing_field", f"line {number}: url"))
+            return None
+        if not isinstance(html, str) or not html.strip():
+            self.dropped.append(("missing_field", f"line {number}: html"))
+            return None
+        fetched = data.get("fetched_at")
+        return ArchivedPage(
+            url=url.strip(),
+            html=html,
+            fetched_at=parse_datetime(fetched) if isinstance(fetched, str) else None,
+            fields=data,
+        )
+
+    # -- folder of HTML files -----------------------------------------------------------------
+    def _folder(self) -> Iterator[ArchivedPage]:
+        files = sorted(p for p in self.path.rglob("*") if p.suffix.lower() in (".html", ".htm") and p.is_file())
+        for file in files:
+            try:
+                size = file.stat().st_size
+                if size > MAX_PAGE_BYTES:
+                    self.dropped.append(("too_large", str(file)))
+                    continue
+                body = file.read_bytes()
+            except OSError as exc:
+                self.dropped.append(("unreadable", f"{file}: {exc}"[:300]))
+                continue
+            if not body.strip():
+                self.dropped.append(("empty", str(file)))
+                continue
+            html = decode_html(body)
+            yield ArchivedPage(url=_canonical(html) or file.resolve().as_uri(), html=html)
+
+
+def _charset(content_type: str) -> str | None:
+    match = re.search(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", content_type)
+    return match.group(1) if match else None
+
+
+def _canonical(html: str) -> str | None:
+    """An absolute http(s) URL from ``<link rel=canonical>`` or ``og:url`` in the page's head."""
+    for tag in _CANONICAL.finditer(html[:HEAD_BYTES]):
+        href = _HREF.search(tag.group(0))
+        if href:
+            value = next(g for g in href.groups() if g is not None)
+            if value.strip().lower().startswith(("http://", "https://")):
+                url = http_url(value, value)
+                if url:
+                    return url
+    return None
+
+
+def read_archive(path: Path | str) -> Iterator[ArchivedPage]:
+    """The pages of an archive; use :class:`ArchiveReader` directly to see what was dropped."""
+    return iter(ArchiveReader(path))
+
+
+__all__ = ["ArchiveReader", "decode_html", "read_archive"]

@@ -1,0 +1,123 @@
+"""RSS 0.9x/1.0/2.0 and Atom, read by feedparser and turned into :class:`RawEntry` values.
+
+feedparser copes with the broken feeds of the real web (wrong encodings, undeclared entities,
+unclosed tags) far better than a strict parser would. It is handed a byte stream, never a string,
+because given a string it may treat it as a URL or a file name and go and read it.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import feedparser
+
+from newsdesk.errors import ParseError
+from newsdesk.models import FeedKind, ParsedFeed
+from newsdesk.sources.adapter import RawEntry, build_feed, from_struct_time
+from newsdesk.sources.sniff import strip_doctype
+
+# Notes feedparser raises about a document it read fine: a charset that differed from the declared
+# one, a content type it did not expect. They do not make an empty feed broken.
+_BENIGN = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+
+
+def parse_rss(body: bytes, url: str, *, now: Any = None, max_entries: int = 500) -> ParsedFeed:
+    """Parse an RSS or Atom document; ``malformed`` when nothing usable could be read from it."""
+    parsed = feedparser.parse(
+        io.BytesIO(strip_doctype(body)),
+        response_headers={"content-location": url},  # the base for relative links
+        resolve_relative_uris=True,
+        sanitize_html=True,
+    )
+    feed: Mapping[str, Any] = parsed.get("feed", {})
+    entries = parsed.get("entries", [])
+    problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    if problem is not None and isinstance(problem, _BENIGN):
+        problem = None
+    if not entries and (problem is not None or not parsed.get("version")):
+        # broken or truncated XML that gave nothing: "malformed", distinct from a valid empty feed
+        raise ParseError(f"unreadable feed: {problem or 'no RSS or Atom structure'}", reason="malformed")
+    return build_feed(
+        FeedKind.RSS,
+        _raw_entries(entries, feed.get("language")),
+        url=url,
+        now=now,
+        max_entries=max_entries,
+        title=feed.get("title"),
+        home_url=feed.get("link"),
+        lang=feed.get("language"),
+    )
+
+
+def _raw_entries(entries: list[Mapping[str, Any]], feed_lang: str | None) -> Iterator[RawEntry]:
+    for entry in entries:
+        yield RawEntry(
+            link=entry.get("link") or _permalink_guid(entry),
+            guid=entry.get("id"),
+            title=entry.get("title"),
+            summary=entry.get("summary"),
+            authors=_authors(entry),
+            published_at=from_struct_time(entry.get("published_parsed")),
+            updated_at=from_struct_time(entry.get("updated_parsed")),
+            lang=_entry_lang(entry) or feed_lang,
+            image=_image(entry),
+            section=_section(entry),
+            content_html=_content_html(entry),
+        )
+
+
+def _permalink_guid(entry: Mapping[str, Any]) -> str | None:
+    guid = entry.get("id")
+    if guid and entry.get("guidislink") is not False and str(guid).startswith(("http://", "https://")):
+        return str(guid)
+    return None
+
+
+def _authors(entry: Mapping[str, Any]) -> list[str]:
+    names = [str(a["name"]) for a in entry.get("authors") or [] if isinstance(a, Mapping) and a.get("name")]
+    if not names and entry.get("author"):
+        names = [str(entry["author"])]
+    return names
+
+
+def _entry_lang(entry: Mapping[str, Any]) -> str | None:
+    for detail in ("title_detail", "summary_detail"):
+        value = (entry.get(detail) or {}).get("language")
+        if value:
+            return str(value)
+    return None
+
+
+def _image(entry: Mapping[str, Any]) -> str | None:
+    for media in entry.get("media_content") or []:
+        medium, mtype = media.get("medium", ""), media.get("type", "")
+        if media.get("url") and (medium == "image" or mtype.startswith("image/") or (not medium and not mtype)):
+            return str(media["url"])
+    for thumb in entry.get("media_thumbnail") or []:
+        if thumb.get("url"):
+            return str(thumb["url"])
+    for link in entry.get("links") or []:
+        if link.get("rel") == "enclosure" and str(link.get("type", "")).startswith("image/") and link.get("href"):
+            return str(link["href"])
+    image = entry.get("image")
+    if isinstance(image, Mapping) and image.get("href"):
+        return str(image["href"])
+    return None
+
+
+def _section(entry: Mapping[str, Any]) -> str | None:
+    for tag in entry.get("tags") or []:
+        term = tag.get("term") or tag.get("label")
+        if term:
+            return str(term)
+    return None
+
+
+def _content_html(entry: Mapping[str, Any]) -> str | None:
+    """content:encoded or Atom <content>: the first HTML-ish content block."""
+    for content in entry.get("content") or []:
+        if content.get("value") and "html" in str(content.get("type", "text/html")):
+            return str(content["value"])
+    return None
