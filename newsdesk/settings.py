@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     )
     fetch_timeout: float = Field(20.0, description="Seconds for one request, connect to last byte.")
     fetch_connect_timeout: float = Field(10.0, description="Seconds to establish a connection.")
+    fetch_read_timeout: float = Field(
+        10.0, description="Seconds of silence allowed while waiting for more of an answer (fetch_timeout caps the whole)."
+    )
     fetch_max_bytes: int = Field(
         10_000_000, description="Largest body accepted, after decompression (bytes); larger is refused."
     )
