@@ -14,7 +14,7 @@ from lxml import etree
 
 from newsdesk.errors import ParseError
 from newsdesk.models import OutlineFeed
-from newsdesk.sources.adapter import clean_lang, http_url, plain_text
+from newsdesk.sources.adapter import clean_lang, http_url
 from newsdesk.sources.sniff import local, parse_xml
 
 # A reader's export with more feeds than this is not a subscription list a person keeps.
@@ -63,7 +63,7 @@ def _walk(node: etree._Element, path: tuple[str, ...], depth: int) -> Iterator[O
     for child in node:
         if local(child.tag).lower() != "outline":
             continue
-        name = plain_text(child.get("title") or child.get("text"), 300)
+        name = _label(child.get("title") or child.get("text"))
         raw_url = (child.get("xmlUrl") or child.get("xmlurl") or "").strip()
         url = http_url(raw_url, raw_url) if raw_url.lower().startswith(("http://", "https://")) else None
         if url is not None:
@@ -86,7 +86,15 @@ def _category_attr(value: str | None) -> str | None:
     if not value:
         return None
     first = value.split(",")[0].strip().strip("/")
-    return plain_text(first, 300)
+    return _label(first)
+
+
+def _label(value: str | None) -> str | None:
+    """An outline's text: plain text by the OPML spec (``<`` is a character, not a tag), tidied."""
+    if not value:
+        return None
+    text = " ".join(value.replace("\x00", "").split())[:300]
+    return text or None
 
 
 def write_opml(feeds: Iterable[OutlineFeed], title: str = "Newsdesk subscriptions") -> str:

@@ -16,7 +16,7 @@ import feedparser
 from newsdesk.errors import ParseError
 from newsdesk.models import FeedKind, ParsedFeed
 from newsdesk.sources.adapter import RawEntry, build_feed, from_struct_time
-from newsdesk.sources.sniff import strip_doctype
+from newsdesk.sources.sniff import repair_encoding, strip_doctype
 
 # Notes feedparser raises about a document it read fine: a charset that differed from the declared
 # one, a content type it did not expect. They do not make an empty feed broken.
@@ -26,7 +26,7 @@ _BENIGN = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 def parse_rss(body: bytes, url: str, *, now: Any = None, max_entries: int = 500) -> ParsedFeed:
     """Parse an RSS or Atom document; ``malformed`` when nothing usable could be read from it."""
     parsed = feedparser.parse(
-        io.BytesIO(strip_doctype(body)),
+        io.BytesIO(strip_doctype(repair_encoding(body))),
         response_headers={"content-location": url},  # the base for relative links
         resolve_relative_uris=True,
         sanitize_html=True,
@@ -59,8 +59,9 @@ def _raw_entries(entries: list[Mapping[str, Any]], feed_lang: str | None) -> Ite
             title=entry.get("title"),
             summary=entry.get("summary"),
             authors=_authors(entry),
-            published_at=from_struct_time(entry.get("published_parsed")),
-            updated_at=from_struct_time(entry.get("updated_parsed")),
+            # dict.get: FeedParserDict.get would answer "updated" with the published date
+            published_at=from_struct_time(dict.get(entry, "published_parsed")),
+            updated_at=from_struct_time(dict.get(entry, "updated_parsed")),
             lang=_entry_lang(entry) or feed_lang,
             image=_image(entry),
             section=_section(entry),

@@ -120,6 +120,36 @@ def strip_doctype(body: bytes) -> bytes:
     return body[: match.start()] + body[match.end():]
 
 
+_XML_DECL = re.compile(rb"^(\s*<\?xml[^>]*?encoding\s*=\s*[\"'])([A-Za-z0-9_.:-]+)([\"'])")
+
+
+def repair_encoding(body: bytes) -> bytes:
+    """``body`` as UTF-8 when its declared encoding (UTF-8 if none) cannot decode it.
+
+    Servers often send windows-1251 or latin-1 bytes under a UTF-8 declaration; decoding them as
+    declared would give mojibake or a parse error, so the bytes' real encoding is detected instead.
+    UTF-16/32 documents (BOM or NUL bytes) are left to the parsers, which read those themselves.
+    """
+    if body.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in body[:4]:
+        return body
+    declared = _XML_DECL.match(body[:512])
+    codec = declared.group(2).decode("ascii") if declared else "utf-8"
+    try:
+        body.decode(codec)
+        return body
+    except (LookupError, UnicodeDecodeError):
+        pass  # detected below
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(body[:SNIFF_BYTES * 4]).best()
+    if best is None:
+        return body
+    text = body.decode(best.encoding, "replace").encode("utf-8")
+    if declared:
+        text = _XML_DECL.sub(lambda m: m.group(1) + b"utf-8" + m.group(3), text, count=1)
+    return text
+
+
 def safe_xml_parser(*, recover: bool = True) -> etree.XMLParser:
     """An lxml parser that never expands entities, loads DTDs, touches the network or grows huge trees."""
     return etree.XMLParser(
@@ -137,7 +167,7 @@ def safe_xml_parser(*, recover: bool = True) -> etree.XMLParser:
 def parse_xml(body: bytes, *, recover: bool = True) -> etree._Element:
     """A safely parsed tree of ``body`` (DOCTYPE removed first), or :class:`ParseError` ``malformed``."""
     try:
-        root = etree.fromstring(strip_doctype(body), safe_xml_parser(recover=recover))
+        root = etree.fromstring(strip_doctype(repair_encoding(body)), safe_xml_parser(recover=recover))
     except etree.XMLSyntaxError as exc:
         raise ParseError(f"not well-formed XML: {exc}", reason="malformed") from exc
     if root is None:
