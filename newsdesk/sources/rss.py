@@ -51,7 +51,7 @@ def parse_rss(body: bytes, url: str, *, now: Any = None, max_entries: int = 500)
     )
 
 
-def _raw_entries(entries: list[Mapping[str, Any]], feed_lang: str | None) -> Iterator[RawEntry]:
+def _raw_entries(entries: list[dict[str, Any]], feed_lang: str | None) -> Iterator[RawEntry]:
     for entry in entries:
         yield RawEntry(
             link=entry.get("link") or _permalink_guid(entry),
