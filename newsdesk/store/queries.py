@@ -1,0 +1,465 @@
+"""Read models for the site, the JSON API and the feeds: plain frozen dataclasses, built by indexed queries.
+
+Lists are newest first (``published_at`` then ``id``, both descending, on the composite indexes of
+migration 0002) and select only the columns a teaser shows, never article bodies. HTML pages use
+page numbers; the API uses opaque cursors (keyset pagination), so deep pages stay cheap.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select, text
+from sqlalchemy.orm import Session
+
+from newsdesk.store.schema import (
+    Article,
+    ArticleAuthor,
+    Comment,
+    Feed,
+    FetchLog,
+    Source,
+    Translation,
+)
+
+SNIPPET_CHARS = 160  # why: the issue's teaser length; about two lines on a phone
+SNIPPET_SOURCE_CHARS = 400  # why: enough body text to cut a 160-character snippet from
+MAX_PAGE = 500  # why: offset pages past this are refused; deep history is for the cursor API
+
+
+def snippet(text_: str, limit: int = SNIPPET_CHARS) -> str:
+    """``text_`` squeezed to one line and cut at a word boundary to at most ``limit`` characters, with "…"."""
+    flat = " ".join(text_.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:  # why: one long word must not leave a stub of a snippet
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-–—…") + "…"
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    id: int
+    name: str
+    home_url: str | None = None
+    lang: str | None = None
+
+
+@dataclass(frozen=True)
+class Teaser:
+    id: int
+    title: str
+    url: str
+    published_at: datetime | None
+    snippet: str
+    image: str | None
+    section: str | None
+    lang: str | None
+    authors: tuple[str, ...]
+    source: SourceRef | None
+
+
+@dataclass(frozen=True)
+class TranslationView:
+    lang: str
+    title: str
+    html: str
+    text: str
+    engine: str
+
+
+@dataclass(frozen=True)
+class ArticleDetail:
+    id: int
+    title: str
+    url: str
+    canonical_url: str
+    published_at: datetime | None
+    updated_at: datetime | None
+    fetched_at: datetime
+    lang: str | None
+    authors: tuple[str, ...]
+    section: str | None
+    image: str | None
+    html: str
+    text: str
+    teaser: str
+    description: str | None
+    cited_sources: tuple[str, ...]
+    tags: tuple[str, ...]
+    source: SourceRef | None
+    translations: tuple[TranslationView, ...] = ()
+
+
+@dataclass(frozen=True)
+class CommentView:
+    id: int
+    article_id: int
+    author_name: str | None
+    body: str
+    status: str
+    created_at: datetime
+    article_title: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedStatus:
+    id: int
+    url: str
+    kind: str
+    status: str
+    last_error: str | None
+    next_check_at: datetime | None
+    last_checked_at: datetime | None
+    last_success_at: datetime | None
+    consecutive_failures: int
+
+
+@dataclass(frozen=True)
+class SourceSummary:
+    id: int
+    name: str
+    home_url: str | None
+    lang: str | None
+    country: str | None
+    article_count: int
+    feeds: tuple[FeedStatus, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    source_id: int | None = None
+    lang: str | None = None
+    section: str | None = None
+    author: str | None = None
+    since: datetime | None = None
+
+
+# --- lists --------------------------------------------------------------------------------------
+
+_TEASER_COLUMNS = (
+    Article.id,
+    Article.title,
+    Article.url,
+    Article.canonical_url,
+    Article.published_at,
+    Article.teaser,
+    Article.description,
+    func.substr(Article.text, 1, SNIPPET_SOURCE_CHARS).label("text_head"),
+    Article.image,
+    Article.section,
+    Article.lang,
+    Article.authors,
+    Article.source_id,
+    Source.name.label("source_name"),
+    Source.home_url.label("source_home"),
+    Source.lang.label("source_lang"),
+)
+
+
+def _newest_first(session: Session) -> list[Any]:
+    if session.get_bind().dialect.name == "postgresql":
+        return [Article.published_at.desc().nulls_last(), Article.id.desc()]
+    return [Article.published_at.desc(), Article.id.desc()]  # SQLite puts NULL last in DESC already
+
+
+def _teaser_select(filters: ListFilters) -> Select[Any]:
+    stmt = select(*_TEASER_COLUMNS).outerjoin(Source, Source.id == Article.source_id)
+    if filters.author:
+        stmt = stmt.join(ArticleAuthor, ArticleAuthor.article_id == Article.id).where(
+            ArticleAuthor.name == filters.author
+        )
+    if filters.source_id is not None:
+        stmt = stmt.where(Article.source_id == filters.source_id)
+    if filters.lang:
+        stmt = stmt.where(Article.lang == filters.lang)
+    if filters.section:
+        stmt = stmt.where(Article.section == filters.section)
+    if filters.since is not None:
+        stmt = stmt.where(Article.published_at >= filters.since)
+    return stmt
+
+
+def _teaser(row: Any) -> Teaser:
+    source = (
+        SourceRef(row.source_id, row.source_name, row.source_home, row.source_lang)
+        if row.source_id is not None and row.source_name is not None
+        else None
+    )
+    return Teaser(
+        id=row.id,
+        title=row.title or "(untitled)",
+        url=row.canonical_url or row.url,
+        published_at=row.published_at,
+        snippet=snippet(row.teaser or row.description or row.text_head or ""),
+        image=row.image,
+        section=row.section,
+        lang=row.lang,
+        authors=tuple(row.authors or ()),
+        source=source,
+    )
+
+
+def list_page(session: Session, filters: ListFilters = ListFilters(), *, page: int = 1,
+              page_size: int = 20) -> tuple[list[Teaser], bool]:
+    """One page of teasers (1-based) and whether another page follows."""
+    page = max(1, min(page, MAX_PAGE))
+    stmt = (
+        _teaser_select(filters)
+        .order_by(*_newest_first(session))
+        .limit(page_size + 1)
+        .offset((page - 1) * page_size)
+    )
+    rows = session.execute(stmt).all()
+    return [_teaser(r) for r in rows[:page_size]], len(rows) > page_size
+
+
+def encode_cursor(teaser: Teaser) -> str:
+    raw = json.dumps([teaser.published_at.isoformat() if teaser.published_at else None, teaser.id])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime | None, int]:
+    """The (published_at, id) position a cursor stands for; ValueError when it is not one of ours."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        published, article_id = json.loads(raw)
+        when = datetime.fromisoformat(published) if published is not None else None
+        if when is not None and when.tzinfo is None:
+            raise ValueError("naive time")
+        if not isinstance(article_id, int) or isinstance(article_id, bool):
+            raise ValueError("bad id")
+        return when, article_id
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise ValueError("invalid cursor") from exc
+
+
+def list_after(session: Session, filters: ListFilters = ListFilters(), *, cursor: str | None = None,
+               limit: int = 20) -> tuple[list[Teaser], str | None]:
+    """Keyset pagination: teasers after ``cursor`` and the cursor of the next batch (None at the end)."""
+    stmt = _teaser_select(filters)
+    if cursor:
+        when, last_id = decode_cursor(cursor)
+        if when is None:
+            stmt = stmt.where(Article.published_at.is_(None), Article.id < last_id)
+        else:
+            stmt = stmt.where(
+                or_(
+                    Article.published_at < when,
+                    and_(Article.published_at == when, Article.id < last_id),
+                    Article.published_at.is_(None),
+                )
+            )
+    rows = session.execute(stmt.order_by(*_newest_first(session)).limit(limit + 1)).all()
+    items = [_teaser(r) for r in rows[:limit]]
+    return items, (encode_cursor(items[-1]) if len(rows) > limit and items else None)
+
+
+def teasers_by_ids(session: Session, ids: Sequence[int]) -> list[Teaser]:
+    """Teasers for ``ids`` in the given order (missing ids are left out)."""
+    if not ids:
+        return []
+    rows = session.execute(select(*_TEASER_COLUMNS).outerjoin(Source, Source.id == Article.source_id)
+                           .where(Article.id.in_(list(ids)))).all()
+    by_id = {r.id: _teaser(r) for r in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def more_from_source(session: Session, source_id: int, exclude_id: int, n: int = 5) -> list[Teaser]:
+    stmt = (
+        _teaser_select(ListFilters(source_id=source_id))
+        .where(Article.id != exclude_id)
+        .order_by(*_newest_first(session))
+        .limit(n)
+    )
+    return [_teaser(r) for r in session.execute(stmt).all()]
+
+
+def more_by_author(session: Session, author: str, exclude_id: int, n: int = 5) -> list[Teaser]:
+    stmt = (
+        _teaser_select(ListFilters(author=author))
+        .where(Article.id != exclude_id)
+        .order_by(*_newest_first(session))
+        .limit(n)
+    )
+    return [_teaser(r) for r in session.execute(stmt).all()]
+
+
+# --- one article ----------------------------------------------------------------------------------
+
+
+def get_article(session: Session, article_id: int) -> ArticleDetail | None:
+    article = session.get(Article, article_id)
+    if article is None:
+        return None
+    source = article.source
+    translations = session.execute(
+        select(Translation).where(Translation.article_id == article_id).order_by(Translation.lang)
+    ).scalars().all()
+    return ArticleDetail(
+        id=article.id,
+        title=article.title or "(untitled)",
+        url=article.url,
+        canonical_url=article.canonical_url,
+        published_at=article.published_at,
+        updated_at=article.updated_at,
+        fetched_at=article.fetched_at,
+        lang=article.lang,
+        authors=tuple(article.authors or ()),
+        section=article.section,
+        image=article.image,
+        html=article.html or "",
+        text=article.text or "",
+        teaser=article.teaser or "",
+        description=article.description,
+        cited_sources=tuple(article.cited_sources or ()),
+        tags=tuple(article.tags or ()),
+        source=SourceRef(source.id, source.name, source.home_url, source.lang) if source else None,
+        translations=tuple(
+            TranslationView(t.lang, t.title or "", t.html or "", t.text or "", t.engine) for t in translations
+        ),
+    )
+
+
+def article_text(session: Session, article_id: int, lang: str) -> tuple[str, str | None]:
+    """The plain text and language of an article, or of its translation into ``lang`` (for snippets)."""
+    translation = session.execute(
+        select(Translation.text).where(Translation.article_id == article_id, Translation.lang == lang)
+    ).scalar()
+    if translation:
+        return translation, lang
+    row = session.execute(select(Article.text, Article.lang).where(Article.id == article_id)).first()
+    return (row.text or "", row.lang) if row else ("", None)
+
+
+# --- sources, sections --------------------------------------------------------------------------
+
+
+def get_source(session: Session, source_id: int) -> SourceRef | None:
+    source = session.get(Source, source_id)
+    return SourceRef(source.id, source.name, source.home_url, source.lang) if source else None
+
+
+def list_sources(session: Session, *, with_feeds: bool = False) -> list[SourceSummary]:
+    counts = dict(
+        session.execute(select(Article.source_id, func.count()).group_by(Article.source_id)).tuples().all()
+    )
+    feeds_by_source: dict[int, list[FeedStatus]] = {}
+    if with_feeds:
+        for f in session.execute(select(Feed).order_by(Feed.id)).scalars():
+            feeds_by_source.setdefault(f.source_id, []).append(
+                FeedStatus(f.id, f.url, f.kind, f.status, f.last_error, f.next_check_at,
+                           f.last_checked_at, f.last_success_at, f.consecutive_failures)
+            )
+    return [
+        SourceSummary(s.id, s.name, s.home_url, s.lang, s.country, int(counts.get(s.id, 0)),
+                      tuple(feeds_by_source.get(s.id, ())))
+        for s in session.execute(select(Source).order_by(func.lower(Source.name), Source.id)).scalars()
+    ]
+
+
+def list_sections(session: Session, limit: int = 12) -> list[str]:
+    """The sections with the most articles (for the navigation bar)."""
+    rows = session.execute(
+        select(Article.section, func.count().label("n"))
+        .where(Article.section.is_not(None), Article.section != "")
+        .group_by(Article.section)
+        .order_by(text("n DESC"), Article.section)
+        .limit(limit)
+    ).all()
+    return [r.section for r in rows]
+
+
+def list_languages(session: Session) -> list[str]:
+    rows = session.execute(select(Article.lang).where(Article.lang.is_not(None)).distinct()).scalars()
+    return sorted(r for r in rows if r)
+
+
+def newest_change(session: Session) -> datetime | None:
+    """The newest fetch time (an index lookup): the Last-Modified of lists."""
+    return session.execute(select(func.max(Article.fetched_at))).scalar()
+
+
+def last_change(session: Session) -> int:
+    """The change counter triggers bump on every write the site shows (see migration 0002)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return int(session.execute(text("SELECT last_value FROM site_change_seq")).scalar_one())
+    return int(session.execute(text("SELECT counter FROM site_changes WHERE id = 1")).scalar_one())
+
+
+# --- comments -----------------------------------------------------------------------------------
+
+
+def _comment_view(c: Comment, title: str | None = None) -> CommentView:
+    return CommentView(c.id, c.article_id, c.author_name, c.body, c.status, c.created_at, title)
+
+
+def published_comments(session: Session, article_id: int, limit: int = 200) -> list[CommentView]:
+    rows = session.execute(
+        select(Comment)
+        .where(Comment.article_id == article_id, Comment.status == "published")
+        .order_by(Comment.created_at, Comment.id)
+        .limit(limit)
+    ).scalars()
+    return [_comment_view(c) for c in rows]
+
+
+def comments_by_status(session: Session, status: str, limit: int = 100) -> list[CommentView]:
+    rows = session.execute(
+        select(Comment, Article.title)
+        .join(Article, Article.id == Comment.article_id)
+        .where(Comment.status == status)
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+        .limit(limit)
+    ).all()
+    return [_comment_view(c, title) for c, title in rows]
+
+
+def recent_fetch_errors(session: Session, limit: int = 20) -> list[FetchLog]:
+    return list(
+        session.execute(
+            select(FetchLog).where(FetchLog.error.is_not(None)).order_by(FetchLog.at.desc()).limit(limit)
+        ).scalars()
+    )
+
+
+def utc(value: datetime | None) -> datetime | None:
+    return value.astimezone(UTC) if value is not None else None
+
+
+__all__ = [
+    "ArticleDetail",
+    "CommentView",
+    "FeedStatus",
+    "ListFilters",
+    "SourceRef",
+    "SourceSummary",
+    "Teaser",
+    "TranslationView",
+    "article_text",
+    "comments_by_status",
+    "decode_cursor",
+    "encode_cursor",
+    "get_article",
+    "get_source",
+    "last_change",
+    "list_after",
+    "list_languages",
+    "list_page",
+    "list_sections",
+    "list_sources",
+    "more_by_author",
+    "more_from_source",
+    "newest_change",
+    "published_comments",
+    "snippet",
+    "teasers_by_ids",
+]

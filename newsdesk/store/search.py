@@ -1,0 +1,355 @@
+"""Full-text search over articles and their translations, language-aware on both backends.
+
+SQLite: FTS5 has no Russian stemmer, so words are stemmed here in Python (Snowball, through
+``snowballstemmer``) on both sides: ``index_article`` writes stems into the FTS5 table
+``search_fts`` and ``search`` turns the query into stems the same way. Which stemmer a word gets
+depends on its script: Cyrillic words get the Russian one; Latin-script words get the stemmer of the
+document's language when Snowball has one (English otherwise). A Latin query word becomes the OR of
+its stems under every Latin-script stemmer in ``LATIN_STEMMERS``, so a query finds German and
+English documents alike without knowing the query's language.
+
+PostgreSQL: ``search_docs.tsv`` holds ``to_tsvector`` made with the text-search configuration of
+the document's language ('english', 'russian', …, else 'simple'), weighted title A / body B, under a
+GIN index; a query is the OR of ``websearch_to_tsquery`` under 'english', 'russian' and 'simple'.
+
+Both rank (bm25 / ts_rank_cd), and both produce the same highlighted snippets, built here from the
+stored plain text so the marks land on whole words in the reader's text.
+
+The pipeline calls ``index_article(session, article)`` after storing an article; the translation
+stage calls it again after adding a translation (it indexes ``article.translations`` too).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+import snowballstemmer
+from markupsafe import Markup, escape
+from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy.orm import Session
+
+from newsdesk.store.schema import Article, ArticleAuthor, SearchDoc, UTCDateTime
+
+WORD = re.compile(r"[^\W_]+", re.UNICODE)
+CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+# ISO 639-1 → Snowball algorithm, for the languages Snowball stems.
+SNOWBALL = {
+    "en": "english", "ru": "russian", "de": "german", "fr": "french", "es": "spanish",
+    "it": "italian", "pt": "portuguese", "nl": "dutch", "sv": "swedish", "no": "norwegian",
+    "nb": "norwegian", "da": "danish", "fi": "finnish", "hu": "hungarian", "ro": "romanian",
+    "tr": "turkish", "uk": "russian", "pl": "polish", "cs": "czech", "ca": "catalan",
+    "id": "indonesian", "lt": "lithuanian", "et": "estonian", "el": "greek", "ga": "irish",
+}
+# Latin-script stemmers a query word is expanded over (kept short: each adds an OR term).
+LATIN_STEMMERS = ("english", "german", "french", "spanish")
+# PostgreSQL text-search configurations by article language.
+PG_CONFIG = {
+    "en": "english", "ru": "russian", "de": "german", "fr": "french", "es": "spanish",
+    "it": "italian", "pt": "portuguese", "nl": "dutch", "sv": "swedish", "no": "norwegian",
+    "nb": "norwegian", "da": "danish", "fi": "finnish", "hu": "hungarian", "ro": "romanian",
+    "tr": "turkish",
+}
+PG_QUERY_CONFIGS = ("english", "russian", "simple")
+
+MAX_INDEX_CHARS = 200_000  # why: a runaway page must not make one giant index row
+MAX_QUERY_WORDS = 12  # why: each word expands to several OR terms; caps query cost
+SNIPPET_WORDS = 32  # why: about two lines of teaser text
+SNIPPET_SCAN_CHARS = 30_000  # why: highlight from the first 30 kB; enough to find a match
+
+
+@lru_cache(maxsize=64)
+def _stemmer(algorithm: str) -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer(algorithm)
+
+
+@lru_cache(maxsize=500_000)  # why: words are Zipf-distributed; a big cache makes stemming a dict hit
+def stem(word: str, algorithm: str) -> str:
+    return str(_stemmer(algorithm).stemWord(word))
+
+
+def _doc_algorithm(lang: str | None) -> str:
+    algorithm = SNOWBALL.get((lang or "").split("-")[0].lower(), "english")
+    return "english" if algorithm == "russian" else algorithm  # Latin words in a Russian text
+
+
+def words(text_: str) -> list[str]:
+    return WORD.findall(text_.lower())
+
+
+def stems_for_document(text_: str, lang: str | None) -> list[str]:
+    """The stems of a document's words (script picks Russian; the document picks the Latin stemmer)."""
+    latin = _doc_algorithm(lang)
+    return [stem(w, "russian" if CYRILLIC.search(w) else latin) for w in words(text_[:MAX_INDEX_CHARS])]
+
+
+def stems_for_query_word(word: str, lang: str | None = None) -> set[str]:
+    """Every stem a document could hold for this query word."""
+    if CYRILLIC.search(word):
+        return {stem(word, "russian")}
+    if lang and lang in SNOWBALL:
+        return {stem(word, _doc_algorithm(lang))}
+    return {stem(word, algorithm) for algorithm in LATIN_STEMMERS}
+
+
+def fts5_query(query: str, lang: str | None = None) -> str | None:
+    """An FTS5 MATCH expression: every word must match one of its stems. None when nothing to search."""
+    terms = []
+    for word in words(query)[:MAX_QUERY_WORDS]:
+        stems = sorted(stems_for_query_word(word, lang))
+        terms.append("(" + " OR ".join(f'"{s}"' for s in stems) + ")")
+    return " AND ".join(terms) or None
+
+
+# --- indexing -----------------------------------------------------------------------------------
+
+
+def _index_text(session: Session, article: Article, lang: str, title: str, body: str,
+                is_translation: bool) -> None:
+    dialect = session.get_bind().dialect.name
+    doc_id = session.execute(
+        select(SearchDoc.id).where(SearchDoc.article_id == article.id, SearchDoc.lang == lang)
+    ).scalar()
+    values = {"source_id": article.source_id, "published_at": article.published_at,
+              "is_translation": is_translation}
+    if doc_id is None:
+        doc_id = session.execute(
+            insert(SearchDoc).values(article_id=article.id, lang=lang, **values).returning(SearchDoc.id)
+        ).scalar_one()
+    else:
+        session.execute(update(SearchDoc).where(SearchDoc.id == doc_id).values(**values))
+    if dialect == "postgresql":
+        config = PG_CONFIG.get(lang.split("-")[0].lower(), "simple")
+        session.execute(
+            text(
+                "UPDATE search_docs SET tsv = "
+                "setweight(to_tsvector(CAST(:cfg AS regconfig), :title), 'A') || "
+                "setweight(to_tsvector(CAST(:cfg AS regconfig), :body), 'B') WHERE id = :id"
+            ),
+            {"cfg": config, "title": title, "body": body[:MAX_INDEX_CHARS], "id": doc_id},
+        )
+    else:
+        session.execute(text("DELETE FROM search_fts WHERE rowid = :id"), {"id": doc_id})
+        session.execute(
+            text("INSERT INTO search_fts (rowid, title, body) VALUES (:id, :title, :body)"),
+            {
+                "id": doc_id,
+                "title": " ".join(stems_for_document(title, lang)),
+                "body": " ".join(stems_for_document(body, lang)),
+            },
+        )
+
+
+def index_article(session: Session, article: Article) -> None:
+    """(Re)index an article, each of its translations, and its author names, in the caller's transaction.
+
+    Idempotent: call it after storing an article and again after adding a translation.
+    """
+    if article.id is None:
+        session.flush()
+    lang = (article.lang or "und").lower()
+    _index_text(session, article, lang, article.title or "", article.text or "", False)
+    for translation in article.translations:
+        if translation.lang.lower() == lang:
+            continue
+        _index_text(session, article, translation.lang.lower(), translation.title or "",
+                    translation.text or "", True)
+    _index_authors(session, article)
+
+
+def _index_authors(session: Session, article: Article) -> None:
+    session.execute(delete(ArticleAuthor).where(ArticleAuthor.article_id == article.id))
+    seen: set[str] = set()
+    for name in article.authors or []:
+        name = name.strip()[:300]
+        if name and name not in seen:
+            seen.add(name)
+            session.add(ArticleAuthor(article_id=article.id, name=name, published_at=article.published_at))
+    session.flush()
+
+
+def unindex_article(session: Session, article_id: int) -> None:
+    """Drop an article's search documents (deleting the article does this through ON DELETE CASCADE)."""
+    session.execute(delete(SearchDoc).where(SearchDoc.article_id == article_id))
+
+
+def reindex_all(session: Session, batch: int = 500) -> int:
+    """Index every article (for databases filled before the site existed). Returns the count."""
+    count = 0
+    last_id = 0
+    while True:
+        rows = session.execute(
+            select(Article).where(Article.id > last_id).order_by(Article.id).limit(batch)
+        ).scalars().all()
+        if not rows:
+            return count
+        for article in rows:
+            index_article(session, article)
+            last_id = article.id
+            count += 1
+        session.flush()
+        session.expunge_all()
+
+
+# --- querying -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    source_id: int | None = None
+    lang: str | None = None
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    article_id: int
+    lang: str  # the language of the text that matched (the article's or a translation's)
+    score: float
+
+
+def search(session: Session, query: str, filters: SearchFilters = SearchFilters(), *,
+           limit: int = 20, offset: int = 0) -> list[Hit]:
+    """Ranked hits, best first; one hit per article (its best-matching text)."""
+    if not words(query):
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        return _search_postgres(session, query, filters, limit, offset)
+    return _search_sqlite(session, query, filters, limit, offset)
+
+
+def _filter_sql(filters: SearchFilters, params: dict[str, object]) -> str:
+    clauses = []
+    if filters.source_id is not None:
+        clauses.append("d.source_id = :source_id")
+        params["source_id"] = filters.source_id
+    if filters.lang:
+        clauses.append("d.lang = :lang")
+        params["lang"] = filters.lang.lower()
+    if filters.date_from is not None:
+        clauses.append("d.published_at >= :date_from")
+        params["date_from"] = filters.date_from
+    if filters.date_to is not None:
+        clauses.append("d.published_at < :date_to")
+        params["date_to"] = filters.date_to
+    return "".join(" AND " + c for c in clauses)
+
+
+def _bind_times(session: Session, params: dict[str, object]) -> None:
+    """Pass times the way the column stores them (naive UTC on SQLite)."""
+    for key in ("date_from", "date_to"):
+        value = params.get(key)
+        if isinstance(value, datetime):
+            params[key] = UTCDateTime().process_bind_param(value, session.get_bind().dialect)
+
+
+def _search_sqlite(session: Session, query: str, filters: SearchFilters, limit: int,
+                   offset: int) -> list[Hit]:
+    match = fts5_query(query, filters.lang)
+    if match is None:
+        return []
+    params: dict[str, object] = {"match": match, "limit": limit, "offset": offset}
+    where = _filter_sql(filters, params)
+    _bind_times(session, params)
+    # why weights 4/1: a word in the headline says more about the article than one in the body
+    # (SQLite gives a bare column the value of the row MIN() chose: the best text's language.)
+    # (bm25 only works while FTS5 drives the scan, hence the materialized match first.)
+    sql = (
+        "WITH m AS MATERIALIZED (SELECT rowid AS id, bm25(search_fts, 4.0, 1.0) AS score "
+        "FROM search_fts WHERE search_fts MATCH :match) "
+        "SELECT d.article_id, d.lang, MIN(m.score) AS best FROM m JOIN search_docs d ON d.id = m.id "
+        f"WHERE 1 = 1{where} "
+        "GROUP BY d.article_id ORDER BY best, d.article_id DESC LIMIT :limit OFFSET :offset"
+    )
+    rows = session.execute(text(sql), params).all()
+    return [Hit(int(r[0]), str(r[1]), float(r[2])) for r in rows]
+
+
+def _search_postgres(session: Session, query: str, filters: SearchFilters, limit: int,
+                     offset: int) -> list[Hit]:
+    params: dict[str, object] = {"q": " ".join(words(query)[:MAX_QUERY_WORDS]), "limit": limit,
+                                 "offset": offset}
+    where = _filter_sql(filters, params)
+    tsquery = " || ".join(f"websearch_to_tsquery('{cfg}', :q)" for cfg in PG_QUERY_CONFIGS)
+    sql = (
+        f"WITH q AS (SELECT {tsquery} AS query) "
+        "SELECT DISTINCT ON (d.article_id) d.article_id, d.lang, ts_rank_cd(d.tsv, q.query) AS score "
+        f"FROM search_docs d, q WHERE d.tsv @@ q.query{where} "
+        "ORDER BY d.article_id, score DESC"
+    )
+    ranked = (
+        f"SELECT article_id, lang, score FROM ({sql}) AS best "
+        "ORDER BY score DESC, article_id DESC LIMIT :limit OFFSET :offset"
+    )
+    rows = session.execute(text(ranked), params).all()
+    return [Hit(int(r[0]), str(r[1]), -float(r[2])) for r in rows]
+
+
+# --- snippets -----------------------------------------------------------------------------------
+
+
+def query_stems(query: str) -> set[str]:
+    found: set[str] = set()
+    for word in words(query)[:MAX_QUERY_WORDS]:
+        found |= stems_for_query_word(word)
+        found.add(word)
+    return found
+
+
+def _matches(word: str, wanted: set[str], lang: str | None) -> bool:
+    lower = word.lower()
+    if lower in wanted:
+        return True
+    if CYRILLIC.search(lower):
+        return stem(lower, "russian") in wanted
+    return stem(lower, _doc_algorithm(lang)) in wanted or any(
+        stem(lower, algorithm) in wanted for algorithm in LATIN_STEMMERS
+    )
+
+
+def highlight(text_: str, query: str, lang: str | None = None, *, max_words: int = SNIPPET_WORDS) -> Markup:
+    """An escaped snippet of ``text_`` around the densest run of query words, each wrapped in <mark>."""
+    wanted = query_stems(query)
+    tokens = list(WORD.finditer(text_[:SNIPPET_SCAN_CHARS]))
+    if not tokens:
+        return Markup("")
+    hits = [i for i, m in enumerate(tokens) if _matches(m.group(0), wanted, lang)]
+    start = 0
+    if hits:
+        best = max(hits, key=lambda i: sum(1 for j in hits if i <= j < i + max_words))
+        start = max(0, best - 4)  # why: a few words of context before the first match
+    window = tokens[start:start + max_words]
+    begin = window[0].start()
+    hit_set = {i for i in hits if start <= i < start + max_words}
+    out: list[str] = ["…" if start > 0 else ""]
+    cursor = begin
+    for offset_, m in enumerate(window):
+        out.append(str(escape(text_[cursor:m.start()])))
+        word = str(escape(m.group(0)))
+        out.append(f"<mark>{word}</mark>" if start + offset_ in hit_set else word)
+        cursor = m.end()
+    if start + max_words < len(tokens):
+        out.append("…")
+    return Markup("".join(out))
+
+
+def iter_hit_ids(hits: Iterable[Hit]) -> Sequence[int]:
+    return [h.article_id for h in hits]
+
+
+__all__ = [
+    "Hit",
+    "SearchFilters",
+    "fts5_query",
+    "highlight",
+    "index_article",
+    "reindex_all",
+    "search",
+    "stems_for_document",
+    "unindex_article",
+]
