@@ -54,6 +54,18 @@ class StageError(NewsdeskError):
         self.detail = message or self.reason
         super().__init__(f"{self.stage}: {self.detail}")
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # why: exceptions cross process boundaries (extraction workers, Celery); the default
+        # pickling would call __init__ with the formatted message and lose stage and reason.
+        return (_rebuild, (type(self), self.detail, self.stage, self.reason, self.__dict__.copy()))
+
+
+def _rebuild(cls: type[StageError], detail: str, stage: str, reason: str, state: dict[str, object]) -> StageError:
+    error = cls.__new__(cls)
+    StageError.__init__(error, detail, stage=stage, reason=reason)
+    error.__dict__.update(state)
+    return error
+
 
 class Skip(StageError):
     """Nothing to do for this item; not a failure."""

@@ -9,10 +9,16 @@ from newsdesk.cli.base import app, handle_errors, main, print_json
 
 @main.command("settings")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--markdown", is_flag=True, help="Print the settings reference (docs/settings.md).")
 @click.pass_context
-def settings_cmd(ctx: click.Context, as_json: bool) -> None:
+def settings_cmd(ctx: click.Context, as_json: bool, markdown: bool) -> None:
     """Print every setting with its effective value (secrets redacted)."""
     rows = app(ctx).settings.describe()
+    if markdown:
+        from newsdesk.settings import settings_reference
+
+        click.echo(settings_reference(), nl=False)
+        return
     if as_json:
         print_json(rows)
         return

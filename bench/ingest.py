@@ -1,0 +1,158 @@
+"""Ingest benchmark: a local origin serves N real article pages behind feeds; Newsdesk crawls them
+end to end into SQLite. Prints articles/s, peak RSS, and bare ``extract_article`` throughput on the
+same pages in the same run (target: the pipeline reaches >= 80% of bare extraction; memory flat).
+
+Usage: python bench/ingest.py [--sizes 1000,2000] [--feeds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import multiprocessing
+import os
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "bench" / "extraction" / "aeb-dev" / "html"
+CANONICAL = re.compile(r"<link[^>]+rel=[\"']?canonical[^>]*>|<meta[^>]+og:url[^>]*>", re.I)
+
+
+def load_templates() -> list[str]:
+    if not SHARED.is_dir():
+        sys.exit(f"shared data missing: {SHARED}")
+    return [gzip.decompress(p.read_bytes()).decode("utf-8") for p in sorted(SHARED.glob("*.html.gz"))]
+
+
+def page(templates: list[str], i: int) -> str:
+    """Page i: a real news page, its canonical removed and a unique paragraph added (so no dedup)."""
+    html = CANONICAL.sub("", templates[i % len(templates)])
+    marker = f"<p>Bench paragraph {i}: the figure of the day is {i * 7919} and nothing else repeats it.</p>"
+    return re.sub(r"(<article[^>]*>|<body[^>]*>)", lambda m: m.group(1) + marker, html, count=1)
+
+
+def serve(port_queue: multiprocessing.Queue, total: int, feeds: int) -> None:  # type: ignore[type-arg]
+    templates = load_templates()
+    per_feed = total // feeds
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            host = f"http://{self.headers['Host']}"
+            if self.path.startswith("/feed/"):
+                f = int(self.path.split("/")[2].split(".")[0])
+                items = "".join(
+                    f"<item><title>Story {i}</title><link>{host}/a/{i}</link><guid>{i}</guid></item>"
+                    for i in range(f * per_feed, (f + 1) * per_feed)
+                )
+                body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Bench {f}</title>{items}</channel></rss>'
+                ctype = "application/rss+xml"
+            elif self.path.startswith("/a/"):
+                body, ctype = page(templates, int(self.path[3:])), "text/html; charset=utf-8"
+            else:
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            data = body.encode("utf-8")
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    port_queue.put(server.server_address[1])
+    server.serve_forever()
+
+
+def crawl_child(db: str, base: str, feeds: int) -> None:
+    """Runs in a fresh process so its peak RSS belongs to this size alone."""
+    from newsdesk import pipeline
+    from newsdesk.settings import Settings
+    from newsdesk.store import repo
+    from newsdesk.store.db import engine_for, session_scope, upgrade
+
+    settings = Settings(database_url=db, fetch_allow_private_networks=True, fetch_per_host_delay=0.0,
+                        fetch_per_host_concurrency=8, fetch_concurrency=16, crawl_max_entries_per_feed=10_000)
+    upgrade(db)
+    with session_scope(engine_for(db)) as session:
+        source = repo.add_source(session, name="Bench", home_url=base + "/")
+        for f in range(feeds):
+            repo.add_feed(session, source, url=f"{base}/feed/{f}.xml", kind="rss")
+    start = time.perf_counter()
+    report = pipeline.crawl(settings)
+    seconds = time.perf_counter() - start
+    rss_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(json.dumps({"stored": report.articles_stored, "failed": report.entries_failed,
+                      "seconds": seconds, "peak_rss_mb": rss_self, "peak_worker_rss_mb": rss_children,
+                      "outcomes": report.outcomes.as_dict()}))
+
+
+def bare_extraction(count: int) -> float:
+    from newsdesk.extract import extract_article
+
+    templates = load_templates()
+    pages = [page(templates, i) for i in range(count)]
+    extract_article(pages[0], "http://127.0.0.1/a/0")  # warm-up, as the crawl's workers do
+    start = time.perf_counter()
+    for i, html in enumerate(pages):
+        try:
+            extract_article(html, f"http://127.0.0.1/a/{i}")
+        except Exception:  # noqa: S112 - a page without an article still costs its time
+            continue
+    return count / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="1000,2000")
+    parser.add_argument("--feeds", type=int, default=20)
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        crawl_child(args.child[0], args.child[1], int(args.child[2]))
+        return
+    sizes = [int(s) for s in args.sizes.split(",")]
+    print(f"ingest benchmark on {os.cpu_count()} cores; pages are real AEB news pages made unique")
+    rows = []
+    for size in sizes:
+        queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
+        origin = multiprocessing.Process(target=serve, args=(queue, size, args.feeds), daemon=True)
+        origin.start()
+        base = f"http://127.0.0.1:{queue.get(timeout=30)}"
+        with tempfile.TemporaryDirectory() as tmp:
+            db = f"sqlite:///{tmp}/bench.db"
+            out = subprocess.run([sys.executable, __file__, "--child", db, base, str(args.feeds)],
+                                 capture_output=True, text=True, check=True)
+        origin.terminate()
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        rows.append((size, result))
+        print(f"  {size} pages: stored {result['stored']} (failed {result['failed']}) in {result['seconds']:.1f} s "
+              f"= {result['stored'] / result['seconds']:.1f} articles/s; peak RSS main {result['peak_rss_mb']:.0f} MB, "
+              f"extraction worker {result['peak_worker_rss_mb']:.0f} MB")
+    bare = bare_extraction(min(sizes))
+    print(f"  bare extract_article, one process, same pages: {bare:.1f} pages/s")
+    for size, result in rows:
+        rate = result["stored"] / result["seconds"]
+        print(f"  pipeline/bare at {size} pages: {rate / bare:.0%} (target >= 80%)")
+    if len(rows) > 1:
+        growth = rows[-1][1]["peak_rss_mb"] / rows[0][1]["peak_rss_mb"]
+        print(f"  peak RSS growth {rows[0][0]} -> {rows[-1][0]} pages: x{growth:.2f} (flat is ~1.0)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+"""``newsdesk crawl``, ``fetch-url``, ``import``, ``export`` and ``extract``."""
+
+from __future__ import annotations
+
+import sys
+import time
+from contextlib import nullcontext
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from newsdesk import pipeline
+from newsdesk.cli.base import EXIT_PARTIAL, app, handle_errors, main, print_json
+from newsdesk.pipeline.crawl import CrawlReport, next_due_in
+
+
+class CrawlProgress:
+    """A rich progress bar per phase (feeds, entries), on stderr so stdout stays parseable."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.tasks: dict[str, Any] = {}
+
+    def __call__(self, phase: str, advance: int, total: int | None) -> None:
+        if phase not in self.tasks:
+            self.tasks[phase] = self.progress.add_task(phase, total=total or 0)
+        elif total is not None:
+            task = self.tasks[phase]
+            self.progress.update(task, total=(self.progress.tasks[task].total or 0) + total)
+        if advance:
+            self.progress.advance(self.tasks[phase], advance)
+
+
+def make_progress(enabled: bool) -> Progress | nullcontext[None]:
+    if not enabled:
+        return nullcontext()
+    return Progress(TextColumn("{task.description:<8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    transient=True, console=None)
+
+
+def print_report(report: CrawlReport) -> None:
+    click.echo(
+        f"checked {report.feeds_checked} feeds ({report.feeds_not_modified} not modified, "
+        f"{report.feeds_failed} failed); queued {report.entries_queued} entries; stored "
+        f"{report.articles_stored} articles, {report.duplicates} duplicates, {report.entries_failed} failed, "
+        f"{report.entries_retry} to retry"
+    )
+    dropped = {k: v for k, v in report.outcomes.as_dict().items()
+               if k not in ("store.stored", "feed.ok", "feed.not_modified")}
+    if dropped:
+        click.echo("outcomes: " + ", ".join(f"{k}={v}" for k, v in dropped.items()))
+    for failure in report.failures[:50]:
+        click.echo(f"  {failure['kind']} {failure['url']}: {failure['error']}", err=True)
+    if len(report.failures) > 50:
+        click.echo(f"  … and {len(report.failures) - 50} more", err=True)
+
+
+@main.command("crawl")
+@click.option("--source", "source_id", type=int, help="Only this source.")
+@click.option("--loop", is_flag=True, help="Keep polling: crawl, sleep until the next feed is due, repeat.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@handle_errors
+def crawl(ctx: click.Context, source_id: int | None, loop: bool, as_json: bool) -> None:
+    """One pass over due feeds: find new entries, fetch, extract, deduplicate, store."""
+    settings = app(ctx).settings
+    while True:
+        with make_progress(not as_json and sys.stderr.isatty()) as progress:
+            report = pipeline.crawl(settings, source_id=source_id,
+                                    progress=CrawlProgress(progress) if progress else None)
+        if as_json:
+            print_json(report.as_dict())
+        else:
+            print_report(report)
+        if not loop:
+            sys.exit(0 if report.ok else EXIT_PARTIAL)
+        wait = min(max(next_due_in(settings), 5.0), 300.0)  # why: re-read the queue at least every 5 min
+        click.echo(f"next pass in {wait:.0f} s", err=True)
+        time.sleep(wait)
+
+
+@main.command("fetch-url")
+@click.argument("url")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@handle_errors
+def fetch_url(ctx: click.Context, url: str, as_json: bool) -> None:
+    """Fetch, extract and store one article now."""
+    report = pipeline.fetch_url(app(ctx).settings, url)
+    if as_json:
+        print_json(report.as_dict())
+    else:
+        print_report(report)
+    sys.exit(0 if report.ok else EXIT_PARTIAL)
+
+
+@main.command("import")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@handle_errors
+def import_(ctx: click.Context, path: Path, as_json: bool) -> None:
+    """Store the articles of a WARC file, a JSONL export or a folder of saved HTML pages."""
+    with make_progress(not as_json and sys.stderr.isatty()) as progress:
+        task = progress.add_task("import", total=None) if progress else None
+        report = pipeline.import_archive(
+            app(ctx).settings, path,
+            progress=(lambda n: progress.advance(task, n)) if progress and task is not None else None,
+        )
+    if as_json:
+        print_json(report.as_dict())
+    else:
+        click.echo(f"stored {report.stored} articles, {report.duplicates} duplicates, {report.failed} failed")
+        for line in (report.errors or [])[:50]:
+            click.echo(f"  {line}", err=True)
+    sys.exit(0 if not report.failed else EXIT_PARTIAL)
+
+
+@main.command("export")
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE (default stdout).")
+@click.pass_context
+@handle_errors
+def export(ctx: click.Context, fmt: str, out: Path | None) -> None:
+    """Export every stored article, one JSON object a line, with every stored field."""
+    settings = app(ctx).settings
+    if out:
+        with out.open("w", encoding="utf-8") as handle:
+            count = pipeline.export_jsonl(settings, handle)
+        click.echo(f"wrote {count} articles to {out}", err=True)
+    else:
+        pipeline.export_jsonl(settings, sys.stdout)
+
+
+@main.command("extract")
+@click.argument("file_or_url")
+@click.option("--url", help="The page's URL, when FILE_OR_URL is a saved file (resolves relative links).")
+@click.option("--json", "as_json", is_flag=True, help="Print every field as JSON.")
+@click.pass_context
+@handle_errors
+def extract(ctx: click.Context, file_or_url: str, url: str | None, as_json: bool) -> None:
+    """Extract an article from a saved page or a URL and print it (nothing is stored)."""
+    article = pipeline.extract_one(app(ctx).settings, file_or_url, url)
+    if as_json:
+        print_json(asdict(article))
+        return
+    click.echo(article.title or "(no title)")
+    meta = [", ".join(article.authors), article.published_at.isoformat() if article.published_at else "",
+            article.lang or "", article.site_name or ""]
+    click.echo(" · ".join(m for m in meta if m))
+    if article.cited_sources:
+        click.echo("cites: " + ", ".join(article.cited_sources))
+    click.echo()
+    click.echo(article.text)

@@ -1,0 +1,41 @@
+"""``newsdesk demo``: serve the bundled sample outlet on 127.0.0.1, follow it, crawl it, show it."""
+
+from __future__ import annotations
+
+import click
+
+from newsdesk import pipeline
+from newsdesk.cli.base import app, handle_errors, main
+from newsdesk.cli.crawl import print_report
+
+
+@main.command("demo")
+@click.option("--serve/--no-serve", default=True, show_default=True, help="Serve the reader site afterwards.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address of the reader site.")
+@click.option("--port", default=8000, show_default=True, help="Port of the reader site.")
+@click.pass_context
+@handle_errors
+def demo(ctx: click.Context, serve: bool, host: str, port: int) -> None:
+    """Crawl the sample outlet shipped with Newsdesk into the database and serve the site."""
+    from newsdesk.demo.outlet import DemoOutlet
+    from newsdesk.store.db import upgrade
+
+    # The outlet runs on this machine: allow loopback fetches, no politeness delay to ourselves.
+    settings = app(ctx).settings.with_overrides(fetch_allow_private_networks=True, fetch_per_host_delay=0.0)
+    upgrade(settings.database_url)
+    with DemoOutlet() as outlet:
+        click.echo(f"sample outlet serving at {outlet.home_url}")
+        known = {f["url"] for s in pipeline.list_sources(settings) for f in s["feeds"]}  # type: ignore[attr-defined]
+        if outlet.feed_url not in known:
+            result = pipeline.follow(settings, outlet.home_url)
+            for feed in result.feeds:
+                click.echo(f"following {feed['kind']} {feed['url']} as source {result.source_id} ({result.name})")
+        report = pipeline.crawl(settings)
+        print_report(report)
+        for row in pipeline.list_sources(settings):
+            click.echo(f"source {row['id']} {row['name']}: {row['articles']} articles stored in {settings.database_url}")
+        if serve:
+            from newsdesk.cli.web import run_server
+
+            click.echo(f"reader site: http://{host}:{port}/  (Ctrl-C to stop)")
+            run_server(settings, host=host, port=port)

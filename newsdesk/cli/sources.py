@@ -1,0 +1,100 @@
+"""``newsdesk sources …``: follow, list, remove, OPML in and out."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from newsdesk import pipeline
+from newsdesk.cli.base import app, handle_errors, main, print_json
+
+
+@main.group("sources")
+def sources_group() -> None:
+    """Follow news outlets: feeds, home pages, sitemaps, single articles, OPML."""
+
+
+@sources_group.command("add")
+@click.argument("url")
+@click.option("--name", help="Name of the outlet (default: the feed's title).")
+@click.option("--lang", help="Language of the outlet (ISO 639-1, e.g. en, ru).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@handle_errors
+def add(ctx: click.Context, url: str, name: str | None, lang: str | None, as_json: bool) -> None:
+    """Follow URL: a feed, a home page (feeds are discovered), a sitemap or one article."""
+    result = pipeline.follow(app(ctx).settings, url, name=name, lang=lang)
+    if as_json:
+        print_json(result.__dict__)
+        return
+    if result.article_queued:
+        click.echo(f"source {result.source_id} ({result.name}): no feed found; article queued: {result.article_queued}")
+        return
+    for feed in result.feeds:
+        click.echo(f"source {result.source_id} ({result.name}): following {feed['kind']} {feed['url']}")
+    for other in result.other_feeds:
+        click.echo(f"  also found: {other}  (add it with: newsdesk sources add {other})")
+
+
+@sources_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@handle_errors
+def list_(ctx: click.Context, as_json: bool) -> None:
+    """List followed sources with each feed's status, last error and next check."""
+    rows = pipeline.list_sources(app(ctx).settings)
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        click.echo("no sources yet: newsdesk sources add URL")
+    for row in rows:
+        click.echo(f"{row['id']:>4}  {row['name']}  [{row['lang'] or '?'}]  {row['articles']} articles  {row['home_url'] or ''}")
+        for feed in row["feeds"]:  # type: ignore[attr-defined]
+            when = feed["next_check_at"].strftime("%Y-%m-%d %H:%M UTC") if feed["next_check_at"] else "now"
+            line = f"      feed {feed['id']} {feed['kind']:<7} {feed['status']:<8} next {when}  {feed['url']}"
+            click.echo(line)
+            if feed["last_error"]:
+                click.echo(f"        last error ({feed['consecutive_failures']} in a row): {feed['last_error']}")
+
+
+@sources_group.command("remove")
+@click.argument("source_id", type=int)
+@click.pass_context
+@handle_errors
+def remove(ctx: click.Context, source_id: int) -> None:
+    """Stop following a source (its stored articles stay)."""
+    name = pipeline.remove_source(app(ctx).settings, source_id)
+    click.echo(f"removed source {source_id} ({name})")
+
+
+@sources_group.command("import-opml")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@handle_errors
+def import_opml(ctx: click.Context, file: Path, as_json: bool) -> None:
+    """Follow every feed listed in an OPML file."""
+    added, skipped = pipeline.import_opml(app(ctx).settings, file)
+    if as_json:
+        print_json({"added": [a.__dict__ for a in added], "skipped": skipped})
+        return
+    click.echo(f"imported {len(added)} feeds, skipped {len(skipped)}")
+    for line in skipped:
+        click.echo(f"  skipped {line}")
+
+
+@sources_group.command("export-opml")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE (default stdout).")
+@click.pass_context
+@handle_errors
+def export_opml(ctx: click.Context, out: Path | None) -> None:
+    """Write every followed feed as OPML."""
+    text = pipeline.export_opml(app(ctx).settings)
+    if out:
+        out.write_text(text, "utf-8")
+        click.echo(f"wrote {out}", err=True)
+    else:
+        sys.stdout.write(text)

@@ -1,0 +1,99 @@
+"""Process one entry: fetch its page, extract, deduplicate, store — the order and why.
+
+Stage order (cheap filters first, as Miniflux's processor does):
+1. the entry's URL was normalized and checked against known URLs when it was queued (no fetch);
+2. fetch the page (HTML only: PDFs and images are refused before their bodies are read);
+3. the final URL after redirects is checked again: a redirect may lead to a stored article;
+4. extract (the expensive step, possibly in a worker process);
+5. dedup by canonical URL / og:url, then by content hash (an edited headline, a syndicated copy);
+6. store the article, its URLs and the entry's new state in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy.orm import Session
+
+from newsdesk.enrich.dedup import content_hash, normalize_url
+from newsdesk.errors import NoArticleFound
+from newsdesk.models import ExtractedArticle, FetchResult
+from newsdesk.store import repo
+from newsdesk.store.schema import Article
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    article_id: int
+    created: bool  # False: it was a duplicate of a stored article
+    url: str
+
+
+def extract_page(html: str, url: str) -> ExtractedArticle:
+    """The extraction step (module-level so a process pool can run it)."""
+    from newsdesk.extract import extract_article
+
+    article = extract_article(html, url)
+    if not article.text.strip():
+        raise NoArticleFound("no article text in the page", reason="empty_text")
+    return article
+
+
+def article_urls(entry_url: str, fetched: FetchResult | None, extracted: ExtractedArticle) -> list[str]:
+    """Every normalized URL that identifies this article, the canonical one first."""
+    urls = []
+    if extracted.canonical_url and urlsplit(extracted.canonical_url).scheme in ("http", "https"):
+        urls.append(normalize_url(extracted.canonical_url))
+    if fetched is not None:
+        urls.append(normalize_url(fetched.final_url))
+        urls.extend(normalize_url(u) for u in fetched.redirects)
+    urls.append(normalize_url(entry_url))
+    return list(dict.fromkeys(urls))
+
+
+def store_extracted(
+    session: Session,
+    *,
+    entry_url: str,
+    fetched: FetchResult | None,
+    extracted: ExtractedArticle,
+    source_id: int | None,
+    hints: dict[str, Any] | None = None,
+    fetched_at: datetime | None = None,
+) -> StoredArticle:
+    """Store ``extracted`` unless it is already stored; in both cases record every URL that led to it.
+
+    A duplicate is not an error here: the result says ``created=False`` and the caller commits the
+    new URLs together with the entry's state.
+    """
+    urls = article_urls(entry_url, fetched, extracted)
+    digest = content_hash(extracted.text)
+    existing = repo.find_article(session, urls, digest)
+    if existing is not None:
+        repo.add_article_urls(session, existing, urls)
+        return StoredArticle(existing.id, False, existing.canonical_url)
+    article = repo.insert_article(
+        session,
+        extracted=extracted,
+        url=normalize_url(entry_url),
+        canonical_url=urls[0],
+        other_urls=urls[1:],
+        content_hash=digest,
+        source_id=source_id,
+        hints=hints,
+        fetched_at=fetched_at,
+    )
+    index_for_search(session, article)
+    return StoredArticle(article.id, True, article.canonical_url)
+
+
+def index_for_search(session: Session, article: Article) -> None:
+    """Add the article to the full-text index in the same transaction that stores it."""
+    from newsdesk.store.search import index_article
+
+    index_article(session, article)

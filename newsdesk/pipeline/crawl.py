@@ -1,0 +1,365 @@
+"""One crawl pass: refresh the due feeds, then process the queued entries.
+
+``refresh_feed`` and ``process_entry`` are the two jobs; the CLI's ``crawl``, its ``--loop``, the
+demo and (later) Celery tasks are shells around them. A pass is idempotent and resumable: a feed's
+new entries are queued in the transaction that records its new ETag, and an entry is marked done in
+the transaction that stores its article, so a pass killed at any point is finished by the next one
+with nothing lost and nothing stored twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from multiprocessing import get_context
+from typing import Any
+
+from sqlalchemy import Engine
+
+from newsdesk.enrich.dedup import normalize_url
+from newsdesk.errors import (
+    FetchGone,
+    NewsdeskError,
+    NotModified,
+    Reject,
+    Retry,
+    Skip,
+    StageError,
+)
+from newsdesk.fetch import Fetcher
+from newsdesk.fetch.schedule import backoff_delay, next_check_after_failure, next_check_after_success
+from newsdesk.models import FeedKind, FeedStatus, FetchRecord, Outcomes, ParsedFeed
+from newsdesk.pipeline.articles import HTML_TYPES, extract_page, store_extracted
+from newsdesk.settings import Settings
+from newsdesk.sources import parse_feed
+from newsdesk.store import repo
+from newsdesk.store.db import engine_for, session_scope
+from newsdesk.store.schema import Entry, Feed
+
+# An entry that keeps failing transiently is given up after this many attempts (why: a page that
+# times out five times over hours is not coming back; it stays visible as failed with its error).
+MAX_ENTRY_ATTEMPTS = 5
+# Entries are read from the queue in batches of this size (why: bounded memory at any queue length).
+ENTRY_BATCH = 500
+# Below this many entries, extraction runs in a thread instead of starting worker processes
+# (why: a pool's start-up costs more than it saves on a handful of pages).
+POOL_THRESHOLD = 16
+# Children of a sitemap index read in one pass (why: news sitemap indexes list years of archives).
+MAX_SITEMAP_CHILDREN = 20
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class CrawlReport:
+    """What one pass did; ``outcomes`` counts every entry and feed by stage and reason."""
+
+    feeds_checked: int = 0
+    feeds_not_modified: int = 0
+    feeds_failed: int = 0
+    entries_queued: int = 0
+    articles_stored: int = 0
+    duplicates: int = 0
+    entries_failed: int = 0
+    entries_retry: int = 0
+    outcomes: Outcomes = field(default_factory=Outcomes)
+    failures: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def fail(self, kind: str, url: str, error: BaseException) -> None:
+        if len(self.failures) < 500:  # why: the report stays printable; counts stay exact
+            self.failures.append({"kind": kind, "url": url, "error": str(error)})
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "feeds_checked": self.feeds_checked,
+            "feeds_not_modified": self.feeds_not_modified,
+            "feeds_failed": self.feeds_failed,
+            "entries_queued": self.entries_queued,
+            "articles_stored": self.articles_stored,
+            "duplicates": self.duplicates,
+            "entries_failed": self.entries_failed,
+            "entries_retry": self.entries_retry,
+            "outcomes": self.outcomes.as_dict(),
+            "failures": self.failures,
+        }
+
+
+class FetchLogBuffer:
+    """Collects the fetcher's records; each transaction writes out what was gathered so far."""
+
+    def __init__(self) -> None:
+        self.records: list[FetchRecord] = []
+
+    def __call__(self, record: FetchRecord) -> None:
+        self.records.append(record)
+
+    def flush(self, session: Any, feed: Feed | None = None) -> None:
+        records, self.records = self.records, []
+        feed_urls = {feed.url} if feed is not None else set()
+        for record in records:
+            repo.record_fetches(session, [record], feed_id=feed.id if feed and record.url in feed_urls else None)
+
+
+Progress = Callable[[str, int, int | None], None]  # (phase, advance, total)
+
+
+class Crawler:
+    """Holds what a pass shares: settings, engine, fetcher, extraction executor, the report."""
+
+    def __init__(self, settings: Settings, *, progress: Progress | None = None, fetcher: Fetcher | None = None):
+        self.settings = settings
+        self.engine: Engine = engine_for(settings.database_url)
+        self.log = FetchLogBuffer()
+        self.fetcher = fetcher or Fetcher(settings, observer=self.log)
+        self.report = CrawlReport()
+        self.progress = progress or (lambda phase, advance, total: None)
+        self._executor: Executor | None = None
+
+    # ------------------------------------------------------------ feeds
+
+    async def refresh_feed(self, feed_id: int) -> None:
+        """Fetch one feed, queue its new entries and record its state, in one transaction."""
+        with session_scope(self.engine) as session:
+            feed = session.get(Feed, feed_id)
+            if feed is None:
+                return
+            url, etag, last_modified = feed.url, feed.etag, feed.last_modified
+        self.report.feeds_checked += 1
+        try:
+            result = await self.fetcher.fetch(url, kind="feed", etag=etag, last_modified=last_modified)
+            parsed = parse_feed(result.body, result.final_url, result.content_type,
+                                max_entries=self.settings.crawl_max_entries_per_feed)
+            parsed = await self._expand_sitemap_index(parsed)
+        except NotModified:
+            self.report.feeds_not_modified += 1
+            self.report.outcomes.add("feed", "not_modified")
+            self._feed_succeeded(feed_id, None, None, None, not_modified=True)
+            return
+        except StageError as exc:
+            self._feed_failed(feed_id, exc)
+            return
+        self._feed_succeeded(feed_id, parsed, result.etag, result.last_modified, not_modified=False)
+
+    async def _expand_sitemap_index(self, parsed: ParsedFeed) -> ParsedFeed:
+        """A sitemap index lists sitemaps: read the first few and merge their entries."""
+        if not parsed.children:
+            return parsed
+        entries = list(parsed.entries)
+        dropped = list(parsed.dropped)
+        for child in parsed.children[:MAX_SITEMAP_CHILDREN]:
+            try:
+                result = await self.fetcher.fetch(child, kind="feed")
+                child_feed = parse_feed(result.body, result.final_url, result.content_type,
+                                        max_entries=self.settings.crawl_max_entries_per_feed)
+            except StageError as exc:
+                dropped.append((exc.reason, f"{child}: {exc}"))
+                continue
+            entries.extend(child_feed.entries)
+            dropped.extend(child_feed.dropped)
+        return ParsedFeed(kind=parsed.kind, title=parsed.title, home_url=parsed.home_url, lang=parsed.lang,
+                          entries=tuple(entries[: self.settings.crawl_max_entries_per_feed]),
+                          dropped=tuple(dropped))
+
+    def _feed_succeeded(self, feed_id: int, parsed: ParsedFeed | None, etag: str | None,
+                        last_modified: str | None, *, not_modified: bool) -> None:
+        now = now_utc()
+        with session_scope(self.engine) as session:
+            feed = session.get(Feed, feed_id)
+            if feed is None:
+                return
+            if parsed is not None:
+                self._queue_entries(session, feed, parsed)
+                feed.etag, feed.last_modified = etag, last_modified
+                if parsed.kind in (FeedKind.RSS, FeedKind.JSON, FeedKind.SITEMAP):
+                    feed.kind = parsed.kind.value
+                feed.title = feed.title or parsed.title
+                feed.last_error = None if parsed.entries else "feed: no entries (empty feed)"
+                if not parsed.entries:
+                    self.report.outcomes.add("feed", "empty")
+            feed.status = FeedStatus.ACTIVE.value
+            feed.consecutive_failures = 0
+            feed.last_checked_at = feed.last_success_at = now
+            feed.next_check_at = next_check_after_success(now, self.settings)
+            self.log.flush(session, feed)
+
+    def _queue_entries(self, session: Any, feed: Feed, parsed: ParsedFeed) -> None:
+        for reason, detail in parsed.dropped:
+            self.report.outcomes.add("parse", reason, f"parse: {feed.url}: {detail}")
+        by_url = {}
+        for ref in parsed.entries:
+            by_url.setdefault(normalize_url(ref.url), ref)
+        known = repo.known_urls(session, by_url)
+        for url, ref in by_url.items():
+            if url in known:
+                self.report.outcomes.add("dedup", "known_url")
+                continue
+            repo.queue_entry(session, url=url, source_id=feed.source_id, feed_id=feed.id, ref=ref)
+            self.report.entries_queued += 1
+        self.report.outcomes.add("feed", "ok")
+
+    def _feed_failed(self, feed_id: int, error: StageError) -> None:
+        now = now_utc()
+        self.report.feeds_failed += 1
+        self.report.outcomes.add(error.stage, error.reason)
+        with session_scope(self.engine) as session:
+            feed = session.get(Feed, feed_id)
+            if feed is None:
+                return
+            self.report.fail("feed", feed.url, error)
+            feed.consecutive_failures += 1
+            feed.last_error = str(error)
+            feed.last_checked_at = now
+            gone = isinstance(error, FetchGone) and (
+                error.reason == "gone" or feed.consecutive_failures >= self.settings.feed_gone_after
+            )
+            feed.status = FeedStatus.GONE.value if gone else FeedStatus.FAILING.value
+            retry_after = getattr(error, "retry_after", None)
+            feed.next_check_at = None if gone else next_check_after_failure(
+                now, feed.consecutive_failures, self.settings, retry_after=retry_after
+            )
+            self.log.flush(session, feed)
+
+    # ------------------------------------------------------------ entries
+
+    async def process_entry(self, entry_id: int, url: str, source_id: int | None, hints: dict[str, Any]) -> None:
+        """Fetch, extract and store one queued entry; its outcome is written with it."""
+        try:
+            fetched = await self.fetcher.fetch(url, kind="page", accept_types=HTML_TYPES)
+            extracted = await self._extract(fetched.text, fetched.final_url)
+            with session_scope(self.engine) as session:
+                stored = store_extracted(session, entry_url=url, fetched=fetched, extracted=extracted,
+                                         source_id=source_id, hints=hints)
+                self._mark_entry(session, entry_id, "done", article_id=stored.article_id)
+                self.log.flush(session)
+            if stored.created:
+                self.report.articles_stored += 1
+                self.report.outcomes.add("store", "stored")
+            else:
+                self.report.duplicates += 1
+                self.report.outcomes.add("dedup", "duplicate")
+        except (Retry, Reject, Skip) as exc:
+            self._entry_failed(entry_id, url, exc)
+        except NewsdeskError as exc:
+            self._entry_failed(entry_id, url, Reject(str(exc), stage="pipeline", reason="error"))
+        except Exception as exc:  # a bug in a stage must not stop the crawl: record it and go on
+            self._entry_failed(entry_id, url, Reject(f"{type(exc).__name__}: {exc}", stage="pipeline",
+                                                     reason="internal_error"))
+
+    async def _extract(self, html: str, url: str) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, extract_page, html, url)
+
+    def _mark_entry(self, session: Any, entry_id: int, status: str, *, article_id: int | None = None,
+                    error: str | None = None, next_attempt_at: datetime | None = None) -> None:
+        entry = session.get(Entry, entry_id)
+        if entry is None:
+            return
+        entry.status = status
+        entry.attempts += 1
+        entry.last_error = error
+        entry.next_attempt_at = next_attempt_at
+        if article_id is not None:
+            entry.article_id = article_id
+
+    def _entry_failed(self, entry_id: int, url: str, error: StageError) -> None:
+        self.report.outcomes.add(error.stage, error.reason, str(error))
+        with session_scope(self.engine) as session:
+            entry = session.get(Entry, entry_id)
+            attempts = (entry.attempts if entry else 0) + 1
+            if isinstance(error, Retry) and attempts < MAX_ENTRY_ATTEMPTS:
+                delay = max(backoff_delay(attempts, self.settings), error.retry_after or 0)
+                self._mark_entry(session, entry_id, "retry", error=str(error),
+                                 next_attempt_at=now_utc() + timedelta(seconds=delay))
+                self.report.entries_retry += 1
+            else:
+                self._mark_entry(session, entry_id, "failed", error=str(error))
+                self.report.entries_failed += 1
+            self.log.flush(session)
+        self.report.fail("entry", url, error)
+
+    async def process_queue(self, *, source_id: int | None = None) -> None:
+        """Process every due entry of the queue, a batch at a time, with bounded concurrency."""
+        started = now_utc()
+        seen: set[int] = set()
+        while True:
+            with session_scope(self.engine) as session:
+                batch = [
+                    (e.id, e.url, e.source_id, dict(e.hints or {}))
+                    for e in repo.pending_entries(session, started, limit=ENTRY_BATCH, source_id=source_id)
+                    if e.id not in seen
+                ]
+            if not batch:
+                return
+            seen.update(item[0] for item in batch)
+            self.progress("entries", 0, len(batch))
+            self._ensure_executor(len(batch))
+            queue: asyncio.Queue[tuple[int, str, int | None, dict[str, Any]]] = asyncio.Queue()
+            for item in batch:
+                queue.put_nowait(item)
+
+            workers = min(self.settings.fetch_concurrency, len(batch))
+            await asyncio.gather(*(self._drain(queue) for _ in range(max(1, workers))))
+
+    async def _drain(self, queue: asyncio.Queue[tuple[int, str, int | None, dict[str, Any]]]) -> None:
+        while not queue.empty():
+            item = queue.get_nowait()
+            await self.process_entry(*item)
+            self.progress("entries", 1, None)
+
+    def _ensure_executor(self, pending: int) -> None:
+        if self._executor is not None or pending < POOL_THRESHOLD:
+            return
+        count = self.settings.extract_workers or os.cpu_count() or 1
+        if count > 1:
+            # why forkserver: the crawl process has threads (asyncio, DB); forking it is unsafe
+            self._executor = ProcessPoolExecutor(count, mp_context=get_context("forkserver"))
+
+    # ------------------------------------------------------------ the pass
+
+    async def run(self, *, source_id: int | None = None) -> CrawlReport:
+        try:
+            async with self.fetcher:
+                with session_scope(self.engine) as session:
+                    feed_ids = [f.id for f in repo.due_feeds(session, now_utc(), source_id=source_id)]
+                self.progress("feeds", 0, len(feed_ids))
+
+                async def refresh(feed_id: int) -> None:
+                    await self.refresh_feed(feed_id)
+                    self.progress("feeds", 1, None)
+
+                await asyncio.gather(*(refresh(fid) for fid in feed_ids))
+                await self.process_queue(source_id=source_id)
+        finally:
+            if self._executor is not None:
+                self._executor.shutdown(cancel_futures=True)
+        return self.report
+
+
+def crawl(settings: Settings, *, source_id: int | None = None, progress: Progress | None = None) -> CrawlReport:
+    """One pass over due feeds and queued entries (the ``newsdesk crawl`` job)."""
+    return asyncio.run(Crawler(settings, progress=progress).run(source_id=source_id))
+
+
+def next_due_in(settings: Settings) -> float:
+    """Seconds until the next feed is due (for ``crawl --loop``)."""
+    from sqlalchemy import func, select
+
+    with session_scope(engine_for(settings.database_url)) as session:
+        nxt = session.scalar(
+            select(func.min(Feed.next_check_at)).where(
+                Feed.status.in_([FeedStatus.ACTIVE.value, FeedStatus.FAILING.value])
+            )
+        )
+    if nxt is None:
+        return float(settings.feed_interval)
+    return max(0.0, (nxt - now_utc()).total_seconds())

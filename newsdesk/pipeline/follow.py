@@ -1,0 +1,188 @@
+"""Following sources: add one from any URL (feed, home page, sitemap, article), OPML in and out.
+
+A URL a user gives may be a feed, a home page (its feeds are discovered through
+``<link rel="alternate">``, else its sitemaps through robots.txt and the usual paths), or one article
+(ingested once). Nothing is stored until the URL has been fetched and understood.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from newsdesk.errors import ParseError, StageError, UsageError
+from newsdesk.fetch import Fetcher
+from newsdesk.models import OutlineFeed, ParsedFeed
+from newsdesk.settings import Settings
+from newsdesk.sources import (
+    discover_feeds,
+    looks_like_feed,
+    parse_feed,
+    parse_opml,
+    sitemap_candidates,
+    sitemaps_from_robots,
+    write_opml,
+)
+from newsdesk.store import repo
+from newsdesk.store.db import engine_for, session_scope
+from newsdesk.store.schema import Source
+
+
+@dataclass
+class FollowResult:
+    source_id: int
+    name: str
+    feeds: list[dict[str, str]] = field(default_factory=list)  # url, kind
+    other_feeds: list[str] = field(default_factory=list)  # discovered but not followed
+    article_queued: str | None = None  # a single article URL queued for the next crawl
+
+
+def home_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
+async def _find_feed(fetcher: Fetcher, url: str) -> tuple[str, ParsedFeed | None, list[str], bool]:
+    """(feed URL, parsed feed or None, other candidate feeds, is-an-HTML-page)."""
+    result = await fetcher.fetch(url, kind="feed")
+    if looks_like_feed(result.body, result.content_type):
+        return result.final_url, parse_feed(result.body, result.final_url, result.content_type), [], False
+    discovered = discover_feeds(result.text, result.final_url)
+    for candidate in discovered:
+        try:
+            feed_result = await fetcher.fetch(candidate.url, kind="feed")
+            parsed = parse_feed(feed_result.body, feed_result.final_url, feed_result.content_type)
+        except StageError:
+            continue
+        others = [d.url for d in discovered if d.url != candidate.url]
+        return feed_result.final_url, parsed, others, True
+    # no <link rel=alternate>: look for a (news) sitemap
+    sitemaps: list[str] = []
+    try:
+        robots = await fetcher.fetch(home_of(result.final_url) + "robots.txt", kind="robots", check_robots=False)
+        sitemaps = sitemaps_from_robots(robots.text, result.final_url)
+    except StageError:
+        pass
+    for candidate_url in [*sitemaps, *sitemap_candidates(result.final_url)]:
+        try:
+            sm = await fetcher.fetch(candidate_url, kind="feed")
+            parsed = parse_feed(sm.body, sm.final_url, sm.content_type)
+        except StageError:
+            continue
+        return sm.final_url, parsed, [], True
+    return result.final_url, None, [], True
+
+
+def follow(settings: Settings, url: str, *, name: str | None = None, lang: str | None = None) -> FollowResult:
+    """Add a source from ``url``; raises UsageError when nothing there can be followed."""
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise UsageError(f"sources: not an http(s) URL: {url!r}")
+
+    async def run() -> tuple[str, ParsedFeed | None, list[str], bool]:
+        async with Fetcher(settings) as fetcher:
+            return await _find_feed(fetcher, url)
+
+    try:
+        feed_url, parsed, others, is_page = asyncio.run(run())
+    except ParseError as exc:
+        raise UsageError(f"sources: {url} is not a feed, sitemap or web page: {exc}") from exc
+    except StageError as exc:
+        raise UsageError(f"sources: could not read {url}: {exc}") from exc
+    from newsdesk.enrich.dedup import normalize_url
+
+    with session_scope(engine_for(settings.database_url)) as session:
+        if parsed is None:
+            # a page without feeds: follow it as a single article
+            host = urlsplit(url).hostname or url
+            source = repo.source_for_host(session, home_of(url), name or host)
+            entry_url = normalize_url(url)
+            if repo.entry_by_url(session, entry_url) is None:
+                repo.queue_entry(session, url=entry_url, source_id=source.id, feed_id=None)
+            return FollowResult(source.id, source.name, article_queued=entry_url)
+        if repo.find_feed(session, feed_url) is not None:
+            raise UsageError(f"sources: {feed_url} is already followed")
+        home = parsed.home_url or (home_of(url) if not is_page else home_of(url))
+        source = repo.add_source(
+            session,
+            name=name or parsed.title or urlsplit(feed_url).hostname or feed_url,
+            home_url=home,
+            lang=lang or parsed.lang,
+        )
+        repo.add_feed(session, source, url=feed_url, kind=parsed.kind.value, title=parsed.title)
+        return FollowResult(source.id, source.name, feeds=[{"url": feed_url, "kind": parsed.kind.value}],
+                            other_feeds=others)
+
+
+def import_opml(settings: Settings, path: Path) -> tuple[list[FollowResult], list[str]]:
+    """Follow every feed of an OPML file (fetched at the first crawl); returns (added, skipped)."""
+    try:
+        outlines = parse_opml(path.read_bytes())
+    except OSError as exc:
+        raise UsageError(f"opml: cannot read {path}: {exc}") from exc
+    except ParseError as exc:
+        raise UsageError(f"opml: {path} is not valid OPML: {exc}") from exc
+    added: list[FollowResult] = []
+    skipped: list[str] = []
+    with session_scope(engine_for(settings.database_url)) as session:
+        for outline in outlines:
+            if urlsplit(outline.url).scheme not in ("http", "https"):
+                skipped.append(f"{outline.url}: not an http(s) URL")
+                continue
+            if repo.find_feed(session, outline.url) is not None:
+                skipped.append(f"{outline.url}: already followed")
+                continue
+            source = repo.add_source(
+                session,
+                name=outline.title or urlsplit(outline.url).hostname or outline.url,
+                home_url=outline.home_url,
+                lang=outline.lang,
+            )
+            repo.add_feed(session, source, url=outline.url, kind="rss", title=outline.title)
+            added.append(FollowResult(source.id, source.name, feeds=[{"url": outline.url, "kind": "rss"}]))
+    return added, skipped
+
+
+def export_opml(settings: Settings) -> str:
+    with session_scope(engine_for(settings.database_url)) as session:
+        outlines = [
+            OutlineFeed(url=feed.url, title=feed.title or source.name, home_url=source.home_url, lang=source.lang)
+            for source in repo.list_sources(session)
+            for feed in source.feeds
+        ]
+    return write_opml(outlines)
+
+
+def list_sources(settings: Settings) -> list[dict[str, object]]:
+    with session_scope(engine_for(settings.database_url)) as session:
+        counts = repo.article_counts(session)
+        return [_source_row(s, counts.get(s.id, 0)) for s in repo.list_sources(session)]
+
+
+def _source_row(source: Source, articles: int) -> dict[str, object]:
+    return {
+        "id": source.id,
+        "name": source.name,
+        "home_url": source.home_url,
+        "lang": source.lang,
+        "articles": articles,
+        "feeds": [
+            {
+                "id": f.id,
+                "url": f.url,
+                "kind": f.kind,
+                "status": f.status,
+                "last_error": f.last_error,
+                "consecutive_failures": f.consecutive_failures,
+                "next_check_at": f.next_check_at,
+                "last_success_at": f.last_success_at,
+            }
+            for f in source.feeds
+        ],
+    }
+
+
+def remove_source(settings: Settings, source_id: int) -> str:
+    with session_scope(engine_for(settings.database_url)) as session:
+        return repo.remove_source(session, source_id).name

@@ -1,0 +1,265 @@
+"""End-to-end crawls against a real loopback origin into real SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from newsdesk import pipeline
+from newsdesk.settings import Settings
+from newsdesk.store.db import engine_for, session_scope
+from newsdesk.store.schema import Article, ArticleUrl, Entry, Feed, FetchLog
+from tests.conftest import shared_path
+from tests.support.origin import Origin, RequestInfo, Response
+from tests.support.pages import aeb_pages, article_page, rfc822, rss, unique_paragraphs
+
+
+def make_settings(db_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": db_url,
+        "fetch_allow_private_networks": True,
+        "fetch_per_host_delay": 0.0,
+        "fetch_timeout": 2.0,
+        "fetch_connect_timeout": 1.0,
+        "fetch_read_timeout": 1.0,
+        "extract_workers": 1,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def follow_feed(settings: Settings, url: str) -> int:
+    result = pipeline.follow(settings, url)
+    assert result.feeds, result
+    return result.source_id
+
+
+def make_due(settings: Settings) -> None:
+    with session_scope(engine_for(settings.database_url)) as session:
+        for feed in session.scalars(select(Feed)):
+            feed.next_check_at = None
+
+
+def count(settings: Settings, model: type) -> int:
+    with session_scope(engine_for(settings.database_url)) as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def conditional(body: str, etag: str, content_type: str = "application/rss+xml") -> object:
+    def handler(info: RequestInfo) -> Response:
+        if info.headers.get("if-none-match") == etag:
+            return Response(b"", status=304, headers={"ETag": etag})
+        return Response(body, headers={"ETag": etag}, content_type=content_type)
+
+    return handler
+
+
+def test_real_news_pages_behind_a_feed_then_conditional_get(db_url: str, origin: Origin) -> None:
+    pages = aeb_pages(shared_path(), 8)
+    for page_id, html in pages:
+        origin.route(f"/news/{page_id}.html", html)
+    feed = rss([{"title": f"Story {i}", "link": origin.url(f"/news/{pid}.html"), "date": rfc822(i)}
+                for i, (pid, _) in enumerate(pages)])
+    origin.route("/feed.xml", conditional(feed, '"v1"'))  # type: ignore[arg-type]
+    settings = make_settings(db_url)
+    follow_feed(settings, origin.url("/feed.xml"))
+
+    first = pipeline.crawl(settings)
+    assert first.entries_queued == len(pages)
+    assert first.articles_stored + first.entries_failed + first.duplicates == len(pages)
+    assert first.articles_stored >= len(pages) - 1, first.failures
+    with session_scope(engine_for(db_url)) as session:
+        texts = session.scalars(select(Article.text)).all()
+        assert all(len(t) > 200 for t in texts)
+        feed_row = session.scalars(select(Feed)).one()
+        assert feed_row.etag == '"v1"' and feed_row.status == "active" and feed_row.next_check_at is not None
+
+    page_hits = sum(origin.hits(f"/news/{pid}.html") for pid, _ in pages)
+    make_due(settings)
+    second = pipeline.crawl(settings)
+    assert second.feeds_not_modified == 1
+    assert second.entries_queued == 0 and second.articles_stored == 0
+    assert sum(origin.hits(f"/news/{pid}.html") for pid, _ in pages) == page_hits
+    assert [r for r in origin.requests if r.path == "/feed.xml"][-1].headers["if-none-match"] == '"v1"'
+    with session_scope(engine_for(db_url)) as session:
+        outcomes = session.scalars(select(FetchLog.outcome).where(FetchLog.url.like("%/feed.xml"))).all()
+        assert "not_modified" in outcomes
+
+
+def test_one_article_through_many_urls_is_stored_once(db_url: str, origin: Origin) -> None:
+    canonical = origin.url("/news/breakwater")
+    html = article_page("Breakwater to be rebuilt", unique_paragraphs(1), canonical=canonical)
+    origin.route("/news/breakwater", html)
+    origin.route("/amp/breakwater", html)  # another path, same canonical
+    origin.route("/old/breakwater", Response(b"", status=301, headers={"Location": "/news/breakwater"}))
+    # a syndicated copy: other URL, no canonical, edited headline, same body
+    origin.route("/partner/copy", article_page("Harbour breakwater: rebuild approved", unique_paragraphs(1)))
+    origin.route("/news/other", article_page("Something else", unique_paragraphs(2)))
+    feed_a = rss([
+        {"title": "a", "link": canonical + "?utm_source=rss&utm_medium=feed", "guid": "1"},
+        {"title": "b", "link": origin.url("/amp/breakwater"), "guid": "2"},
+        {"title": "c", "link": origin.url("/news/other"), "guid": "3"},
+    ])
+    feed_b = rss([
+        {"title": "d", "link": origin.url("/old/breakwater"), "guid": "x"},
+        {"title": "e", "link": origin.url("/partner/copy"), "guid": "y"},
+        {"title": "f", "link": canonical + "#comments", "guid": "z"},
+    ])
+    origin.route("/a.xml", feed_a, content_type="application/rss+xml")
+    origin.route("/b.xml", feed_b, content_type="application/rss+xml")
+    settings = make_settings(db_url)
+    follow_feed(settings, origin.url("/a.xml"))
+    follow_feed(settings, origin.url("/b.xml"))
+    report = pipeline.crawl(settings)
+    assert report.articles_stored == 2, report.as_dict()
+    with session_scope(engine_for(db_url)) as session:
+        article = session.scalars(select(Article).where(Article.canonical_url == canonical)).one()
+        urls = set(session.scalars(select(ArticleUrl.url).where(ArticleUrl.article_id == article.id)))
+        assert {canonical, origin.url("/amp/breakwater"), origin.url("/old/breakwater"),
+                origin.url("/partner/copy")} <= urls
+        assert session.scalar(select(func.count()).select_from(Article)) == 2
+    assert report.outcomes.get("dedup", "known_url") >= 1  # '#comments' normalizes to a queued URL
+    assert report.duplicates >= 2
+
+
+def test_bad_inputs_are_recorded_and_the_crawl_goes_on(sqlite_url: str, origin: Origin) -> None:
+    good = [origin.route(f"/good/{i}", article_page(f"Good {i}", unique_paragraphs(100 + i))) for i in range(3)]
+    origin.route("/pdf", Response(b"%PDF-1.4 fake", content_type="application/pdf"))
+    origin.route("/img", Response(b"\x89PNG\r\n\x1a\n", content_type="image/png"))
+    origin.route("/page404", Response("gone", status=404))
+    origin.route("/loop1", Response(b"", status=302, headers={"Location": "/loop2"}))
+    origin.route("/loop2", Response(b"", status=302, headers={"Location": "/loop1"}))
+    future = (datetime.now(UTC) + timedelta(days=30)).strftime("%a, %d %b %Y %H:%M:%S +0000")
+    items = [{"title": "g0", "link": good[0], "guid": "same"}, {"title": "g1", "link": good[1], "guid": "same"},
+             {"title": "g2", "link": good[2], "date": future}, {"title": "no link", "guid": "nolink"},
+             {"title": "pdf", "link": origin.url("/pdf")}, {"title": "img", "link": origin.url("/img")},
+             {"title": "404", "link": origin.url("/page404")}, {"title": "loop", "link": origin.url("/loop1")}]
+    bomb = gzip.compress(b"<rss>" + b" " * 40_000_000)
+    feeds = {
+        "/ok.xml": Response(rss(items), content_type="application/rss+xml"),
+        "/malformed.xml": Response('<?xml version="1.0"?><rss><channel><item><title>cut', content_type="text/xml"),
+        "/html.xml": Response("<!doctype html><html><body><p>not a feed</p></body></html>"),
+        "/empty.xml": Response(rss([]), content_type="application/rss+xml"),
+        "/huge.xml": Response(b"x", headers={"Content-Length": str(10 * 1024**3)}, content_type="text/xml"),
+        "/bomb.xml": Response(bomb, headers={"Content-Encoding": "gzip"}, content_type="text/xml"),
+        "/silent.xml": Response(rss([]), delay=4.0),
+        "/trickle.xml": Response(rss(items) * 3, trickle=0.05),
+        "/redirect.xml": Response(b"", status=302, headers={"Location": "/redirect.xml"}),
+        "/404.xml": Response("no", status=404),
+        "/410.xml": Response("gone", status=410),
+        "/500.xml": Response("oops", status=500),
+        "/cp1251.xml": Response(rss([{"title": "Новости", "link": good[0]}]).replace("utf-8", "windows-1251")
+                                .encode("cp1251"), content_type="application/rss+xml"),
+    }
+    settings = make_settings(sqlite_url, fetch_max_bytes=5_000_000)
+    engine = engine_for(sqlite_url)
+    from newsdesk.store import repo
+
+    with session_scope(engine) as session:
+        source = repo.add_source(session, name="Hostile", home_url=origin.url("/"))
+        for path, response in feeds.items():
+            origin.route(path, response)
+            repo.add_feed(session, source, url=origin.url(path), kind="rss")
+
+    report = pipeline.crawl(settings)
+    assert report.articles_stored == 3, report.as_dict()
+    outcomes = report.outcomes.as_dict()
+    for key in ("parse.malformed", "parse.html_not_feed", "feed.empty", "fetch.too_large", "fetch.timeout",
+                "fetch.redirect_loop", "fetch.not_found", "fetch.gone", "fetch.http_5xx", "parse.duplicate_guid",
+                "parse.no_link", "parse.future_date", "fetch.unsupported_type"):
+        assert outcomes.get(key), f"{key} not counted: {outcomes}"
+    with session_scope(engine) as session:
+        status = {f.url.rsplit("/", 1)[1]: f for f in session.scalars(select(Feed))}
+        assert status["410.xml"].status == "gone"
+        assert status["500.xml"].status == "failing" and status["500.xml"].next_check_at is not None
+        assert status["404.xml"].status == "failing"  # gone only after repeated 404s
+        assert status["bomb.xml"].last_error and "too_large" not in (status["ok.xml"].last_error or "")
+        assert status["empty.xml"].status == "active" and "empty" in (status["empty.xml"].last_error or "")
+        failed = {e.url.rsplit("/", 1)[1]: e for e in session.scalars(select(Entry).where(Entry.status != "done"))}
+        assert failed["pdf"].status == "failed" and "unsupported_type" in (failed["pdf"].last_error or "")
+        assert failed["page404"].status == "failed"
+        log = session.scalars(select(FetchLog)).all()
+        assert any(r.outcome == "fetch.gone" and r.status == 410 for r in log)
+        assert all(r.outcome for r in log)
+
+
+def test_retry_after_and_capped_backoff(sqlite_url: str, origin: Origin) -> None:
+    origin.route("/busy.xml", Response("slow down", status=429, headers={"Retry-After": "3600"}))
+    origin.route("/down.xml", Response("down", status=503))
+    settings = make_settings(sqlite_url, feed_backoff_base=60, feed_backoff_max=600)
+    from newsdesk.store import repo
+
+    with session_scope(engine_for(sqlite_url)) as session:
+        source = repo.add_source(session, name="Flaky")
+        repo.add_feed(session, source, url=origin.url("/busy.xml"), kind="rss")
+        repo.add_feed(session, source, url=origin.url("/down.xml"), kind="rss")
+    delays = []
+    for _ in range(6):
+        make_due(settings)
+        started = datetime.now(UTC)
+        pipeline.crawl(settings)
+        with session_scope(engine_for(sqlite_url)) as session:
+            busy, down = session.scalars(select(Feed).order_by(Feed.id)).all()
+            # Retry-After is honoured up to the cap
+            assert (busy.next_check_at - started).total_seconds() >= 600 * 0.99
+            delays.append((down.next_check_at - started).total_seconds())
+            assert down.status == "failing" and "503" in (down.last_error or "") or "unavailable" in (down.last_error or "")
+    assert delays[1] > delays[0] * 1.3  # grows
+    assert max(delays) <= 600 * 1.21  # capped (plus jitter)
+    with session_scope(engine_for(sqlite_url)) as session:
+        down = session.scalars(select(Feed).order_by(Feed.id.desc())).first()
+        assert down is not None and down.consecutive_failures == 6  # still retried, never dropped
+
+
+def test_robots_txt_is_obeyed(sqlite_url: str, origin: Origin) -> None:
+    origin.route("/robots.txt", "User-agent: *\nDisallow: /private/\n", content_type="text/plain")
+    origin.route("/private/a", article_page("Private", unique_paragraphs(7)))
+    origin.route("/public/a", article_page("Public", unique_paragraphs(8)))
+    origin.route("/feed.xml", rss([{"title": "p", "link": origin.url("/private/a")},
+                                   {"title": "q", "link": origin.url("/public/a")}]),
+                 content_type="application/rss+xml")
+    settings = make_settings(sqlite_url)
+    follow_feed(settings, origin.url("/feed.xml"))
+    report = pipeline.crawl(settings)
+    assert report.articles_stored == 1
+    assert report.outcomes.get("fetch", "robots_disallowed") == 1
+    assert origin.hits("/private/a") == 0
+
+
+def test_private_addresses_are_refused_unless_allowed(sqlite_url: str, origin: Origin) -> None:
+    from click.testing import CliRunner
+
+    from newsdesk.cli import main
+
+    origin.route("/feed.xml", rss([]), content_type="application/rss+xml")
+    env = {"NEWSDESK_FETCH_ALLOW_PRIVATE_NETWORKS": "false", "NEWSDESK_DATABASE_URL": sqlite_url}
+    result = CliRunner().invoke(main, ["sources", "add", origin.url("/feed.xml")], env=env)
+    assert result.exit_code == 2
+    assert "NEWSDESK_FETCH_ALLOW_PRIVATE_NETWORKS" in result.output
+    assert origin.requests == []
+    allowed = CliRunner().invoke(main, ["sources", "add", origin.url("/feed.xml")],
+                                 env={**env, "NEWSDESK_FETCH_ALLOW_PRIVATE_NETWORKS": "true"})
+    assert allowed.exit_code == 0, allowed.output
+    assert count(make_settings(sqlite_url), Feed) == 1
+
+
+@pytest.mark.parametrize("kind", ["rss", "sitemap"])
+def test_home_page_autodiscovery(sqlite_url: str, origin: Origin, kind: str) -> None:
+    article = origin.route("/news/1", article_page("One", unique_paragraphs(11)))
+    if kind == "rss":
+        origin.route("/", '<html><head><link rel="alternate" type="application/rss+xml" href="/rss"></head>'
+                          "<body><a href='/news/1'>One</a></body></html>")
+        origin.route("/rss", rss([{"title": "One", "link": article}]), content_type="application/rss+xml")
+    else:
+        origin.route("/", "<html><head><title>Home</title></head><body><a href='/news/1'>One</a></body></html>")
+        origin.route("/robots.txt", f"User-agent: *\nSitemap: {origin.url('/news.xml')}\n", content_type="text/plain")
+        origin.route("/news.xml", '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                     f"<url><loc>{article}</loc><lastmod>2026-11-01T10:00:00+01:00</lastmod></url></urlset>",
+                     content_type="application/xml")
+    settings = make_settings(sqlite_url)
+    result = pipeline.follow(settings, origin.url("/"))
+    assert result.feeds and result.feeds[0]["kind"] == ("rss" if kind == "rss" else "sitemap")
+    assert pipeline.crawl(settings).articles_stored == 1
