@@ -32,7 +32,7 @@ def parse_opml(data: bytes | str) -> list[OutlineFeed]:
         body = _drop_encoding_declaration(body)
     if len(body) > MAX_OPML_BYTES:
         raise ParseError(f"OPML larger than {MAX_OPML_BYTES} bytes", reason="too_large")
-    root = parse_xml(body, recover=True)
+    root, _problem = parse_xml(body, recover=True)  # a damaged list still gives its complete outlines
     if local(root.tag).lower() != "opml":
         raise ParseError(f"not OPML: root element <{local(root.tag)}>", reason="unknown_format")
     body_node = next((c for c in root if local(c.tag).lower() == "body"), None)

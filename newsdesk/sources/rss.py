@@ -36,10 +36,7 @@ def parse_rss(body: bytes, url: str, *, now: Any = None, max_entries: int = 500)
     problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
     if problem is not None and isinstance(problem, _BENIGN):
         problem = None
-    if not entries and (problem is not None or not parsed.get("version")):
-        # broken or truncated XML that gave nothing: "malformed", distinct from a valid empty feed
-        raise ParseError(f"unreadable feed: {problem or 'no RSS or Atom structure'}", reason="malformed")
-    return build_feed(
+    result = build_feed(
         FeedKind.RSS,
         _raw_entries(entries, feed.get("language")),
         url=url,
@@ -49,19 +46,25 @@ def parse_rss(body: bytes, url: str, *, now: Any = None, max_entries: int = 500)
         home_url=feed.get("link"),
         lang=feed.get("language"),
     )
+    if not result.entries and (problem is not None or not parsed.get("version")):
+        # broken or truncated XML that gave nothing usable: "malformed", unlike a valid empty feed
+        raise ParseError(f"unreadable feed: {problem or 'no RSS or Atom structure'}", reason="malformed")
+    return result
 
 
 def _raw_entries(entries: list[dict[str, Any]], feed_lang: str | None) -> Iterator[RawEntry]:
     for entry in entries:
+        # dict.get: FeedParserDict.get would answer "updated" with the published date. An entry
+        # with only an update date (RSS 1.0's dc:date, many Atom feeds) was published then at the latest.
+        published, updated = dict.get(entry, "published_parsed"), dict.get(entry, "updated_parsed")
         yield RawEntry(
             link=entry.get("link") or _permalink_guid(entry),
             guid=entry.get("id"),
             title=entry.get("title"),
             summary=entry.get("summary"),
             authors=_authors(entry),
-            # dict.get: FeedParserDict.get would answer "updated" with the published date
-            published_at=from_struct_time(dict.get(entry, "published_parsed")),
-            updated_at=from_struct_time(dict.get(entry, "updated_parsed")),
+            published_at=from_struct_time(published or updated),
+            updated_at=from_struct_time(updated),
             lang=_entry_lang(entry) or feed_lang,
             image=_image(entry),
             section=_section(entry),

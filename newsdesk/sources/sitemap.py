@@ -42,13 +42,18 @@ def parse_sitemap(
     body: bytes, url: str, *, now: datetime | None = None, max_entries: int = 500
 ) -> ParsedFeed:
     """Parse a ``<urlset>`` (plain or news) or a ``<sitemapindex>``."""
-    root = parse_xml(body)
+    root, problem = parse_xml(body)
     kind = local(root.tag).lower()
     if kind == "sitemapindex":
-        return _index(root, url)
-    if kind != "urlset":
+        result = _index(root, url)
+    elif kind == "urlset":
+        result = build_feed(FeedKind.SITEMAP, _urls(root), url=url, now=now, max_entries=max_entries)
+    else:
         raise ParseError(f"not a sitemap: root element <{kind}>", reason="unknown_format")
-    return build_feed(FeedKind.SITEMAP, _urls(root), url=url, now=now, max_entries=max_entries)
+    if problem and not result.entries and not result.children:
+        # broken or truncated XML that gave nothing usable: "malformed", unlike a valid empty sitemap
+        raise ParseError(f"unreadable sitemap: {problem}", reason="malformed")
+    return result
 
 
 def _index(root: etree._Element, url: str) -> ParsedFeed:

@@ -164,15 +164,21 @@ def safe_xml_parser(*, recover: bool = True) -> etree.XMLParser:
     )
 
 
-def parse_xml(body: bytes, *, recover: bool = True) -> etree._Element:
-    """A safely parsed tree of ``body`` (DOCTYPE removed first), or :class:`ParseError` ``malformed``."""
+def parse_xml(body: bytes, *, recover: bool = True) -> tuple[etree._Element, str | None]:
+    """A safely parsed tree of ``body`` (DOCTYPE removed first) and the first error recovered from.
+
+    With ``recover`` a truncated document still gives what was complete; the caller decides whether
+    that is usable. Nothing readable at all is :class:`ParseError` ``malformed``.
+    """
+    parser = safe_xml_parser(recover=recover)
     try:
-        root = etree.fromstring(strip_doctype(repair_encoding(body)), safe_xml_parser(recover=recover))
+        root = etree.fromstring(strip_doctype(repair_encoding(body)), parser)
     except etree.XMLSyntaxError as exc:
         raise ParseError(f"not well-formed XML: {exc}", reason="malformed") from exc
     if root is None:
         raise ParseError("no XML element could be read", reason="malformed")
-    return root
+    errors = [e for e in parser.error_log if e.level >= etree.ErrorLevels.ERROR]
+    return root, (errors[0].message if errors else None)
 
 
 def local(tag: object) -> str:
