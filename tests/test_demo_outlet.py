@@ -37,7 +37,7 @@ FURNITURE = {
         "All rights reserved",
     ),
     "ru": (
-        "Share on Facebook",
+        "Поделиться в Facebook",
         "Telegram",
         "Другие материалы автора",
         "Что вы думаете?",

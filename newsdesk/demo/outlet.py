@@ -79,7 +79,8 @@ def build_site(articles: list[DemoArticle], base_url: str) -> dict[str, Document
         for name, key in chrome.sections:
             members = [a for a in articles if a.lang == lang and section_key(a) == key]
             site[f"/section/{key}"] = Document(
-                render_listing(members, base_url, lang=lang, heading=name).encode(), HTML
+                render_listing(members, base_url, lang=lang, heading=name, path=f"/section/{key}").encode(),
+                HTML,
             )
     for a in articles:
         site[a.path] = Document(render_article_page(a, base_url, articles).encode(), HTML, a.published_at)

@@ -19,7 +19,7 @@ from email.utils import format_datetime
 from html import escape
 from xml.sax.saxutils import escape as xml_escape
 
-from newsdesk.demo.article import DemoArticle, plain_text, segments
+from newsdesk.demo.article import DemoArticle, segments
 from newsdesk.demo.corpus import demo_articles
 
 TEASER_CHARS = 150  # about two lines of a teaser card, the cut real sites make
@@ -85,7 +85,7 @@ CHROME = {
             ("В мире", "v-mire"),
             ("Спорт", "sport-ru"),
         ),
-        share=("Поделиться во ВКонтакте", "Share on Facebook", "Telegram", "Скопировать ссылку"),
+        share=("Поделиться в Facebook", "ВКонтакте", "Telegram", "Скопировать ссылку"),
         more_from="Другие материалы автора",
         think="Что вы думаете?",
         comment_placeholder="Напишите комментарий. Соблюдайте правила сообщества.",
@@ -293,7 +293,12 @@ def render_article_page(
 
 
 def render_listing(
-    articles: Iterable[DemoArticle], base_url: str, *, lang: str = "en", heading: str | None = None
+    articles: Iterable[DemoArticle],
+    base_url: str,
+    *,
+    lang: str = "en",
+    heading: str | None = None,
+    path: str = "/",
 ) -> str:
     """Home or section page: newest first, each with its teaser."""
     chrome = CHROME[lang]
@@ -302,7 +307,10 @@ def render_listing(
     cards = "".join(_teaser_card(a, base_url) for a in items)
     return (
         _head(
-            lang=lang, title=f"{title} | {chrome.site_name}", base_url=base_url, canonical=_abs(base_url, "/")
+            lang=lang,
+            title=f"{title} | {chrome.site_name}",
+            base_url=base_url,
+            canonical=_abs(base_url, path),
         )
         + "<body>\n"
         + _header(lang, base_url)
@@ -371,11 +379,6 @@ def render_news_sitemap(articles: Sequence[DemoArticle], base_url: str) -> str:
 
 def render_robots(base_url: str) -> str:
     return f"User-agent: *\nAllow: /\n\nSitemap: {_abs(base_url, '/news-sitemap.xml')}\n"
-
-
-def plain_body(article: DemoArticle) -> str:
-    """The body as an extractor should return it (paragraphs, link markup removed)."""
-    return "\n".join(plain_text(p) for p in article.body_paragraphs)
 
 
 def lead_image_png(seed: str, width: int = 240, height: int = 135) -> bytes:
