@@ -111,6 +111,11 @@ class Settings(BaseSettings):
     )
     comments_rate_limit: int = Field(5, description="Comments one IP address may post per 10 minutes.")
     page_size: int = Field(20, description="Articles on one page of a list.")
+    site_url: str | None = Field(
+        None,
+        description="Public base URL of the site (e.g. https://news.example.org), used for absolute links "
+        "in feeds; taken from each request when unset.",
+    )
 
     @field_validator("translate_engine")
     @classmethod
