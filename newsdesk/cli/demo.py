@@ -7,15 +7,18 @@ import click
 from newsdesk import pipeline
 from newsdesk.cli.base import app, handle_errors, main
 from newsdesk.cli.crawl import print_report
+from newsdesk.errors import UsageError
 
 
 @main.command("demo")
 @click.option("--serve/--no-serve", default=True, show_default=True, help="Serve the reader site afterwards.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address of the reader site.")
 @click.option("--port", default=8000, show_default=True, help="Port of the reader site.")
+@click.option("--outlet-port", default=8701, show_default=True,
+              help="Port of the sample outlet (fixed, so a second run re-crawls the same feed; 0: any).")
 @click.pass_context
 @handle_errors
-def demo(ctx: click.Context, serve: bool, host: str, port: int) -> None:
+def demo(ctx: click.Context, serve: bool, host: str, port: int, outlet_port: int) -> None:
     """Crawl the sample outlet shipped with Newsdesk into the database and serve the site."""
     from newsdesk.demo.outlet import DemoOutlet
     from newsdesk.store.db import upgrade
@@ -23,7 +26,11 @@ def demo(ctx: click.Context, serve: bool, host: str, port: int) -> None:
     # The outlet runs on this machine: allow loopback fetches, no politeness delay to ourselves.
     settings = app(ctx).settings.with_overrides(fetch_allow_private_networks=True, fetch_per_host_delay=0.0)
     upgrade(settings.database_url)
-    with DemoOutlet() as outlet:
+    try:
+        outlet_server = DemoOutlet(port=outlet_port)
+    except OSError as exc:
+        raise UsageError(f"demo: port {outlet_port} is taken ({exc}); choose another with --outlet-port") from exc
+    with outlet_server as outlet:
         click.echo(f"sample outlet serving at {outlet.home_url}")
         known = {f["url"] for s in pipeline.list_sources(settings) for f in s["feeds"]}  # type: ignore[attr-defined]
         if outlet.feed_url not in known:
