@@ -292,3 +292,19 @@ def test_trafilatura_extracts_body_without_furniture(outlet: DemoOutlet, client:
         for phrase in FURNITURE[a.lang]:
             assert phrase not in text, (a.slug, phrase)
         assert "..." not in text  # no teaser from the rail
+
+
+def test_section_pages_list_their_articles(outlet: DemoOutlet, client: httpx.Client) -> None:
+    url = outlet.base_url + "/section/gorod"
+    doc = lxml.html.fromstring(client.get(url).content)
+    assert doc.get("lang") == "ru"
+    assert doc.xpath('//link[@rel="canonical"]/@href') == [url]
+    listed = {h.removeprefix(outlet.base_url + "/news/") for h in doc.xpath('//ul[@class="latest"]//a/@href')}
+    assert listed == {a.slug for a in ARTICLES if a.section == "Город"}
+
+
+def test_odd_paths_are_plain_404s(outlet: DemoOutlet, client: httpx.Client) -> None:
+    for path in ("/../../etc/passwd", "/news/" + "a" * 5000, "/news/%00", "/images/../robots.txt.png"):
+        r = client.get(outlet.base_url + path)
+        assert r.status_code == 404, path
+    assert client.get(outlet.home_url).status_code == 200  # the server is still answering
