@@ -44,6 +44,7 @@ KINDS = ("feed", "page", "robots")
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # why: a hostile Retry-After must not park a feed for years; a day is also the feed backoff cap
 MAX_RETRY_AFTER = 86_400.0
+_DRAIN_BYTES = 64 * 1024  # why: reading this much is cheaper than a new connection (TCP+TLS handshakes)
 _DNS_TIMEOUT = 5.0  # why: resolution normally takes milliseconds; also bounded by the connect timeout
 
 Observer = Callable[[FetchRecord], None]
@@ -115,6 +116,14 @@ def type_accepted(content_type: str | None, accept_types: tuple[str, ...]) -> bo
         if pattern in ("*/*", kind) or (pattern.endswith("/*") and kind.startswith(pattern[:-1])):
             return True
     return False
+
+
+async def _drain_small(response: httpx.Response) -> None:
+    """Read a short redirect or error body so its connection can be reused; leave long ones unread."""
+    length = response.headers.get("content-length", "").strip()
+    if length.isdigit() and int(length) <= _DRAIN_BYTES:
+        async for _ in response.aiter_raw():
+            pass
 
 
 class Fetcher:
@@ -353,6 +362,8 @@ class Fetcher:
                     response = await self._client.send(request, stream=True)
                     try:
                         trace.status = response.status_code
+                        if not 200 <= response.status_code < 300:
+                            await _drain_small(response)
                         if response.status_code not in REDIRECT_STATUSES:
                             raise_for_status(response.status_code, response.headers, str(url))
                             self._check_headers(response, accept_types, cap=cap, truncate=truncate)

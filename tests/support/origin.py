@@ -1,7 +1,9 @@
 """A real HTTP origin on 127.0.0.1 for tests: routes are set by code, requests are recorded.
 
 Each route answers with a fixed response or a handler callable; handlers can stall, trickle bytes,
-redirect or count requests, so fetch tests see real sockets, real headers and real timing.
+redirect or count requests, so fetch tests see real sockets, real headers and real timing. A
+response can also stream its body from an iterable (``stream=``, sent chunked), e.g. ``endless()``.
+Stalls and streams end when the origin stops, so a test never waits on a server thread.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import gzip
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -24,6 +26,19 @@ class Response:
     delay: float = 0.0  # seconds before the answer starts
     trickle: float = 0.0  # seconds between single bytes of the body (0: send at once)
     gzip: bool = False
+    # The body as chunks, sent with Transfer-Encoding: chunked (no Content-Length unless given in
+    # ``headers``); a callable is called per request, so a generator can be served more than once.
+    stream: Iterable[bytes] | Callable[[], Iterable[bytes]] | None = None
+
+
+def endless(chunk: bytes = b"x" * 65536) -> Callable[[], Iterator[bytes]]:
+    """A ``stream`` that never ends (until the client hangs up or the origin stops)."""
+
+    def chunks() -> Iterator[bytes]:
+        while True:
+            yield chunk
+
+    return chunks
 
 
 @dataclass
@@ -32,6 +47,7 @@ class Request:
     path: str
     headers: dict[str, str]
     at: float
+    peer: tuple[str, int] | None = None  # client address and port: one port per reused connection
 
 
 Handler = Callable[["RequestInfo"], Response]
@@ -52,6 +68,7 @@ class Origin:
         self.requests: list[Request] = []
         self._counts: dict[str, int] = {}
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
         origin = self
 
         class _Handler(BaseHTTPRequestHandler):
@@ -69,13 +86,15 @@ class Origin:
         self.server = ThreadingHTTPServer((host, 0), _Handler)
         self.server.daemon_threads = True
         self.host, self.port = self.server.server_address[:2]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # why 0.05 s: shutdown() waits up to one poll interval; the default 0.5 s adds that to every test
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
 
     def start(self) -> Origin:
         self.thread.start()
         return self
 
     def stop(self) -> None:
+        self._stopping.set()  # wakes stalled and streaming handlers
         self.server.shutdown()
         self.server.server_close()
 
@@ -108,7 +127,9 @@ class Origin:
         with self._lock:
             self._counts[path] = self._counts.get(path, 0) + 1
             count = self._counts[path]
-            self.requests.append(Request(handler.command, path, headers, time.monotonic()))
+            self.requests.append(
+                Request(handler.command, path, headers, time.monotonic(), tuple(handler.client_address[:2]))
+            )
         route = self.routes.get(path) or self.routes.get(path.split("?")[0])
         if route is None:
             response = Response(b"not found", status=404, content_type="text/plain")
@@ -120,25 +141,48 @@ class Origin:
         if response.gzip:
             body = gzip.compress(body)
         try:
-            if response.delay:
-                time.sleep(response.delay)
+            if response.delay and self._stopping.wait(response.delay):
+                return
             handler.send_response(response.status)
             handler.send_header("Content-Type", response.content_type)
             if response.gzip:
                 handler.send_header("Content-Encoding", "gzip")
             for key, value in response.headers.items():
                 handler.send_header(key, value)
-            if "Content-Length" not in response.headers:
+            chunked = response.stream is not None and "Content-Length" not in response.headers
+            if chunked:
+                handler.send_header("Transfer-Encoding", "chunked")
+            elif "Content-Length" not in response.headers:
                 handler.send_header("Content-Length", str(len(body)))
             handler.end_headers()
             if handler.command == "HEAD" or response.status == 304:
                 return
-            if response.trickle:
+            if response.stream is not None:
+                self._send_stream(handler, response, chunked)
+            elif response.trickle:
                 for i in range(len(body)):
                     handler.wfile.write(body[i : i + 1])
                     handler.wfile.flush()
-                    time.sleep(response.trickle)
+                    if self._stopping.wait(response.trickle):
+                        return
             else:
                 handler.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
+        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError):
+            handler.close_connection = True
+
+    def _send_stream(self, handler: BaseHTTPRequestHandler, response: Response, chunked: bool) -> None:
+        source = response.stream
+        chunks = source() if callable(source) else source
+        assert chunks is not None
+        for chunk in chunks:
+            if self._stopping.is_set():
+                handler.close_connection = True
+                return
+            if not chunk:
+                continue
+            handler.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk)
+            if response.trickle and self._stopping.wait(response.trickle):
+                return
+        if chunked:
+            handler.wfile.write(b"0\r\n\r\n")
+        handler.wfile.flush()
