@@ -117,6 +117,9 @@ class DemoOutlet:
             protocol_version = "HTTP/1.1"
             timeout = HANDLER_TIMEOUT
             server_version = "HarbourCourier/1.0"
+            # Headers and body go out in two writes; without TCP_NODELAY, Nagle plus delayed ACK
+            # stalls every keep-alive response by ~40 ms.
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: Any) -> None:  # quiet: the demo prints its own progress
                 pass
