@@ -39,6 +39,9 @@ MAX_LINE_BYTES = 2 * MAX_PAGE_BYTES
 # Head of a page searched for a <meta charset> and for canonical links.
 HEAD_BYTES = 64 * 1024
 
+# Record types of WARC 1.0/1.1 and warcio's reading of ARC files: none of them is a page but a response.
+_WARC_TYPES = frozenset({"warcinfo", "response", "resource", "request", "metadata", "revisit",
+                         "conversion", "continuation", "arc_header"})
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _CANONICAL = re.compile(
     r"""<link\b[^>]*\brel\s*=\s*["']?canonical["']?[^>]*>|<meta\b[^>]*\bproperty\s*=\s*["']og:url["'][^>]*>""",
@@ -112,6 +115,8 @@ class ArchiveReader:
 
     def _warc_page(self, record: Any) -> ArchivedPage | None:
         if record.rec_type != "response":
+            if record.rec_type not in _WARC_TYPES:  # what a truncated or damaged record reads as
+                self.dropped.append(("corrupt", f"record type {str(record.rec_type)[:40]!r}"))
             return None
         uri = record.rec_headers.get_header("WARC-Target-URI") or ""
         http = record.http_headers
