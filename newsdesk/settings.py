@@ -99,6 +99,26 @@ class Settings(BaseSettings):
     translate_models_dir: str = Field(
         "~/.local/share/newsdesk/models", description="Folder holding installed local translation models."
     )
+    translate_timeout: float = Field(
+        30.0, description="Seconds one LibreTranslate request may take before it counts as failed."
+    )
+    translate_retries: int = Field(
+        2, description="Retries of a LibreTranslate request after a timeout, connection error, 429 or 5xx."
+    )
+    translate_threads: int = Field(0, description="CPU threads of the local engine (0: CTranslate2 default).")
+    translate_batch_articles: int = Field(
+        8, description="Articles whose sentences share one engine batch when translating in bulk."
+    )
+    translate_retry_base: int = Field(
+        300, description="Seconds before a failed translation is retried; doubles with each failure."
+    )
+    translate_retry_max: int = Field(
+        86_400, description="Cap of the retry delay of a failed translation (seconds); it is still retried."
+    )
+    translate_package_index_url: str = Field(
+        "https://raw.githubusercontent.com/argosopentech/argospm-index/main/index.json",
+        description="Argos Translate package index used by `newsdesk translate install PAIR`.",
+    )
 
     # web
     site_name: str = Field("Newsdesk", description="Name shown in the site header and feeds.")
