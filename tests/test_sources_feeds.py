@@ -125,6 +125,16 @@ def test_rss10_rdf() -> None:
     assert entry.section == "Politik"
 
 
+def test_atom_text_titles_are_literal_and_html_titles_are_stripped() -> None:
+    body = b"""<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>
+<entry><title type="text">Why x &lt;y&gt; matters &amp; 1 &lt; 2</title><link href="https://t.example/1"/></entry>
+<entry><title type="html">&lt;em&gt;Why&lt;/em&gt; x &amp;amp; y</title><link href="https://t.example/2"/></entry>
+</feed>"""
+    first, second = parse(body).entries
+    assert first.title == "Why x <y> matters & 1 < 2"
+    assert second.title == "Why x & y"
+
+
 def test_atom_with_xml_lang_and_relative_links() -> None:
     body = """<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom" xml:lang="uk" xml:base="https://atom.example.ua/">
@@ -260,6 +270,7 @@ NEWS_SITEMAP = b"""<?xml version="1.0" encoding="UTF-8"?>
 def test_news_sitemap() -> None:
     feed = parse(NEWS_SITEMAP, "https://site.example.fr/sitemap_news.xml")
     assert feed.kind is FeedKind.SITEMAP
+    assert feed.lang == "fr"  # every entry's news:language
     first, second = feed.entries
     assert first.url == "https://site.example.fr/actu/1"
     assert first.title == "Une nouvelle & son titre"

@@ -7,6 +7,7 @@ because given a string it may treat it as a URL or a file name and go and read i
 
 from __future__ import annotations
 
+import html
 import io
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -60,8 +61,8 @@ def _raw_entries(entries: list[dict[str, Any]], feed_lang: str | None) -> Iterat
         yield RawEntry(
             link=entry.get("link") or _permalink_guid(entry),
             guid=entry.get("id"),
-            title=entry.get("title"),
-            summary=entry.get("summary"),
+            title=_as_html(entry, "title"),
+            summary=_as_html(entry, "summary"),
             authors=_authors(entry),
             published_at=from_struct_time(published or updated),
             updated_at=from_struct_time(updated),
@@ -70,6 +71,15 @@ def _raw_entries(entries: list[dict[str, Any]], feed_lang: str | None) -> Iterat
             section=_section(entry),
             content_html=_content_html(entry),
         )
+
+
+def _as_html(entry: Mapping[str, Any], key: str) -> str | None:
+    """The field as HTML for the adapter: Atom ``type="text"`` is literal text, so it is escaped."""
+    value = entry.get(key)
+    if not value:
+        return None
+    detail = entry.get(f"{key}_detail") or {}
+    return html.escape(str(value), quote=False) if detail.get("type") == "text/plain" else str(value)
 
 
 def _permalink_guid(entry: Mapping[str, Any]) -> str | None:

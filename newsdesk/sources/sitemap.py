@@ -11,6 +11,7 @@ where it does (:func:`sitemaps_from_robots`).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from urllib.parse import urljoin
 
@@ -50,6 +51,9 @@ def parse_sitemap(
         result = build_feed(FeedKind.SITEMAP, _urls(root), url=url, now=now, max_entries=max_entries)
     else:
         raise ParseError(f"not a sitemap: root element <{kind}>", reason="unknown_format")
+    langs = {entry.lang for entry in result.entries}
+    if len(langs) == 1 and None not in langs:  # a news sitemap of one publication in one language
+        result = replace(result, lang=langs.pop())
     if problem and not result.entries and not result.children:
         # broken or truncated XML that gave nothing usable: "malformed", unlike a valid empty sitemap
         raise ParseError(f"unreadable sitemap: {problem}", reason="malformed")

@@ -39,6 +39,8 @@ _ROOTS: dict[str, Format] = {
     "urlset": "sitemap",
     "sitemapindex": "sitemap",
     "html": "html",
+    "head": "html",  # fragments of pages whose <html> tag was left out
+    "body": "html",
     "opml": "opml",
 }
 
