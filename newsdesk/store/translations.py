@@ -37,11 +37,18 @@ class CacheRow:
 
 
 class CacheItem(Protocol):
-    key: str
-    engine: str
-    source_lang: str
-    target_lang: str
-    text: str
+    """One translated text to remember (``translate.cache.CacheEntry`` has this shape)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def engine(self) -> str: ...
+    @property
+    def source_lang(self) -> str: ...
+    @property
+    def target_lang(self) -> str: ...
+    @property
+    def text(self) -> str: ...
 
 
 class DbTranslationCache:

@@ -1,0 +1,283 @@
+"""Translate stored articles: at ingest (the crawl calls :func:`translate_pending` with the new
+article ids) and later in bulk (``newsdesk translate articles``, a Celery task).
+
+Order of work, and why:
+
+1. In one short transaction, create the missing jobs (one per article and target language) and
+   read the due ones with their article's title, body and teaser.
+2. Translate outside any transaction, a few articles of one language pair per engine batch (a
+   local model is far faster on full batches; a slow engine holds no database lock).
+3. Write each batch's translations, or its failures, in one short transaction.
+
+A failing, slow or garbage-answering engine never loses an article: the article is already
+stored, the failure is recorded on its ``TranslationJob`` (attempts, last error, next attempt
+with capped backoff), and the job is taken up again by a later run. When the engine itself is
+unreachable the run stops after recording the batch it failed on, leaving the rest pending, so
+ingest is never held up by a dead engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import groupby
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from newsdesk.errors import TranslationFailed
+from newsdesk.models import Outcomes
+from newsdesk.store import translations as store
+from newsdesk.store.db import session_scope
+from newsdesk.store.schema import Article, TranslationJob, utcnow
+from newsdesk.translate.article import ArticleContent, translate_article_content, translate_articles
+from newsdesk.translate.base import Translator, engine_label
+from newsdesk.translate.cache import TranslationCache
+
+# Failures that say the engine as a whole cannot work right now (not this article's fault):
+# the run stops instead of trying every other article against a dead engine.
+ENGINE_DOWN = frozenset({"timeout", "engine_down", "not_configured", "auth"})
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleTranslation:
+    """What happened to one (article, language)."""
+
+    article_id: int
+    lang: str
+    status: str  # done, failed, skipped
+    engine: str | None = None
+    reason: str | None = None
+    error: str | None = None
+    engine_texts: int = 0
+    cache_hits: int = 0
+
+
+@dataclass
+class TranslateReport:
+    """What one :func:`translate_pending` run did."""
+
+    done: int = 0
+    failed: int = 0
+    skipped: int = 0
+    jobs_created: int = 0
+    stopped: str | None = None  # why the run stopped early (engine down), if it did
+    results: list[ArticleTranslation] = field(default_factory=list)
+    outcomes: Outcomes = field(default_factory=Outcomes)
+
+    def add(self, result: ArticleTranslation) -> None:
+        self.results.append(result)
+        if result.status == "done":
+            self.done += 1
+            self.outcomes.add("translate", "done")
+        elif result.status == "failed":
+            self.failed += 1
+            self.outcomes.add("translate", result.reason or "failed", result.error)
+        else:
+            self.skipped += 1
+            self.outcomes.add("translate", result.reason or "skipped")
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "done": self.done,
+            "failed": self.failed,
+            "skipped": self.skipped,
+            "jobs_created": self.jobs_created,
+            "stopped": self.stopped,
+            "outcomes": self.outcomes.as_dict(),
+            "errors": self.outcomes.errors[:20],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Work:
+    job_id: int
+    article_id: int
+    source: str
+    target: str
+    content: ArticleContent
+
+
+def _source_lang(lang: str | None) -> str | None:
+    return lang.split("-")[0].split("_")[0].lower() if lang else None
+
+
+def translate_article(
+    session: Session,
+    article_id: int,
+    target_lang: str,
+    translator: Translator,
+    cache: TranslationCache,
+    *,
+    now: datetime | None = None,
+    retry_base: int = 300,
+    retry_max: int = 86_400,
+) -> ArticleTranslation:
+    """Translate one article into ``target_lang`` inside the caller's session (the caller commits).
+
+    Never raises for an engine failure: the failure is recorded on the article's job and returned.
+    """
+    article = session.get(Article, article_id)
+    source = _source_lang(article.lang) if article else None
+    if article is None or not source or source == target_lang:
+        reason = "no_article" if article is None else ("same_language" if source else "unknown_language")
+        return ArticleTranslation(article_id, target_lang, "skipped", reason=reason)
+    job = session.scalar(
+        select(TranslationJob).where(TranslationJob.article_id == article_id, TranslationJob.lang == target_lang)
+    )
+    if job is None:
+        job = TranslationJob(article_id=article_id, lang=target_lang, status=store.PENDING, attempts=0)
+        session.add(job)
+        session.flush()
+    content = ArticleContent(title=article.title, html=article.html or "", teaser=article.teaser or "")
+    try:
+        if not translator.supports(source, target_lang):
+            raise TranslationFailed(
+                f"{translator.name} cannot translate {source}-{target_lang}", reason="unsupported_pair"
+            )
+        result = translate_article_content(translator, cache, content, source=source, target=target_lang)
+    except TranslationFailed as exc:
+        store.record_failure(session, job, str(exc), now=now, base=retry_base, cap=retry_max)
+        return ArticleTranslation(article_id, target_lang, "failed", translator.name, exc.reason, str(exc))
+    label = engine_label(translator, source, target_lang)
+    store.save_translation(
+        session, job, title=result.title, html=result.html, text=result.text, teaser=result.teaser,
+        engine=label, now=now,
+    )
+    return ArticleTranslation(
+        article_id, target_lang, "done", label, engine_texts=result.engine_texts, cache_hits=result.cache_hits
+    )
+
+
+def translate_pending(
+    db: Engine,
+    translator: Translator,
+    *,
+    target_langs: Sequence[str],
+    cache: TranslationCache | None = None,
+    article_ids: Sequence[int] | None = None,
+    source_lang: str | None = None,
+    since: datetime | None = None,
+    limit: int | None = None,
+    batch_articles: int = 8,
+    retry_base: int = 300,
+    retry_max: int = 86_400,
+    now: datetime | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> TranslateReport:
+    """Translate what is due: new articles (``article_ids`` at ingest) or everything pending.
+
+    ``on_progress(done, total)`` is called after each batch. Returns a report; never raises for
+    an engine failure (those are recorded on the jobs and retried by a later run).
+    """
+    report = TranslateReport()
+    now = now or utcnow()
+    used_cache: TranslationCache = cache if cache is not None else store.DbTranslationCache(db)
+    langs = [lang.lower() for lang in target_langs]
+    with session_scope(db) as session:
+        if article_ids is None:
+            ids = store.article_ids_needing_jobs(session, langs, source_lang=source_lang, since=since, limit=limit)
+        else:
+            ids = list(article_ids)
+        report.jobs_created = store.ensure_jobs(session, ids, langs)
+        jobs = store.due_jobs(
+            session, now=now, langs=langs, source_lang=source_lang, since=since,
+            article_ids=article_ids, limit=limit,
+        )
+        work = []
+        for job in jobs:
+            article = session.get(Article, job.article_id)
+            source = _source_lang(article.lang) if article else None
+            if article is None or not source:
+                continue
+            content = ArticleContent(title=article.title, html=article.html or "", teaser=article.teaser or "")
+            work.append(_Work(job.id, job.article_id, source, job.lang, content))
+    work.sort(key=lambda w: (w.source, w.target))
+    total = len(work)
+    finished = 0
+    for (source, target), group in groupby(work, key=lambda w: (w.source, w.target)):
+        items = list(group)
+        if not translator.supports(source, target):
+            error = f"translate: {translator.name} cannot translate {source}-{target}"
+            _record(db, items, report, error, "unsupported_pair", translator.name, now, retry_base, retry_max)
+            finished += len(items)
+            if on_progress:
+                on_progress(finished, total)
+            continue
+        for start in range(0, len(items), max(1, batch_articles)):
+            batch = items[start : start + max(1, batch_articles)]
+            stopped = _translate_batch(db, translator, used_cache, batch, report, now, retry_base, retry_max)
+            finished += len(batch)
+            if on_progress:
+                on_progress(finished, total)
+            if stopped:
+                report.stopped = stopped
+                return report
+    return report
+
+
+def _translate_batch(
+    db: Engine,
+    translator: Translator,
+    cache: TranslationCache,
+    batch: list[_Work],
+    report: TranslateReport,
+    now: datetime,
+    retry_base: int,
+    retry_max: int,
+) -> str | None:
+    """Translate and store one batch; returns a reason when the engine is down and the run must stop."""
+    source, target = batch[0].source, batch[0].target
+    try:
+        results = translate_articles(translator, cache, [w.content for w in batch], source=source, target=target)
+    except TranslationFailed as exc:
+        if exc.reason in ENGINE_DOWN or len(batch) == 1:
+            _record(db, batch, report, str(exc), exc.reason, translator.name, now, retry_base, retry_max)
+            return exc.reason if exc.reason in ENGINE_DOWN else None
+        # garbage from the engine: find which articles it chokes on, one at a time
+        for item in batch:
+            stopped = _translate_batch(db, translator, cache, [item], report, now, retry_base, retry_max)
+            if stopped:
+                return stopped
+        return None
+    label = engine_label(translator, source, target)
+    with session_scope(db) as session:
+        for item, result in zip(batch, results, strict=True):
+            job = session.get(TranslationJob, item.job_id)
+            if job is None:  # the article was deleted meanwhile
+                report.add(ArticleTranslation(item.article_id, target, "skipped", reason="no_article"))
+                continue
+            store.save_translation(
+                session, job, title=result.title, html=result.html, text=result.text,
+                teaser=result.teaser, engine=label, now=now,
+            )
+            report.add(
+                ArticleTranslation(
+                    item.article_id, target, "done", label,
+                    engine_texts=result.engine_texts, cache_hits=result.cache_hits,
+                )
+            )
+    return None
+
+
+def _record(
+    db: Engine,
+    items: list[_Work],
+    report: TranslateReport,
+    error: str,
+    reason: str,
+    engine: str,
+    now: datetime,
+    retry_base: int,
+    retry_max: int,
+) -> None:
+    with session_scope(db) as session:
+        for item in items:
+            job = session.get(TranslationJob, item.job_id)
+            if job is not None:
+                store.record_failure(session, job, error, now=now, base=retry_base, cap=retry_max)
+            report.add(ArticleTranslation(item.article_id, item.target, "failed", engine, reason, error))
+
+
+__all__ = ["ArticleTranslation", "TranslateReport", "translate_article", "translate_pending"]
