@@ -16,6 +16,8 @@ NEWS_HOME = """<!DOCTYPE html>
   <link rel="alternate" type="application/rss+xml" title="Comments Feed" href="/comments/feed/">
   <link rel="Alternate  home" type="application/atom+xml; charset=utf-8" title="Atom" href="feeds/atom.xml">
   <link rel="alternate" type="application/feed+json" title="JSON" href="//example.com/feed.json">
+  <link rel="alternate" type="application/json" href="https://example.com/wp-json/wp/v2/pages/2">
+  <link rel="alternate" type="application/json+oembed" href="https://example.com/wp-json/oembed/1.0/embed">
   <link rel="alternate" type="application/rss+xml" href="/feed/">
   <link rel="alternate" type="application/rss+xml" href="javascript:alert(1)">
   <link rel="icon" href="/favicon.ico">
@@ -87,4 +89,11 @@ def test_non_ascii_page_and_uppercase_markup() -> None:
 </HEAD><BODY></BODY></HTML>"""
     assert discover_feeds(html, "https://ru.example/") == [
         DiscoveredFeed("https://ru.example/export/rss2/index.xml", FeedKind.RSS, "Лента новостей")
+    ]
+
+
+def test_json_feed_advertised_as_plain_json() -> None:
+    html = '<html><head><link rel="alternate" type="application/json" title="JSON Feed" href="/feed.json"></head></html>'
+    assert discover_feeds(html, "https://j.example/") == [
+        DiscoveredFeed("https://j.example/feed.json", FeedKind.JSON, "JSON Feed")
     ]

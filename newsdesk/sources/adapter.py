@@ -142,8 +142,8 @@ def http_url(value: str | None, base: str) -> str | None:
     """``value`` resolved against ``base`` if it is a usable http(s) URL, else ``None``."""
     if not value:
         return None
-    value = value.strip()
-    if not value or len(value) > MAX_URL_CHARS or any(c in value for c in "\r\n\t\x00 "):
+    value = value.strip().replace(" ", "%20")  # unencoded spaces are common and unambiguous
+    if not value or len(value) > MAX_URL_CHARS or any(c in value for c in "\r\n\t\x00"):
         return None
     try:
         url = urljoin(base, value)

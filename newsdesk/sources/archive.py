@@ -118,7 +118,7 @@ class ArchiveReader:
             if record.rec_type not in _WARC_TYPES:  # what a truncated or damaged record reads as
                 self.dropped.append(("corrupt", f"record type {str(record.rec_type)[:40]!r}"))
             return None
-        uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+        uri = (record.rec_headers.get_header("WARC-Target-URI") or "").strip().strip("<>")  # WARC 1.0 drafts bracketed it
         http = record.http_headers
         if http is None:
             self.dropped.append(("not_http", uri[:300]))

@@ -54,6 +54,8 @@ def discover_feeds(html: str, base_url: str) -> list[DiscoveredFeed]:
         if "alternate" not in rels or ctype not in _FEED_TYPES:
             continue
         url = http_url(node.get("href"), base)
+        if ctype == "application/json" and (not url or "feed" not in url.lower()):
+            continue  # plain JSON alternates are mostly APIs (WordPress's wp-json), not JSON Feeds
         if url and url not in found:
             found[url] = DiscoveredFeed(url=url, kind=_FEED_TYPES[ctype], title=plain_text(node.get("title"), 300))
     for node in root.iter("a"):
