@@ -52,19 +52,26 @@ def parse_url(url: str) -> httpx.URL:
         raise FetchRejected(f"only http and https URLs are fetched, not {url[:200]!r}", reason="bad_url")
     if not parsed.host:
         raise FetchRejected(f"URL has no host: {url[:200]!r}", reason="bad_url")
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        raise FetchRejected(f"URL has an impossible port: {url[:200]!r}", reason="bad_url")
     return parsed
 
 
-def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    """The IPv4 address an IPv6 address carries (mapped, 6to4, NAT64, Teredo client), if any."""
+def _translated_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address merely stands for (IPv4-mapped, NAT64), if any."""
     if ip.ipv4_mapped is not None:
         return ip.ipv4_mapped
+    if any(ip in net for net in _NAT64_PREFIXES):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
+def _tunnelled_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 endpoint a tunnelling address (6to4, Teredo client) leads to, if any."""
     if ip.sixtofour is not None:
         return ip.sixtofour
     if ip.teredo is not None:
         return ip.teredo[1]
-    if any(ip in net for net in _NAT64_PREFIXES):
-        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     return None
 
 
@@ -72,11 +79,13 @@ def blocked_reason(address: str | IPAddress) -> str | None:
     """Why an address must not be fetched ("loopback", "private", …), or None when it is public."""
     ip = ipaddress.ip_address(address.split("%", 1)[0] if isinstance(address, str) else address)
     if isinstance(ip, ipaddress.IPv6Address):
-        inner = _embedded_ipv4(ip)
-        if inner is not None:
-            reason = blocked_reason(inner)
-            if reason:
-                return reason
+        translated = _translated_ipv4(ip)
+        if translated is not None:  # the packet goes to this IPv4 address: judge that address alone
+            return blocked_reason(translated)
+        tunnelled = _tunnelled_ipv4(ip)
+        reason = blocked_reason(tunnelled) if tunnelled is not None else None
+        if reason:
+            return reason
     for name, attribute in _CHECKS:
         if getattr(ip, attribute):
             return name

@@ -60,6 +60,12 @@ class RequestInfo:
     count: int  # how many times this path was asked for, this one included
 
 
+def _peer(address: object) -> tuple[str, int] | None:
+    if isinstance(address, tuple) and len(address) >= 2:
+        return str(address[0]), int(address[1])
+    return None
+
+
 class Origin:
     """``origin.route("/feed.xml", Response(...))``; ``origin.url("/feed.xml")``; ``origin.requests``."""
 
@@ -85,7 +91,9 @@ class Origin:
 
         self.server = ThreadingHTTPServer((host, 0), _Handler)
         self.server.daemon_threads = True
-        self.host, self.port = self.server.server_address[:2]
+        host_, port_ = self.server.server_address[:2]
+        self.host: str = host_.decode() if isinstance(host_, bytes) else str(host_)
+        self.port: int = int(port_)
         # why 0.05 s: shutdown() waits up to one poll interval; the default 0.5 s adds that to every test
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
 
@@ -128,7 +136,7 @@ class Origin:
             self._counts[path] = self._counts.get(path, 0) + 1
             count = self._counts[path]
             self.requests.append(
-                Request(handler.command, path, headers, time.monotonic(), tuple(handler.client_address[:2]))
+                Request(handler.command, path, headers, time.monotonic(), _peer(handler.client_address))
             )
         route = self.routes.get(path) or self.routes.get(path.split("?")[0])
         if route is None:
