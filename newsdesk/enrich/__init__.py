@@ -1,0 +1,1 @@
+"""Enrichment stages: language, deduplication keys, clustering (pure functions)."""

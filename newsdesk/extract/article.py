@@ -1,0 +1,118 @@
+"""``extract_article``: one page in, one clean :class:`ExtractedArticle` out, or ``NoArticleFound``.
+
+The order matters and is fixed:
+
+1. parse once (hostile input stops here, see ``parse.py``);
+2. read structured data and metadata from the intact tree (body extraction prunes the tree);
+3. date fallback with htmldate on the intact tree, only when the page states no date itself;
+4. body: trafilatura's cascade on the shared tree, rendered into blocks (``body.py``);
+5. drop furniture blocks, then "Source: X" lines (recording the names), before anything is derived
+   from the text — teaser, language and cited wires all see the clean text;
+6. sanitize the HTML last, so nothing added after it escapes the allow-list.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from lxml.html import HtmlElement
+
+from newsdesk.enrich.lang import detect_language
+from newsdesk.errors import NoArticleFound
+from newsdesk.extract.body import Block, extract_blocks
+from newsdesk.extract.citations import cited_wires, source_line_names
+from newsdesk.extract.dates import parse_date
+from newsdesk.extract.furniture import remove_furniture
+from newsdesk.extract.metadata import Metadata, read_metadata
+from newsdesk.extract.parse import parse_html
+from newsdesk.extract.sanitize import sanitize_html
+from newsdesk.extract.structured import read_page_data
+from newsdesk.extract.teaser import make_teaser
+from newsdesk.models import ExtractedArticle
+
+# Why 25 word characters: below about four words there is no article, only a caption or a prompt.
+MIN_BODY_WORD_CHARS = 25
+# Why 200 characters: on shorter texts py3langid is unreliable, so the page's declared language wins.
+LANG_TEXT_MIN = 200
+TEASER_LIMIT = 180  # why: the middle of the 150–200 characters list views show
+_WORD_CHAR = re.compile(r"\w")
+_LANG_CODE = re.compile(r"^[a-z]{2,3}$")
+
+
+def _fallback_date(tree: HtmlElement, url: str | None) -> datetime | None:
+    """htmldate's search of the page, used only when no structured date exists (it costs time)."""
+    try:
+        from htmldate import find_date
+    except ImportError:  # pragma: no cover - htmldate comes with trafilatura
+        return None
+    try:
+        found = find_date(tree, url=url, extensive_search=False, original_date=True)
+    except Exception:  # htmldate is a heuristic over hostile pages; a failure means "no date"
+        return None
+    return parse_date(found) if found else None
+
+
+def _split_citations(blocks: list[Block]) -> tuple[list[Block], list[str]]:
+    kept: list[Block] = []
+    named: list[str] = []
+    for block in blocks:
+        names = source_line_names(block.text) if len(block.text) <= 160 else None
+        if names:
+            named.extend(names)
+        else:
+            kept.append(block)
+    return kept, named
+
+
+def _language(text: str, hint: str | None) -> str | None:
+    declared = None
+    if hint:
+        code = hint.strip().replace("_", "-").split("-")[0].lower()
+        declared = code if _LANG_CODE.match(code) else None
+    if len(text) >= LANG_TEXT_MIN or declared is None:
+        return detect_language(text) or declared
+    return declared
+
+
+def _unique(items: list[str]) -> tuple[str, ...]:
+    seen: dict[str, str] = {}
+    for item in items:
+        seen.setdefault(item.casefold(), item)
+    return tuple(seen.values())
+
+
+def _assemble(blocks: list[Block], meta: Metadata, url: str | None, published: datetime | None) -> ExtractedArticle:
+    blocks = remove_furniture(blocks, meta.title)
+    blocks, source_names = _split_citations(blocks)
+    text = "\n".join(block.text for block in blocks)
+    if len(_WORD_CHAR.findall(text[:1000])) < MIN_BODY_WORD_CHARS:
+        raise NoArticleFound("no article text in page", reason="no_body")
+    base = meta.canonical_url or url
+    return ExtractedArticle(
+        text=text,
+        html=sanitize_html("\n".join(block.html for block in blocks), base_url=base),
+        title=meta.title,
+        authors=meta.authors,
+        published_at=published,
+        updated_at=meta.updated_at,
+        lang=_language(text, meta.lang_hint),
+        canonical_url=meta.canonical_url,
+        image=meta.image,
+        section=meta.section,
+        site_name=meta.site_name,
+        cited_sources=_unique(cited_wires(text) + source_names),
+        teaser=make_teaser(text, TEASER_LIMIT),
+        description=meta.description,
+        tags=meta.tags,
+    )
+
+
+def extract_article(html: str, url: str | None = None) -> ExtractedArticle:
+    """Extract the article of one HTML page; raise :class:`NoArticleFound` when there is none."""
+    tree = parse_html(html)
+    data = read_page_data(tree)
+    meta = read_metadata(tree, data, url)
+    published = meta.published_at or _fallback_date(tree, url)
+    blocks = extract_blocks(tree, url)
+    return _assemble(blocks, meta, url, published)
