@@ -433,3 +433,33 @@ def test_fetch_refuses_unknown_kind_and_use_outside_context(origin: Origin) -> N
         asyncio.run(go(lambda f: f.fetch(url, kind="video")))
     with pytest.raises(RuntimeError):
         asyncio.run(go(lambda f: f.fetch(url)))
+
+
+def test_a_fetcher_can_be_reused_under_a_new_event_loop(origin: Origin) -> None:
+    # Contention (one slot per host, two requests) makes the limiter's primitives wait on their loop.
+    urls = [origin.route(f"/r{i}", "ok") for i in range(2)]
+    fetcher = Fetcher(make_settings(fetch_per_host_concurrency=1))
+
+    async def go() -> list[FetchResult]:
+        async with fetcher:
+            return list(await asyncio.gather(*(fetcher.fetch(u) for u in urls)))
+
+    for _ in range(2):
+        assert [r.text for r in asyncio.run(go())] == ["ok", "ok"]
+
+
+def test_a_cancelled_fetch_is_recorded(origin: Origin) -> None:
+    url = origin.route("/slow", Response("late", delay=60))
+    records: list[FetchRecord] = []
+
+    async def go() -> None:
+        async with Fetcher(make_settings(), observer=records.append) as fetcher:
+            task = asyncio.create_task(fetcher.fetch(url))
+            while not origin.requests:
+                await asyncio.sleep(0.01)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+
+    asyncio.run(go())
+    assert [(r.url, r.outcome) for r in records] == [(url, "fetch.cancelled")]

@@ -138,14 +138,18 @@ class Fetcher:
     ) -> None:
         self.settings = settings
         self.observer = observer
-        self.limiter = HostLimiter(
-            concurrency=settings.fetch_concurrency,
-            per_host_concurrency=settings.fetch_per_host_concurrency,
-            per_host_delay=settings.fetch_per_host_delay,
-        )
+        self.limiter = self._new_limiter()
         self.robots = RobotsCache(self._fetch_robots_text)
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _new_limiter(self) -> HostLimiter:
+        return HostLimiter(
+            concurrency=self.settings.fetch_concurrency,
+            per_host_concurrency=self.settings.fetch_per_host_concurrency,
+            per_host_delay=self.settings.fetch_per_host_delay,
+        )
 
     def _build_client(self) -> httpx.AsyncClient:
         s = self.settings
@@ -174,6 +178,12 @@ class Fetcher:
         )
 
     async def __aenter__(self) -> Fetcher:
+        loop = asyncio.get_running_loop()
+        if self._loop is not None and self._loop is not loop:
+            # asyncio primitives belong to one loop; a Fetcher reused under a new asyncio.run()
+            # gets fresh ones (robots floors come back from the robots cache on the next request).
+            self.limiter = self._new_limiter()
+        self._loop = loop
         if self._client is None:
             self._client = self._build_client()
         return self
@@ -250,7 +260,14 @@ class Fetcher:
                 FetchRecord(url, kind, trace.status, trace.bytes, time.monotonic() - started, outcome, error)
             )
             raise
-        except BaseException as exc:  # cancelled, or a bug: still one record, then let it go
+        except asyncio.CancelledError:
+            self._report(
+                FetchRecord(
+                    url, kind, trace.status, trace.bytes, time.monotonic() - started, "fetch.cancelled"
+                )
+            )
+            raise
+        except BaseException as exc:  # a bug: still one record, then let it go
             self._report(
                 FetchRecord(
                     url, kind, trace.status, trace.bytes, time.monotonic() - started, "fetch.error", repr(exc)
