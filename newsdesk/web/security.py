@@ -138,7 +138,7 @@ class LoginThrottle:
         now = time.monotonic()
         while q and now - q[0] > self.window:
             q.popleft()
-        return bool(q) and len(q) >= self.limit
+        return q is not None and len(q) >= self.limit
 
     def fail(self, key: str) -> None:
         if len(self._failures) > 10_000:  # why: bound memory under a spray of addresses

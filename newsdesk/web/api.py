@@ -1,0 +1,255 @@
+"""The JSON API under ``/api/v1/``: the same views as the HTML pages, rendered as JSON.
+
+Pydantic models describe every answer, so ``/openapi.json`` is the contract (schemathesis checks
+the API against it in the suite). Errors are ``{"error": {"status": …, "message": …}}`` with the
+matching status. Answers carry an ETag and Cache-Control, and a matching If-None-Match gets 304.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from newsdesk.store import queries
+from newsdesk.store.queries import ArticleDetail, ListFilters, Teaser
+from newsdesk.web import views
+from newsdesk.web.site import Built, site_of
+
+LANG_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})?$"
+LANG_RE = re.compile(LANG_PATTERN)
+MAX_LIMIT = 100  # why: one answer stays small; the cursor fetches the rest
+
+
+class ErrorBody(BaseModel):
+    status: int
+    message: str
+
+
+class ErrorOut(BaseModel):
+    error: ErrorBody
+
+
+class SourceOut(BaseModel):
+    id: int
+    name: str
+    home_url: str | None = None
+    lang: str | None = None
+
+
+class SourceSummaryOut(SourceOut):
+    country: str | None = None
+    article_count: int
+
+
+class TeaserOut(BaseModel):
+    id: int
+    title: str
+    url: str = Field(description="The original article's URL at its outlet.")
+    page_url: str = Field(description="The article's page on this site.")
+    published_at: datetime | None
+    snippet: str
+    image: str | None
+    section: str | None
+    lang: str | None
+    authors: list[str]
+    source: SourceOut | None
+
+
+class TranslationOut(BaseModel):
+    lang: str
+    title: str
+    engine: str
+
+
+class ArticleOut(BaseModel):
+    id: int
+    title: str
+    url: str
+    canonical_url: str
+    page_url: str
+    published_at: datetime | None
+    updated_at: datetime | None
+    fetched_at: datetime
+    lang: str | None
+    authors: list[str]
+    section: str | None
+    image: str | None
+    html: str = Field(description="Sanitized article HTML.")
+    text: str
+    teaser: str
+    cited_sources: list[str]
+    tags: list[str]
+    source: SourceOut | None
+    translations: list[TranslationOut]
+
+
+class ArticleList(BaseModel):
+    items: list[TeaserOut]
+    next_cursor: str | None = Field(description="Pass as ?cursor= to get the next batch; null at the end.")
+
+
+class SearchHitOut(TeaserOut):
+    highlight: str = Field(description="HTML snippet with matched words in <mark>; text is escaped.")
+
+
+class SearchResults(BaseModel):
+    query: str
+    page: int
+    has_next: bool
+    items: list[SearchHitOut]
+
+
+class SourceList(BaseModel):
+    items: list[SourceSummaryOut]
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "Bad parameters"},
+    404: {"model": ErrorOut, "description": "Not found"},
+    422: {"model": ErrorOut, "description": "Invalid parameters"},
+}
+
+router = APIRouter(prefix="/api/v1", responses=ERRORS)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def _source(ref: queries.SourceRef | None) -> SourceOut | None:
+    return SourceOut(id=ref.id, name=ref.name, home_url=ref.home_url, lang=ref.lang) if ref else None
+
+
+def teaser_out(t: Teaser) -> TeaserOut:
+    return TeaserOut(id=t.id, title=t.title, url=t.url, page_url=views.article_path(t.id),
+                     published_at=t.published_at, snippet=t.snippet, image=t.image, section=t.section,
+                     lang=t.lang, authors=list(t.authors), source=_source(t.source))
+
+
+def article_out(a: ArticleDetail, html: str) -> ArticleOut:
+    return ArticleOut(
+        id=a.id, title=a.title, url=a.url, canonical_url=a.canonical_url, page_url=views.article_path(a.id),
+        published_at=a.published_at, updated_at=a.updated_at, fetched_at=a.fetched_at, lang=a.lang,
+        authors=list(a.authors), section=a.section, image=a.image, html=html, text=a.text,
+        teaser=a.teaser, cited_sources=list(a.cited_sources), tags=list(a.tags), source=_source(a.source),
+        translations=[TranslationOut(lang=t.lang, title=t.title, engine=t.engine) for t in a.translations],
+    )
+
+
+def _json(request: Request, model: BaseModel, last_modified: datetime | None = None) -> Response:
+    built = Built(model.model_dump_json(), media_type="application/json",
+                  cache_control="public, max-age=30", last_modified=last_modified)
+    return site_of(request).respond_uncached(request, built)
+
+
+def _day(value: date | None, *, end: bool = False) -> datetime | None:
+    if value is None:
+        return None
+    start = datetime.combine(value, time(0), tzinfo=UTC)
+    return start + timedelta(days=1) if end else start
+
+
+LangQ = Annotated[str | None, Query(pattern=LANG_PATTERN, description="ISO 639 language code")]
+SourceQ = Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Source id")]
+
+
+@router.get("/articles", response_model=ArticleList, summary="List articles, newest first")
+def list_articles(
+    request: Request,
+    source: SourceQ = None,
+    lang: LangQ = None,
+    section: Annotated[str | None, Query(max_length=200)] = None,
+    q: Annotated[str | None, Query(max_length=300, description="Full-text query")] = None,
+    since: Annotated[datetime | None, Query(description="Only articles published at or after (ISO 8601)")] = None,
+    cursor: Annotated[str | None, Query(max_length=300)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
+) -> Response:
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    site = site_of(request)
+    with site.session() as session:
+        if q and q.strip():
+            offset = _offset_cursor(cursor)
+            params = views.SearchParams(q=q, source_id=source, lang=lang.lower() if lang else None,
+                                        date_from=since)
+            view = views.search_view(session, params, page=1 + offset // limit, page_size=limit) \
+                if offset % limit == 0 else None
+            if view is None:
+                raise ApiError(400, "cursor does not fit this limit")
+            teasers = [t for t in view.teasers if section is None or t.section == section]
+            next_cursor = _encode_offset(offset + limit) if view.has_next else None
+            return _json(request, ArticleList(items=[teaser_out(t) for t in teasers], next_cursor=next_cursor))
+        filters = ListFilters(source_id=source, lang=lang.lower() if lang else None, section=section,
+                              since=since)
+        try:
+            items, next_cursor = queries.list_after(session, filters, cursor=cursor, limit=limit)
+        except ValueError as exc:
+            raise ApiError(400, "invalid cursor") from exc
+        return _json(request, ArticleList(items=[teaser_out(t) for t in items], next_cursor=next_cursor),
+                     queries.newest_change(session))
+
+
+def _encode_offset(offset: int) -> str:
+    return f"o{offset}"
+
+
+def _offset_cursor(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    if not re.fullmatch(r"o\d{1,6}", cursor):
+        raise ApiError(400, "invalid cursor")
+    return int(cursor[1:])
+
+
+@router.get("/articles/{article_id}", response_model=ArticleOut, summary="One article")
+def get_article(request: Request, article_id: int) -> Response:
+    if not 1 <= article_id <= 2**63 - 1:
+        raise ApiError(404, "no such article")
+    with site_of(request).session() as session:
+        view = views.article_view(session, article_id)
+        if view is None:
+            raise ApiError(404, "no such article")
+        return _json(request, article_out(view.article, str(view.body_html)), view.last_modified)
+
+
+@router.get("/sources", response_model=SourceList, summary="Every followed source")
+def list_sources(request: Request) -> Response:
+    with site_of(request).session() as session:
+        rows = queries.list_sources(session)
+    return _json(request, SourceList(items=[
+        SourceSummaryOut(id=s.id, name=s.name, home_url=s.home_url, lang=s.lang, country=s.country,
+                         article_count=s.article_count)
+        for s in rows
+    ]))
+
+
+@router.get("/search", response_model=SearchResults, summary="Ranked full-text search")
+def search_articles(
+    request: Request,
+    q: Annotated[str, Query(min_length=1, max_length=300)],
+    source: SourceQ = None,
+    lang: LangQ = None,
+    date_from: Annotated[date | None, Query(alias="from")] = None,
+    date_to: Annotated[date | None, Query(alias="to")] = None,
+    page: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 1,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
+) -> Response:
+    params = views.SearchParams(q=q, source_id=source, lang=lang.lower() if lang else None,
+                                date_from=_day(date_from), date_to=_day(date_to, end=True))
+    with site_of(request).session() as session:
+        view = views.search_view(session, params, page=page, page_size=limit)
+    items = [
+        SearchHitOut(**teaser_out(t).model_dump(), highlight=str(view.snippets.get(t.id, "")))
+        for t in view.teasers
+    ]
+    return _json(request, SearchResults(query=q, page=page, has_next=view.has_next, items=items))
+
+
+__all__ = ["ApiError", "router"]

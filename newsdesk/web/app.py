@@ -1,0 +1,118 @@
+"""The ASGI application: ``create_app(settings)`` wires views, API, static files and error pages.
+
+One FastAPI app so ``/openapi.json`` documents the JSON API; the HTML pages and feeds are plain
+Starlette routes on the same router (they stay out of the schema and skip FastAPI's per-request
+dependency machinery). Security headers are added by a pure ASGI middleware; JSON answers are
+gzipped by Starlette's middleware, pages come out of the response cache already compressed.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.staticfiles import StaticFiles
+
+from newsdesk.settings import Settings, get_settings
+from newsdesk.web import api
+from newsdesk.web.routes import ROUTES, error_page
+from newsdesk.web.security import SECURITY_HEADERS, SecurityHeadersMiddleware
+from newsdesk.web.site import Site, site_of
+
+STATIC = Path(__file__).with_name("static")
+try:
+    VERSION = version("newsdesk")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    VERSION = "0"
+
+
+class CachedStatic(StaticFiles):
+    """Static files with a day of caching (they change only with a release)."""
+
+    def file_response(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        response = super().file_response(*args, **kwargs)
+        response.headers.setdefault("Cache-Control", "public, max-age=86400")
+        return response
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _json_error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"status": status, "message": message}}, status_code=status)
+
+
+def _html_error(request: Request, status: int, title: str, message: str) -> Response:
+    site = site_of(request)
+    built = error_page(site, status, title, message)
+    headers = {"Cache-Control": "no-store"}
+    headers.update({k.decode(): v.decode() for k, v in SECURITY_HEADERS})
+    return Response(built.body, status_code=status, media_type="text/html; charset=utf-8", headers=headers)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if _is_api(request):
+        return _json_error(exc.status_code, str(exc.detail))
+    if exc.status_code == 404:
+        return _html_error(request, 404, "Page not found", "There is no page at this address.")
+    if exc.status_code == 405:
+        return _html_error(request, 405, "Method not allowed", "This address does not take that request.")
+    return _html_error(request, exc.status_code, "Something is wrong", str(exc.detail))
+
+
+async def validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    parts = []
+    for error in exc.errors()[:5]:
+        where = ".".join(str(x) for x in error.get("loc", ()) if x != "query")
+        parts.append(f"{where}: {error.get('msg', 'invalid')}")
+    return _json_error(422, "; ".join(parts) or "invalid parameters")
+
+
+async def api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, api.ApiError)
+    return _json_error(exc.status, exc.message)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    if _is_api(request):
+        return _json_error(500, "internal error")
+    return _html_error(request, 500, "Something went wrong",
+                       "The page could not be shown. Try again in a moment.")
+
+
+def create_app(settings: Settings | None = None, *, secret: str | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title=f"{settings.site_name} API",
+        version=VERSION,
+        description="Articles, sources and search of a Newsdesk site. Errors are "
+        '`{"error": {"status", "message"}}` with the matching HTTP status.',
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        exception_handlers={
+            StarletteHTTPException: http_error,
+            RequestValidationError: validation_error,
+            api.ApiError: api_error,
+            500: server_error,
+        },
+    )
+    app.state.site = Site(settings, secret=secret)
+    app.include_router(api.router)
+    app.router.routes.extend(ROUTES)
+    app.mount("/static", CachedStatic(directory=STATIC), name="static")
+    app.add_middleware(GZipMiddleware, minimum_size=1024)  # why: below 1 kB gzip barely pays
+    app.add_middleware(SecurityHeadersMiddleware)
+    return app
+
+
+__all__ = ["create_app"]

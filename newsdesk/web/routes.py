@@ -1,0 +1,493 @@
+"""HTML pages, feeds, comment posting and the admin area.
+
+Public pages are plain Starlette endpoints (no dependency injection on the hot path): each reads
+the change counter, serves from the response cache when it can, and otherwise builds its view in a
+worker thread and renders it. Parameters are parsed leniently for pages (a bad ``page`` is page 1)
+and strictly for the JSON API (``api.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from newsdesk.errors import Reject, Retry, UsageError
+from newsdesk.store import comments as comment_store
+from newsdesk.store import queries, repo, users
+from newsdesk.store.schema import Feed
+from newsdesk.web import views
+from newsdesk.web.feeds import FORMATS, render_feed
+from newsdesk.web.security import CSRF_COOKIE, SESSION_COOKIE, same_origin
+from newsdesk.web.site import HTML, Built, Site, site_of
+
+LANG_RE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{1,8})?$")
+MAX_QUERY_CHARS = 300  # why: a search box, not a document
+FEED_ITEMS = 30  # why: a day of a busy outlet; readers poll often
+
+
+# --- parameter parsing ----------------------------------------------------------------------------
+
+
+def _int(value: str | None, default: int | None = None, *, low: int = 1, high: int = 2**31 - 1) -> int | None:
+    if value is None or not value.isdigit() or len(value) > 10:
+        return default
+    number = int(value)
+    return number if low <= number <= high else default
+
+
+def _page(request: Request) -> int:
+    return _int(request.query_params.get("page"), 1, high=queries.MAX_PAGE) or 1
+
+
+def _lang(value: str | None) -> str | None:
+    value = (value or "").strip().lower()
+    return value if LANG_RE.match(value) else None
+
+
+def _day(value: str | None, *, end: bool = False) -> datetime | None:
+    try:
+        day = date.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+    start = datetime.combine(day, time(0), tzinfo=UTC)
+    return start + timedelta(days=1) if end else start
+
+
+def _search_params(request: Request) -> views.SearchParams:
+    qp = request.query_params
+    return views.SearchParams(
+        q=(qp.get("q") or "").strip()[:MAX_QUERY_CHARS],
+        source_id=_int(qp.get("source")),
+        lang=_lang(qp.get("lang")),
+        date_from=_day(qp.get("from")),
+        date_to=_day(qp.get("to"), end=True),
+    )
+
+
+# --- page plumbing ------------------------------------------------------------------------------
+
+
+async def _page_response(request: Request, build: Any, *, variant: str = "") -> Response:
+    """Serve from the cache or build (in a thread) with ``build(site, session, nav) -> Built``."""
+    site = site_of(request)
+    counter = site.counter()
+    key = site.cache_key(request, variant)
+    entry = site.cache.get(key, counter)
+    if entry is None:
+
+        def make() -> Built:
+            with site.session() as session:
+                return build(site, session, site.nav(session, counter))
+
+        built = await run_in_threadpool(make)
+        entry = site.entry(built, counter)
+        if built.status < 500:
+            site.cache.put(key, entry)
+    return site.respond(request, entry)
+
+
+def error_page(site: Site, status: int, title: str, message: str, nav: views.Nav | None = None) -> Built:
+    body = site.render("error.html", status=status, title=title, message=message, nav=nav)
+    return Built(body, status=status, cache_control="no-store")
+
+
+def not_found(site: Site, nav: views.Nav | None = None) -> Built:
+    return error_page(site, 404, "Page not found", "There is no page at this address.", nav)
+
+
+def _list_page(site: Site, view: views.ListView | None, nav: views.Nav) -> Built:
+    if view is None:
+        return not_found(site, nav)
+    body = site.render("list.html", view=view, nav=nav)
+    return Built(body, last_modified=view.last_modified)
+
+
+# --- public pages -------------------------------------------------------------------------------
+
+
+async def front(request: Request) -> Response:
+    qp = request.query_params
+    lang, source_id, page = _lang(qp.get("lang")), _int(qp.get("source")), _page(request)
+
+    def build(site: Site, session: Any, nav: views.Nav) -> Built:
+        view = views.front_view(session, lang=lang, source_id=source_id, page=page,
+                                page_size=site.settings.page_size)
+        body = site.render("front.html", view=view, nav=nav, lang=lang, source_id=source_id)
+        return Built(body, last_modified=view.last_modified)
+
+    return await _page_response(request, build)
+
+
+async def article(request: Request) -> Response:
+    article_id = _int(request.path_params["article_id"])
+    wanted = request.query_params.get("lang")
+    wanted = wanted if wanted == "original" else _lang(wanted)
+    accepted = [] if wanted else views.parse_accept_language(request.headers.get("accept-language"))
+    notice = request.query_params.get("comment")
+
+    def build(site: Site, session: Any, nav: views.Nav) -> Built:
+        if article_id is None:
+            return not_found(site, nav)
+        view = views.article_view(session, article_id, wanted_lang=wanted, accepted=accepted)
+        if view is None:
+            return not_found(site, nav)
+        body = site.render("article.html", view=view, nav=nav, notice=COMMENT_NOTICES.get(notice or ""),
+                           limits=(comment_store.MAX_NAME_CHARS, comment_store.MAX_BODY_CHARS))
+        return Built(body, last_modified=view.last_modified, cache_control="private, no-cache",
+                     personal=True, vary="Accept-Encoding, Accept-Language, Cookie")
+
+    # Readers whose languages pick the same version share a cache entry.
+    return await _page_response(request, build, variant=",".join(accepted[:3]))
+
+
+COMMENT_NOTICES = {
+    "held": "Thank you. Your comment will appear once a moderator has approved it.",
+    "published": "Thank you. Your comment is published.",
+}
+
+
+async def source_page(request: Request) -> Response:
+    source_id, page = _int(request.path_params["source_id"]), _page(request)
+
+    def build(site: Site, session: Any, nav: views.Nav) -> Built:
+        view = views.source_view(session, source_id, page=page, page_size=site.settings.page_size) \
+            if source_id else None
+        return _list_page(site, view, nav)
+
+    return await _page_response(request, build)
+
+
+async def section_page(request: Request) -> Response:
+    name, page = unquote(request.path_params["name"])[:200], _page(request)
+
+    def build(site: Site, session: Any, nav: views.Nav) -> Built:
+        return _list_page(site, views.section_view(session, name, page=page,
+                                                   page_size=site.settings.page_size), nav)
+
+    return await _page_response(request, build)
+
+
+async def author_page(request: Request) -> Response:
+    name, page = unquote(request.path_params["name"])[:300], _page(request)
+
+    def build(site: Site, session: Any, nav: views.Nav) -> Built:
+        return _list_page(site, views.author_view(session, name, page=page,
+                                                  page_size=site.settings.page_size), nav)
+
+    return await _page_response(request, build)
+
+
+async def search_page(request: Request) -> Response:
+    params, page = _search_params(request), _page(request)
+
+    def build(site: Site, session: Any, nav: views.Nav) -> Built:
+        view = views.search_view(session, params, page=page, page_size=site.settings.page_size) \
+            if params.q else None
+        body = site.render("search.html", view=view, params=params, nav=nav,
+                           date_to_shown=(params.date_to - timedelta(days=1)).date().isoformat()
+                           if params.date_to else "")
+        return Built(body, last_modified=view.last_modified if view else None)
+
+    return await _page_response(request, build)
+
+
+# --- feeds ----------------------------------------------------------------------------------------
+
+
+def _feed_endpoint(kind: str) -> Any:
+    async def feed(request: Request) -> Response:
+        fmt = request.path_params["fmt"]
+        base = site_of(request).base_url(request)
+
+        def build(site: Site, session: Any, nav: views.Nav) -> Built:
+            if fmt not in FORMATS:
+                return not_found(site, nav)
+            view = _feed_view(request, kind, session)
+            if view is None:
+                return not_found(site, nav)
+            return Built(render_feed(fmt, view, base, site.settings.site_name), media_type=FORMATS[fmt],
+                         last_modified=view.last_modified, cache_control="public, max-age=300")
+
+        return await _page_response(request, build)
+
+    return feed
+
+
+def _feed_view(request: Request, kind: str, session: Any) -> views.ListView | None:
+    pp, qp = request.path_params, request.query_params
+    if kind == "feed-front":
+        return views.front_view(session, lang=_lang(qp.get("lang")), source_id=_int(qp.get("source")),
+                                page_size=FEED_ITEMS)
+    if kind == "feed-source":
+        source_id = _int(pp["source_id"])
+        return views.source_view(session, source_id, page_size=FEED_ITEMS) if source_id else None
+    if kind == "feed-section":
+        return views.section_view(session, unquote(pp["name"])[:200], page_size=FEED_ITEMS)
+    if kind == "feed-author":
+        return views.author_view(session, unquote(pp["name"])[:300], page_size=FEED_ITEMS)
+    if kind == "feed-search":
+        params = _search_params(request)
+        return views.search_view(session, params, page_size=FEED_ITEMS) if params.q else None
+    return None
+
+
+# --- comments -------------------------------------------------------------------------------------
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _csrf_ok(request: Request, form: Any) -> bool:
+    site = site_of(request)
+    if not same_origin(request.headers.get("origin"), request.headers.get("host")):
+        return False
+    return site.tokens.check_csrf(request.cookies.get(CSRF_COOKIE), form.get("csrf"))
+
+
+async def post_comment(request: Request) -> Response:
+    site = site_of(request)
+    article_id = _int(request.path_params["article_id"])
+    form = await request.form(max_files=0, max_fields=10, max_part_size=64 * 1024)
+    if not _csrf_ok(request, form):
+        return _plain_error(site, 403, "Form expired", "Reload the article and post your comment again.")
+    if article_id is None:
+        return _plain_error(site, 404, "Page not found", "There is no such article.")
+    target = views.article_path(article_id)
+    if form.get("website"):  # the honeypot: people never see it, form-filling bots do
+        return RedirectResponse(target + "?comment=held#comments", status_code=303)
+    moderation = site.settings.comments_moderation
+    try:
+        with site.writing() as session:
+            comment_store.post_comment(
+                session,
+                article_id=article_id,
+                body=str(form.get("body") or ""),
+                author_name=str(form.get("name") or ""),
+                ip_hash=comment_store.ip_key(_client_ip(request), site.tokens.secret),
+                moderation=moderation,
+                rate_limit=site.settings.comments_rate_limit,
+            )
+    except Retry as exc:
+        response = _plain_error(site, 429, "Slow down", exc.detail)
+        response.headers["Retry-After"] = str(int(exc.retry_after or 600))
+        return response
+    except Reject as exc:
+        status = 404 if exc.reason == "no_article" else 400
+        return _plain_error(site, status, "Comment not posted", exc.detail.capitalize() + ".")
+    state = "published" if moderation == "publish" else "held"
+    return RedirectResponse(f"{target}?comment={state}#comments", status_code=303)
+
+
+def _plain_error(site: Site, status: int, title: str, message: str) -> Response:
+    built = error_page(site, status, title, message)
+    return Response(built.body, status_code=status, media_type=HTML, headers={"Cache-Control": "no-store"})
+
+
+# --- admin ----------------------------------------------------------------------------------------
+
+
+def _admin_user(request: Request) -> int | None:
+    return site_of(request).tokens.session_user(request.cookies.get(SESSION_COOKIE))
+
+
+def _admin_page(request: Request, template: str, **context: Any) -> Response:
+    site = site_of(request)
+    token = request.cookies.get(CSRF_COOKIE)
+    new_token = None
+    if not site.tokens.valid_csrf(token):
+        token = new_token = site.tokens.new_csrf()
+    body = site.render(template, csrf=token, **context)
+    response = Response(body, media_type=HTML, headers={"Cache-Control": "no-store"})
+    if new_token:
+        site.set_cookie(request, response, CSRF_COOKIE, new_token, max_age=None)
+    return response
+
+
+def _login_redirect() -> Response:
+    return RedirectResponse("/admin/login", status_code=303)
+
+
+async def admin_login_form(request: Request) -> Response:
+    if _admin_user(request) is not None:
+        return RedirectResponse("/admin", status_code=303)
+    return _admin_page(request, "admin/login.html", error=None)
+
+
+async def admin_login(request: Request) -> Response:
+    site = site_of(request)
+    form = await request.form(max_files=0, max_fields=10, max_part_size=8 * 1024)
+    if not _csrf_ok(request, form):
+        return _plain_error(site, 403, "Form expired", "Reload the login page and try again.")
+    ip = _client_ip(request)
+    if site.throttle.blocked(ip):
+        return _plain_error(site, 429, "Too many attempts", "Wait a few minutes before trying again.")
+
+    def check() -> int | None:
+        with site.writing() as session:
+            user = users.authenticate(session, str(form.get("username") or ""), str(form.get("password") or ""))
+            return user.id if user else None
+
+    user_id = await run_in_threadpool(check)
+    if user_id is None:
+        site.throttle.fail(ip)
+        response = _admin_page(request, "admin/login.html", error="Wrong username or password.")
+        response.status_code = 401
+        return response
+    response = RedirectResponse("/admin", status_code=303)
+    site.set_cookie(request, response, SESSION_COOKIE, site.tokens.session_cookie(user_id),
+                    max_age=12 * 3600)
+    return response
+
+
+async def admin_logout(request: Request) -> Response:
+    form = await request.form(max_files=0, max_fields=5)
+    if not _csrf_ok(request, form):
+        return _plain_error(site_of(request), 403, "Form expired", "Reload the page and try again.")
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+async def admin_home(request: Request) -> Response:
+    return RedirectResponse("/admin/comments", status_code=303) if _admin_user(request) else _login_redirect()
+
+
+async def admin_comments(request: Request) -> Response:
+    if _admin_user(request) is None:
+        return _login_redirect()
+    status = request.query_params.get("status", "pending")
+    if status not in comment_store.STATUSES:
+        status = "pending"
+    site = site_of(request)
+
+    def load() -> tuple[list[queries.CommentView], int]:
+        with site.session() as session:
+            return queries.comments_by_status(session, status), comment_store.pending_count(session)
+
+    rows, pending = await run_in_threadpool(load)
+    return _admin_page(request, "admin/comments.html", comments=rows, status=status, pending=pending,
+                       statuses=comment_store.STATUSES)
+
+
+async def admin_moderate(request: Request) -> Response:
+    if _admin_user(request) is None:
+        return _login_redirect()
+    site = site_of(request)
+    form = await request.form(max_files=0, max_fields=5)
+    if not _csrf_ok(request, form):
+        return _plain_error(site, 403, "Form expired", "Reload the page and try again.")
+    action = request.path_params["action"]
+    comment_id = _int(request.path_params["comment_id"])
+    if action not in ("approve", "reject", "delete") or comment_id is None:
+        return _plain_error(site, 404, "Page not found", "No such action.")
+    with site.writing() as session:
+        comment_store.moderate(session, comment_id, action)
+    back = str(form.get("back") or "pending")
+    return RedirectResponse(f"/admin/comments?status={back if back in comment_store.STATUSES else 'pending'}",
+                            status_code=303)
+
+
+async def admin_sources(request: Request) -> Response:
+    if _admin_user(request) is None:
+        return _login_redirect()
+    site = site_of(request)
+
+    def load() -> list[queries.SourceSummary]:
+        with site.session() as session:
+            return queries.list_sources(session, with_feeds=True)
+
+    rows = await run_in_threadpool(load)
+    return _admin_page(request, "admin/sources.html", sources=rows, message=request.query_params.get("msg"),
+                       kinds=ADMIN_FEED_KINDS)
+
+
+ADMIN_FEED_KINDS = ("rss", "json", "sitemap")
+
+
+def _http_url(value: str) -> str | None:
+    value = value.strip()
+    parts = urlsplit(value)
+    return value if parts.scheme in ("http", "https") and parts.netloc and len(value) <= 2000 else None
+
+
+async def admin_add_source(request: Request) -> Response:
+    if _admin_user(request) is None:
+        return _login_redirect()
+    site = site_of(request)
+    form = await request.form(max_files=0, max_fields=10, max_part_size=8 * 1024)
+    if not _csrf_ok(request, form):
+        return _plain_error(site, 403, "Form expired", "Reload the page and try again.")
+    feed_url = _http_url(str(form.get("feed_url") or ""))
+    home_url = _http_url(str(form.get("home_url") or "")) if form.get("home_url") else None
+    name = " ".join(str(form.get("name") or "").split())[:300]
+    kind = str(form.get("kind") or "rss")
+    if feed_url is None or kind not in ADMIN_FEED_KINDS:
+        return RedirectResponse("/admin/sources?msg=bad-url", status_code=303)
+    try:
+        with site.writing() as session:
+            source = repo.add_source(session, name=name or urlsplit(feed_url).netloc,
+                                     home_url=home_url or f"{urlsplit(feed_url).scheme}://{urlsplit(feed_url).netloc}/",
+                                     lang=_lang(str(form.get("lang") or "")))
+            repo.add_feed(session, source, url=feed_url, kind=kind)
+    except UsageError:
+        return RedirectResponse("/admin/sources?msg=exists", status_code=303)
+    return RedirectResponse("/admin/sources?msg=added", status_code=303)
+
+
+async def admin_source_action(request: Request) -> Response:
+    if _admin_user(request) is None:
+        return _login_redirect()
+    site = site_of(request)
+    form = await request.form(max_files=0, max_fields=5)
+    if not _csrf_ok(request, form):
+        return _plain_error(site, 403, "Form expired", "Reload the page and try again.")
+    source_id = _int(request.path_params["source_id"])
+    action = request.path_params["action"]
+    if source_id is None or action not in ("pause", "resume", "remove"):
+        return _plain_error(site, 404, "Page not found", "No such action.")
+    try:
+        with site.writing() as session:
+            if action == "remove":
+                repo.remove_source(session, source_id)
+            else:
+                for feed_id in session.query(Feed.id).filter(Feed.source_id == source_id).all():
+                    repo.set_feed_paused(session, feed_id[0], action == "pause")
+    except UsageError:
+        return _plain_error(site, 404, "Page not found", "No such source.")
+    return RedirectResponse(f"/admin/sources?msg={action}d", status_code=303)
+
+
+ROUTES = [
+    Route("/", front, methods=["GET", "HEAD"], name="front"),
+    Route("/article/{article_id}", article, methods=["GET", "HEAD"], name="article"),
+    Route("/article/{article_id}/comments", post_comment, methods=["POST"], name="post-comment"),
+    Route("/source/{source_id}", source_page, methods=["GET", "HEAD"], name="source"),
+    Route("/section/{name}", section_page, methods=["GET", "HEAD"], name="section"),
+    Route("/author/{name}", author_page, methods=["GET", "HEAD"], name="author"),
+    Route("/search", search_page, methods=["GET", "HEAD"], name="search"),
+    Route("/feed.{fmt}", _feed_endpoint("feed-front"), methods=["GET", "HEAD"], name="feed-front"),
+    Route("/source/{source_id}/feed.{fmt}", _feed_endpoint("feed-source"), methods=["GET", "HEAD"], name="feed-source"),
+    Route("/section/{name}/feed.{fmt}", _feed_endpoint("feed-section"), methods=["GET", "HEAD"], name="feed-section"),
+    Route("/author/{name}/feed.{fmt}", _feed_endpoint("feed-author"), methods=["GET", "HEAD"], name="feed-author"),
+    Route("/search/feed.{fmt}", _feed_endpoint("feed-search"), methods=["GET", "HEAD"], name="feed-search"),
+    Route("/admin", admin_home, methods=["GET"], name="admin"),
+    Route("/admin/login", admin_login_form, methods=["GET"], name="admin-login-form"),
+    Route("/admin/login", admin_login, methods=["POST"], name="admin-login"),
+    Route("/admin/logout", admin_logout, methods=["POST"], name="admin-logout"),
+    Route("/admin/comments", admin_comments, methods=["GET"], name="admin-comments"),
+    Route("/admin/comments/{comment_id}/{action}", admin_moderate, methods=["POST"], name="admin-moderate"),
+    Route("/admin/sources", admin_sources, methods=["GET"], name="admin-sources"),
+    Route("/admin/sources", admin_add_source, methods=["POST"], name="admin-add-source"),
+    Route("/admin/sources/{source_id}/{action}", admin_source_action, methods=["POST"],
+          name="admin-source-action"),
+]
+
+__all__ = ["ROUTES", "error_page", "not_found"]

@@ -1,0 +1,252 @@
+"""The running site: settings, engine, compiled templates, response cache, and the HTTP rules.
+
+``Site.respond`` is where "HTTP done right" lives: ETag and Last-Modified with 304 answers, gzip,
+Cache-Control and Vary. Pages holding a form are cached with a per-process placeholder where the
+CSRF token goes; the reader's token is put in on the way out (and the ETag made from both), so the
+article page stays cacheable while each reader gets a token of their own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+from starlette.responses import Response
+
+from newsdesk.settings import Settings
+from newsdesk.store.db import engine_for
+from newsdesk.web import views
+from newsdesk.web.cache import CachedResponse, ResponseCache, compress, etag_for
+from newsdesk.web.security import CSRF_COOKIE, LoginThrottle, Tokens, linkify_comment
+
+HTML = "text/html; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class Built:
+    """What a page builder returns; the site turns it into a (possibly cached) response."""
+
+    body: str
+    status: int = 200
+    media_type: str = HTML
+    last_modified: datetime | None = None
+    cache_control: str = "public, max-age=60"  # why: a minute of browser/proxy reuse, then revalidate
+    personal: bool = False  # holds the CSRF placeholder
+    vary: str = "Accept-Encoding"
+
+
+def relative_time(value: datetime | None, now: datetime | None = None) -> str:
+    """'3 hours ago', 'yesterday', 'in 5 minutes' (coarse, like newsrooms print them)."""
+    if value is None:
+        return ""
+    now = now or datetime.now(UTC)
+    seconds = (now - value).total_seconds()
+    future = seconds < 0
+    seconds = abs(seconds)
+    if seconds < 60:
+        return "just now"
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = int(seconds // size)
+            if unit == "day" and n == 1 and not future:
+                return "yesterday"
+            label = f"{n} {unit}{'s' if n != 1 else ''}"
+            return f"in {label}" if future else f"{label} ago"
+    return ""
+
+
+class Site:
+    def __init__(self, settings: Settings, *, secret: str | None = None) -> None:
+        self.settings = settings
+        self.engine: Engine = engine_for(settings.database_url)
+        self.dialect = self.engine.dialect.name
+        key = secret or (settings.secret_key.get_secret_value() if settings.secret_key else None)
+        self.tokens = Tokens(key or secrets.token_urlsafe(32))
+        self.cache = ResponseCache()
+        self.throttle = LoginThrottle()
+        self.placeholder = "csrf-" + secrets.token_hex(16)
+        try:
+            self.tz: Any = ZoneInfo(settings.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            self.tz = UTC
+        self.templates = self._templates()
+        self._nav: tuple[int, float, views.Nav] | None = None
+
+    # --- database -----------------------------------------------------------------------------
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    def counter(self) -> int:
+        sql = (
+            "SELECT last_value FROM site_change_seq"
+            if self.dialect == "postgresql"
+            else "SELECT counter FROM site_changes WHERE id = 1"
+        )
+        with self.engine.connect() as conn:
+            return int(conn.execute(text(sql)).scalar_one())
+
+    def nav(self, session: Session, counter: int) -> views.Nav:
+        """Sections, sources and languages for the header, rebuilt only when the data changed."""
+        cached = self._nav
+        if cached and cached[0] == counter and time.monotonic() - cached[1] < 300:  # why: 5 min cap
+            return cached[2]
+        nav = views.nav_view(session)
+        self._nav = (counter, time.monotonic(), nav)
+        return nav
+
+    # --- templates ----------------------------------------------------------------------------
+
+    def _templates(self) -> Environment:
+        env = Environment(
+            loader=PackageLoader("newsdesk.web", "templates"),
+            autoescape=select_autoescape(["html", "xml"]),
+            auto_reload=False,  # why: compiled once per process; templates ship with the package
+            cache_size=200,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        env.globals.update(
+            site_name=self.settings.site_name,
+            article_path=views.article_path,
+            author_path=views.author_path,
+            section_path=views.section_path,
+            language_name=views.language_name,
+            csrf_placeholder=self.placeholder,
+        )
+        env.filters.update(
+            iso=lambda d: d.astimezone(UTC).isoformat() if d else "",
+            local_time=self.local_time,
+            ago=relative_time,
+            linkify=linkify_comment,
+            urlq=lambda s: quote(str(s), safe=""),
+        )
+        return env
+
+    def local_time(self, value: datetime | None) -> str:
+        if value is None:
+            return ""
+        local = value.astimezone(self.tz)
+        return f"{local.day} {local:%b %Y, %H:%M} {local.tzname() or ''}".strip()
+
+    def render(self, template: str, **context: Any) -> str:
+        return self.templates.get_template(template).render(now=datetime.now(UTC), **context)
+
+    # --- responses ----------------------------------------------------------------------------
+
+    def base_url(self, request: Request) -> str:
+        if self.settings.site_url:
+            return self.settings.site_url.rstrip("/")
+        return f"{request.url.scheme}://{request.url.netloc}"
+
+    def cache_key(self, request: Request, variant: str = "") -> tuple[str, ...]:
+        host = "" if self.settings.site_url else request.url.netloc
+        return (request.url.path, request.url.query, variant, host)
+
+    def entry(self, built: Built, counter: int) -> CachedResponse:
+        body = built.body.encode()
+        return CachedResponse(
+            counter=counter,
+            created=time.monotonic(),
+            status=built.status,
+            body=body,
+            gzipped=None if built.personal else compress(body),
+            etag=etag_for(body),
+            media_type=built.media_type,
+            last_modified=built.last_modified,
+            cache_control=built.cache_control,
+            personal=built.personal,
+            vary=built.vary,
+        )
+
+    def cached(self, request: Request, key: tuple[str, ...], counter: int,
+               build: Callable[[], Built]) -> Response:
+        entry = self.cache.get(key, counter)
+        if entry is None:
+            built = build()
+            entry = self.entry(built, counter)
+            if built.status < 500:
+                self.cache.put(key, entry)
+        return self.respond(request, entry)
+
+    def respond_uncached(self, request: Request, built: Built) -> Response:
+        return self.respond(request, self.entry(built, 0))
+
+    def respond(self, request: Request, entry: CachedResponse) -> Response:
+        body, gzipped, etag = entry.body, entry.gzipped, entry.etag
+        new_token = None
+        if entry.personal:
+            token = request.cookies.get(CSRF_COOKIE)
+            if not self.tokens.valid_csrf(token):
+                token = new_token = self.tokens.new_csrf()
+            assert token is not None
+            body = body.replace(self.placeholder.encode(), token.encode())
+            etag = '"' + hashlib.blake2b((entry.etag + token).encode(), digest_size=12).hexdigest() + '"'
+            gzipped = None
+        headers = {"ETag": etag, "Cache-Control": entry.cache_control, "Vary": entry.vary}
+        if entry.last_modified is not None:
+            headers["Last-Modified"] = format_datetime(entry.last_modified.astimezone(UTC), usegmt=True)
+        if entry.status == 200 and not_modified(request, etag, entry.last_modified):
+            return Response(status_code=304, headers=headers)
+        if "gzip" in request.headers.get("accept-encoding", ""):
+            if entry.personal:
+                gzipped = compress(body)
+            if gzipped is not None:
+                body = gzipped
+                headers["Content-Encoding"] = "gzip"
+        response = Response(body, status_code=entry.status, headers=headers, media_type=entry.media_type)
+        if new_token:
+            self.set_cookie(request, response, CSRF_COOKIE, new_token, max_age=None)
+        return response
+
+    def set_cookie(self, request: Request, response: Response, name: str, value: str,
+                   max_age: int | None) -> None:
+        response.set_cookie(name, value, max_age=max_age, path="/", httponly=True, samesite="lax",
+                            secure=request.url.scheme == "https")
+
+
+def not_modified(request: Request, etag: str, last_modified: datetime | None) -> bool:
+    """RFC 9110 §13.2.2: If-None-Match decides when present; else If-Modified-Since."""
+    inm = request.headers.get("if-none-match")
+    if inm is not None:
+        tags = {t.strip().removeprefix("W/") for t in inm.split(",")}
+        return "*" in tags or etag in tags
+    ims = request.headers.get("if-modified-since")
+    if ims and last_modified is not None:
+        try:
+            since = parsedate_to_datetime(ims)
+        except (TypeError, ValueError):
+            return False
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        return last_modified.replace(microsecond=0) <= since
+    return False
+
+
+def site_of(request: Request) -> Site:
+    site = request.app.state.site
+    assert isinstance(site, Site)
+    return site
+
+
+__all__ = ["Built", "Site", "not_modified", "relative_time", "site_of"]

@@ -1,0 +1,279 @@
+"""One view per page: each builds the data that the HTML page, the JSON API and the feeds all render.
+
+As in Datasette, a view knows nothing of formats: it takes a session and parsed parameters and
+returns a frozen dataclass. ``routes.py`` renders that with a template, as JSON, or as RSS/Atom/JSON
+Feed; pages advertise their alternates from ``feed_path``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import quote, urlencode
+
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from newsdesk.store import queries, search
+from newsdesk.store.queries import (
+    ArticleDetail,
+    CommentView,
+    ListFilters,
+    SourceRef,
+    Teaser,
+    TranslationView,
+)
+from newsdesk.web.security import sanitize_article_html
+
+RAIL_SIZE = 5  # why: the issue asks for 4–6 teasers in the "More from" rail
+LANGUAGE_NAMES = {
+    "en": "English", "ru": "Russian", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
+    "pt": "Portuguese", "nl": "Dutch", "uk": "Ukrainian", "pl": "Polish", "cs": "Czech", "sv": "Swedish",
+    "fi": "Finnish", "da": "Danish", "no": "Norwegian", "tr": "Turkish", "ar": "Arabic", "zh": "Chinese",
+    "ja": "Japanese", "ko": "Korean", "he": "Hebrew", "el": "Greek", "hu": "Hungarian", "ro": "Romanian",
+    "bg": "Bulgarian", "sr": "Serbian", "hr": "Croatian", "be": "Belarusian", "kk": "Kazakh",
+}
+
+
+def language_name(code: str | None) -> str:
+    if not code:
+        return "an unknown language"
+    return LANGUAGE_NAMES.get(code.split("-")[0].lower(), code)
+
+
+@dataclass(frozen=True)
+class ListView:
+    kind: str  # front, source, section, author, search
+    title: str
+    path: str  # the HTML page's path (pagination and alternates keep ``query``)
+    feed_path: str  # e.g. "/source/3/feed": add ".rss", ".atom" or ".json"
+    query: dict[str, str]  # active filters as query parameters
+    teasers: list[Teaser]
+    page: int = 1
+    has_next: bool = False
+    description: str = ""
+    source: SourceRef | None = None
+    groups: list[tuple[str, list[Teaser]]] = field(default_factory=list)
+    snippets: dict[int, Markup] = field(default_factory=dict)
+    last_modified: datetime | None = None
+
+    def page_url(self, page: int) -> str:
+        params = dict(self.query)
+        if page > 1:
+            params["page"] = str(page)
+        return self.path + ("?" + urlencode(params) if params else "")
+
+    def feed_url(self, ext: str) -> str:
+        return f"{self.feed_path}.{ext}" + ("?" + urlencode(self.query) if self.query else "")
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    article: ArticleDetail
+    title: str
+    body_html: Markup
+    lang: str | None  # the language shown
+    original_lang: str | None
+    translation: TranslationView | None
+    available_langs: tuple[str, ...]
+    more_from_source: list[Teaser]
+    more_by_author: list[Teaser]
+    author_for_rail: str | None
+    comments: list[CommentView]
+    last_modified: datetime | None
+
+
+def article_path(article_id: int) -> str:
+    return f"/article/{article_id}"
+
+
+def author_path(name: str) -> str:
+    return "/author/" + quote(name, safe="")
+
+
+def section_path(name: str) -> str:
+    return "/section/" + quote(name, safe="")
+
+
+def _group_by_section(teasers: list[Teaser]) -> list[tuple[str, list[Teaser]]]:
+    groups: dict[str, list[Teaser]] = {}
+    for teaser in teasers:
+        groups.setdefault(teaser.section or "Latest", []).append(teaser)
+    return list(groups.items())
+
+
+def front_view(session: Session, *, lang: str | None = None, source_id: int | None = None,
+               page: int = 1, page_size: int = 20) -> ListView:
+    teasers, has_next = queries.list_page(session, ListFilters(source_id=source_id, lang=lang),
+                                          page=page, page_size=page_size)
+    query = {k: v for k, v in (("lang", lang or ""), ("source", str(source_id or ""))) if v}
+    source = queries.get_source(session, source_id) if source_id is not None else None
+    title = "Latest news"
+    if lang:
+        title += f" in {language_name(lang)}"
+    if source:
+        title += f" from {source.name}"
+    # The lead story stands alone; the rest are grouped by section in order of first appearance.
+    groups = _group_by_section(teasers[1:]) if page == 1 else _group_by_section(teasers)
+    return ListView("front", title, "/", "/feed", query, teasers, page, has_next, source=source,
+                    groups=groups, last_modified=queries.newest_change(session))
+
+
+def source_view(session: Session, source_id: int, *, page: int = 1, page_size: int = 20) -> ListView | None:
+    source = queries.get_source(session, source_id)
+    if source is None:
+        return None
+    teasers, has_next = queries.list_page(session, ListFilters(source_id=source_id), page=page,
+                                          page_size=page_size)
+    return ListView("source", source.name, f"/source/{source_id}", f"/source/{source_id}/feed", {},
+                    teasers, page, has_next, description=source.home_url or "", source=source,
+                    last_modified=queries.newest_change(session))
+
+
+def section_view(session: Session, name: str, *, page: int = 1, page_size: int = 20) -> ListView | None:
+    teasers, has_next = queries.list_page(session, ListFilters(section=name), page=page, page_size=page_size)
+    if not teasers and page == 1:
+        return None
+    return ListView("section", name, section_path(name), section_path(name) + "/feed", {}, teasers, page,
+                    has_next, last_modified=queries.newest_change(session))
+
+
+def author_view(session: Session, name: str, *, page: int = 1, page_size: int = 20) -> ListView | None:
+    teasers, has_next = queries.list_page(session, ListFilters(author=name), page=page, page_size=page_size)
+    if not teasers and page == 1:
+        return None
+    return ListView("author", name, author_path(name), author_path(name) + "/feed", {}, teasers, page,
+                    has_next, description="Articles by " + name, last_modified=queries.newest_change(session))
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    q: str = ""
+    source_id: int | None = None
+    lang: str | None = None
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+
+    def as_query(self) -> dict[str, str]:
+        params = {"q": self.q}
+        if self.source_id is not None:
+            params["source"] = str(self.source_id)
+        if self.lang:
+            params["lang"] = self.lang
+        if self.date_from:
+            params["from"] = self.date_from.date().isoformat()
+        if self.date_to:
+            params["to"] = self.date_to.date().isoformat()
+        return params
+
+
+def search_view(session: Session, params: SearchParams, *, page: int = 1, page_size: int = 20) -> ListView:
+    page = max(1, min(page, queries.MAX_PAGE))
+    filters = search.SearchFilters(params.source_id, params.lang, params.date_from, params.date_to)
+    hits = search.search(session, params.q, filters, limit=page_size + 1, offset=(page - 1) * page_size)
+    shown = hits[:page_size]
+    teasers = queries.teasers_by_ids(session, [h.article_id for h in shown])
+    snippets = {}
+    for hit in shown:
+        text_, lang = queries.article_text(session, hit.article_id, hit.lang)
+        snippets[hit.article_id] = search.highlight(text_, params.q, lang)
+    title = f"Search: {params.q}" if params.q else "Search"
+    return ListView("search", title, "/search", "/search/feed", params.as_query(), teasers, page,
+                    len(hits) > page_size, snippets=snippets, last_modified=queries.newest_change(session))
+
+
+def parse_accept_language(header: str | None, limit: int = 6) -> list[str]:
+    """Primary language tags from an Accept-Language header, best first."""
+    if not header:
+        return []
+    weighted = []
+    for position, part in enumerate(header[:500].split(",")):
+        tag, _, params = part.strip().partition(";")
+        tag = tag.strip().split("-")[0].lower()
+        if not tag or tag == "*" or not tag.isalpha() or len(tag) > 8:
+            continue
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if quality > 0:
+            weighted.append((-quality, position, tag))
+    seen: list[str] = []
+    for _, _, tag in sorted(weighted):
+        if tag not in seen:
+            seen.append(tag)
+    return seen[:limit]
+
+
+def choose_translation(article: ArticleDetail, wanted: str | None, accepted: list[str]) -> TranslationView | None:
+    """The translation to show: ``?lang=`` first, else the reader's Accept-Language; None for the original."""
+    by_lang = {t.lang: t for t in article.translations}
+    original = (article.lang or "").lower()
+    if wanted:
+        wanted = wanted.lower()
+        return None if wanted in (original, "original") else by_lang.get(wanted)
+    for lang in accepted:
+        if lang == original:
+            return None
+        if lang in by_lang:
+            return by_lang[lang]
+    return None
+
+
+def article_view(session: Session, article_id: int, *, wanted_lang: str | None = None,
+                 accepted: list[str] | None = None) -> ArticleView | None:
+    article = queries.get_article(session, article_id)
+    if article is None:
+        return None
+    translation = choose_translation(article, wanted_lang, accepted or [])
+    html = translation.html if translation else article.html
+    rail = (queries.more_from_source(session, article.source.id, article.id, RAIL_SIZE)
+            if article.source else [])
+    author = article.authors[0] if article.authors else None
+    by_author = queries.more_by_author(session, author, article.id, RAIL_SIZE) if author else []
+    langs = tuple(dict.fromkeys([x for x in [article.lang, *(t.lang for t in article.translations)] if x]))
+    return ArticleView(
+        article=article,
+        title=(translation.title if translation and translation.title else article.title),
+        body_html=sanitize_article_html(html, article.canonical_url or article.url),
+        lang=translation.lang if translation else article.lang,
+        original_lang=article.lang,
+        translation=translation,
+        available_langs=langs,
+        more_from_source=rail,
+        more_by_author=by_author,
+        author_for_rail=author,
+        comments=queries.published_comments(session, article.id),
+        last_modified=article.updated_at or article.fetched_at,
+    )
+
+
+@dataclass(frozen=True)
+class Nav:
+    sections: list[str]
+    sources: list[queries.SourceSummary]
+    languages: list[str]
+
+
+def nav_view(session: Session) -> Nav:
+    return Nav(queries.list_sections(session), queries.list_sources(session), queries.list_languages(session))
+
+
+__all__ = [
+    "ArticleView",
+    "ListView",
+    "Nav",
+    "SearchParams",
+    "article_view",
+    "author_view",
+    "choose_translation",
+    "front_view",
+    "language_name",
+    "nav_view",
+    "parse_accept_language",
+    "search_view",
+    "section_view",
+    "source_view",
+]

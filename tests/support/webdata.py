@@ -1,0 +1,143 @@
+"""Articles built in code for the site's tests and benchmark (English and Russian, several outlets).
+
+``seed_articles`` goes through the ORM and ``index_article`` exactly as the pipeline does;
+``bulk_seed`` writes tens of thousands of rows with executemany (and the same stems) for the bench.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import insert, text
+from sqlalchemy.orm import Session
+
+from newsdesk.store.db import engine_for, session_scope
+from newsdesk.store.schema import Article, ArticleAuthor, Feed, SearchDoc, Source
+from newsdesk.store.search import index_article, stems_for_document
+
+EN_WORDS = (
+    "harbour city council ferry port budget school teachers storm weather river bridge museum "
+    "election mayor market prices energy workers union hospital doctors train station football "
+    "season festival music library students police court judge water farmers harvest fishermen "
+    "boats island tourists hotel airport flights road repairs housing rents bakery coffee shop "
+    "science research university climate coast flood warning forecast report minister plan tax"
+).split()
+RU_WORDS = (
+    "город порт паром совет бюджет школа учителя шторм погода река мост музей выборы мэр рынок "
+    "цены энергия рабочие больница врачи поезд вокзал футбол сезон фестиваль музыка библиотека "
+    "студенты полиция суд вода фермеры урожай рыбаки лодки остров туристы гостиница аэропорт рейсы "
+    "дорога ремонт жильё аренда пекарня кофе наука университет климат побережье наводнение прогноз"
+).split()
+SECTIONS = ("City", "Business", "Culture", "Sport", "Science", "World")
+AUTHORS = ("Anna Berg", "Tom Hale", "Мария Соколова", "Иван Петров", "Lena Park", "Omar Diaz")
+BASE_TIME = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Seeded:
+    source_ids: list[int]
+    article_ids: list[int]
+
+
+def _sentence(rng: random.Random, words: tuple[str, ...] | list[str], n: int) -> str:
+    chosen = [rng.choice(words) for _ in range(n)]
+    return " ".join(chosen).capitalize() + "."
+
+
+def make_text(rng: random.Random, lang: str, paragraphs: int = 4) -> list[str]:
+    words = RU_WORDS if lang == "ru" else EN_WORDS
+    return [" ".join(_sentence(rng, words, rng.randint(8, 16)) for _ in range(3)) for _ in range(paragraphs)]
+
+
+def article_fields(i: int, rng: random.Random, source_id: int, lang: str | None = None) -> dict[str, object]:
+    lang = lang or ("ru" if i % 3 == 0 else "en")
+    paragraphs = make_text(rng, lang)
+    title = _sentence(rng, RU_WORDS if lang == "ru" else EN_WORDS, 6).rstrip(".")
+    body = " ".join(paragraphs)
+    return {
+        "source_id": source_id,
+        "url": f"https://outlet{source_id}.example/news/{i}",
+        "canonical_url": f"https://outlet{source_id}.example/news/{i}",
+        "title": title,
+        "authors": [AUTHORS[i % len(AUTHORS)]],
+        "published_at": BASE_TIME - timedelta(minutes=17 * i),
+        "lang": lang,
+        "html": "".join(f"<p>{p}</p>" for p in paragraphs),
+        "text": "\n\n".join(paragraphs),
+        "teaser": body[:180].rsplit(" ", 1)[0] + "…",
+        "image": f"https://outlet{source_id}.example/img/{i}.jpg",
+        "section": SECTIONS[i % len(SECTIONS)],
+        "cited_sources": ["Reuters"] if i % 4 == 0 else [],
+        "tags": [],
+        "content_hash": f"{i:064x}",
+        "fetched_at": BASE_TIME - timedelta(minutes=17 * i) + timedelta(minutes=5),
+    }
+
+
+def add_sources(session: Session, count: int) -> list[int]:
+    ids = []
+    for n in range(1, count + 1):
+        source = Source(name=f"Outlet {n}" if n > 1 else "The Harbour Courier",
+                        home_url=f"https://outlet{n}.example/", lang="en")
+        session.add(source)
+        session.flush()
+        session.add(Feed(source_id=source.id, url=f"https://outlet{n}.example/feed.xml", kind="rss"))
+        ids.append(source.id)
+    return ids
+
+
+def seed_articles(url: str, count: int = 30, *, sources: int = 3, seed: int = 7) -> Seeded:
+    """``count`` articles through the ORM, each indexed with ``index_article`` like the pipeline does."""
+    rng = random.Random(seed)
+    engine = engine_for(url)
+    with session_scope(engine) as session:
+        source_ids = add_sources(session, sources)
+        article_ids = []
+        for i in range(count):
+            article = Article(**article_fields(i, rng, source_ids[i % len(source_ids)]))
+            session.add(article)
+            session.flush()
+            index_article(session, article)
+            article_ids.append(article.id)
+    return Seeded(source_ids, article_ids)
+
+
+def _chunks(items: list[dict[str, object]], size: int) -> Iterator[list[dict[str, object]]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def bulk_seed(url: str, count: int, *, sources: int = 20, seed: int = 11, batch: int = 2000) -> Seeded:
+    """Many articles fast (SQLite): executemany for rows, FTS5 rows from the same Python stems."""
+    rng = random.Random(seed)
+    engine = engine_for(url)
+    with session_scope(engine) as session:
+        source_ids = add_sources(session, sources)
+    next_id = 1
+    for start in range(0, count, batch):
+        rows = []
+        for i in range(start, min(count, start + batch)):
+            fields = article_fields(i, rng, source_ids[i % len(source_ids)])
+            fields["id"] = next_id
+            next_id += 1
+            rows.append(fields)
+        with session_scope(engine) as session:
+            session.execute(insert(Article), rows)
+            session.execute(insert(SearchDoc), [
+                {"id": r["id"], "article_id": r["id"], "lang": r["lang"], "is_translation": False,
+                 "source_id": r["source_id"], "published_at": r["published_at"]} for r in rows
+            ])
+            session.execute(insert(ArticleAuthor), [
+                {"article_id": r["id"], "name": r["authors"][0], "published_at": r["published_at"]}  # type: ignore[index]
+                for r in rows
+            ])
+            session.execute(
+                text("INSERT INTO search_fts (rowid, title, body) VALUES (:id, :title, :body)"),
+                [{"id": r["id"],
+                  "title": " ".join(stems_for_document(str(r["title"]), str(r["lang"]))),
+                  "body": " ".join(stems_for_document(str(r["text"]), str(r["lang"])))} for r in rows],
+            )
+    return Seeded(source_ids, list(range(1, next_id)))
