@@ -1,0 +1,100 @@
+"""``newsdesk serve`` and ``newsdesk admin …``: run the reader site, manage its administrators."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+
+import click
+
+from newsdesk.cli.base import app, handle_errors, main, print_json
+from newsdesk.settings import Settings
+
+# why: one worker already serves cached pages at thousands of requests/s; more use more cores
+DEFAULT_WORKERS = 1
+
+
+def run_server(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, workers: int = DEFAULT_WORKERS,
+               log_level: str = "warning") -> None:
+    """Upgrade the schema, then serve the site with uvicorn (several worker processes if asked)."""
+    import uvicorn
+
+    from newsdesk.store.db import upgrade
+
+    upgrade(settings.database_url)
+    if workers <= 1:
+        from newsdesk.web.app import create_app
+
+        uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, proxy_headers=True,
+                    server_header=False)
+        return
+    # Worker processes rebuild settings from the environment: hand them the effective values,
+    # and one shared secret so a session or CSRF token from one worker is valid in the others.
+    os.environ["NEWSDESK_DATABASE_URL"] = settings.database_url
+    if settings.secret_key is None and "NEWSDESK_SECRET_KEY" not in os.environ:
+        os.environ["NEWSDESK_SECRET_KEY"] = secrets.token_urlsafe(32)
+    uvicorn.run("newsdesk.web.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level=log_level, proxy_headers=True, server_header=False)
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--workers", default=DEFAULT_WORKERS, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes (one per core for the most throughput).")
+@click.option("--log-level", default="info", show_default=True,
+              type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+@click.pass_context
+@handle_errors
+def serve(ctx: click.Context, host: str, port: int, workers: int, log_level: str) -> None:
+    """Serve the reader site, its feeds and the JSON API."""
+    settings = app(ctx).settings
+    click.echo(f"reader site: http://{host}:{port}/  (database {settings.database_url}; Ctrl-C to stop)")
+    run_server(settings, host=host, port=port, workers=workers, log_level=log_level)
+
+
+@main.group("admin")
+def admin_group() -> None:
+    """Administrators of the reader site, and site maintenance."""
+
+
+@admin_group.command("create-user")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (for scripts).")
+@click.option("--replace", is_flag=True, help="Set a new password when the user exists.")
+@click.pass_context
+@handle_errors
+def create_user(ctx: click.Context, username: str, password_stdin: bool, replace: bool) -> None:
+    """Create an admin who can moderate comments and manage sources (password hashed with argon2)."""
+    from newsdesk.store.db import engine_for, session_scope, upgrade
+    from newsdesk.store.users import create_user as store_create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    url = app(ctx).db_url
+    upgrade(url)
+    with session_scope(engine_for(url)) as session:
+        user = store_create_user(session, username, password, replace=replace)
+        click.echo(f"admin user {user.username!r} saved (id {user.id})")
+
+
+@admin_group.command("reindex-search")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@handle_errors
+def reindex_search(ctx: click.Context, as_json: bool) -> None:
+    """Rebuild the full-text index of every article and translation."""
+    from newsdesk.store.db import engine_for, session_scope, upgrade
+    from newsdesk.store.search import reindex_all
+
+    url = app(ctx).db_url
+    upgrade(url)
+    with session_scope(engine_for(url)) as session:
+        count = reindex_all(session)
+    if as_json:
+        print_json({"indexed": count})
+    else:
+        click.echo(f"indexed {count} articles")
