@@ -43,6 +43,7 @@ class _Zlib:
     def __init__(self, gzip: bool) -> None:
         self._gzip = gzip
         self._first = True
+        self._head = b""
         self._obj = self._new(16 + zlib.MAX_WBITS if gzip else zlib.MAX_WBITS)
 
     @staticmethod
@@ -50,11 +51,15 @@ class _Zlib:
         return zlib.decompressobj(wbits)
 
     def feed(self, data: bytes) -> Iterator[bytes]:
-        if not self._gzip and self._first and data:
-            self._first = False
-            try:  # zlib-wrapped deflate is the standard; raw deflate is what many servers send
-                probe = zlib.decompressobj(zlib.MAX_WBITS)
-                probe.decompress(data[:2])
+        if not self._gzip and self._first:
+            # zlib-wrapped deflate is the standard; raw deflate is what many servers send. The
+            # two-byte zlib header tells them apart, so wait until two bytes have come.
+            self._head += data
+            if len(self._head) < 2:
+                return
+            self._first, data, self._head = False, self._head, b""
+            try:
+                zlib.decompressobj(zlib.MAX_WBITS).decompress(data[:2])
             except zlib.error:
                 self._obj = self._new(-zlib.MAX_WBITS)
         while data:
@@ -87,7 +92,8 @@ class _Brotli:
             return
         if out:
             yield out
-        while not self._obj.can_accept_more_data():
+        # Drain what the limit held back; stop when brotli needs more input (no output from empty input).
+        while not self._obj.is_finished():
             out = self._obj.process(b"", output_buffer_limit=PIECE)
             if not out:
                 break
