@@ -292,15 +292,25 @@ def test_plain_sitemap_without_namespace_and_w3c_dates() -> None:
   <url><loc>ftp://plain.example.com/e</loc></url>
 </urlset>"""
     feed = parse(body, "https://plain.example.com/sitemap.xml")
-    assert [e.url for e in feed.entries] == [f"https://plain.example.com/{c}" for c in "abcd"]
+    # newest first, undated last: a capped read keeps the newest articles of an oldest-first sitemap
+    assert [e.url for e in feed.entries] == [f"https://plain.example.com/{c}" for c in "cbad"]
     assert [e.updated_at for e in feed.entries] == [
-        datetime(2024, 4, 29, tzinfo=UTC),
-        datetime(2024, 4, 29, 23, 15, tzinfo=UTC),
         datetime(2024, 4, 30, 2, 15, 30, 500000, tzinfo=UTC),
+        datetime(2024, 4, 29, 23, 15, tzinfo=UTC),
+        datetime(2024, 4, 29, tzinfo=UTC),
         None,
     ]
     assert all(e.published_at is None for e in feed.entries)
     assert feed.dropped == (("no_link", "ftp://plain.example.com/e"),)
+
+
+def test_sitemap_cap_keeps_the_newest() -> None:
+    urls = "".join(
+        f"<url><loc>https://old.example/{day}</loc><lastmod>2024-04-{day:02d}</lastmod></url>" for day in range(1, 31)
+    )
+    feed = parse(f"<urlset>{urls}</urlset>".encode(), "https://old.example/sitemap.xml", max_entries=3)
+    assert [e.url for e in feed.entries] == ["https://old.example/30", "https://old.example/29", "https://old.example/28"]
+    assert feed.dropped == (("over_limit", "27 entries not read beyond max_entries=3"),)
 
 
 def test_sitemap_index_gives_children_not_entries() -> None:
@@ -436,7 +446,7 @@ def test_max_entries_caps_and_says_so() -> None:
     items = "".join(f"<item><link>https://m.example/{i}</link></item>" for i in range(30))
     feed = parse(f'<rss version="2.0"><channel><title>m</title>{items}</channel></rss>'.encode(), max_entries=10)
     assert [e.url for e in feed.entries] == [f"https://m.example/{i}" for i in range(10)]
-    assert feed.dropped == (("over_limit", "20 entries beyond max_entries=10"),)
+    assert feed.dropped == (("over_limit", "20 entries not read beyond max_entries=10"),)
 
 
 def test_windows_1251_declared_utf8_is_read_as_cyrillic() -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from html import unescape
@@ -146,7 +146,10 @@ def http_url(value: str | None, base: str) -> str | None:
     if not value or len(value) > MAX_URL_CHARS or any(c in value for c in "\r\n\t\x00"):
         return None
     try:
-        url = urljoin(base, value)
+        # urljoin is the slow part of a 50,000-URL sitemap; an absolute URL without dot segments
+        # comes out of it unchanged, so it is only split to check the scheme and host
+        fast = value[:8].lower().startswith(("http://", "https://")) and "/." not in value
+        url = value if fast else urljoin(base, value)
         parts = urlsplit(url)
     except ValueError:
         return None
@@ -175,18 +178,12 @@ def parse_datetime(value: str | None) -> datetime | None:
     text = value.strip()
     if not text or len(text) > 64:
         return None
-    if _DATE_ONLY.match(text):
-        text = (text + "-01-01")[:10] if len(text) < 10 else text
-    text = re.sub(r"(\.\d{6})\d+", r"\1", text)  # fromisoformat takes at most microseconds
     try:
-        parsed = datetime.fromisoformat(text.replace("z", "Z"))
+        parsed: datetime | None = datetime.fromisoformat(text)  # the common case, and the fast one
     except ValueError:
-        try:
-            from dateutil import parser as dateparser
-
-            parsed = dateparser.parse(text)
-        except (ValueError, OverflowError):
-            return None
+        parsed = _lenient_datetime(text)
+    if parsed is None:
+        return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)  # no zone given: the sitemap protocol's own reading
     try:
@@ -195,9 +192,32 @@ def parse_datetime(value: str | None) -> datetime | None:
         return None
 
 
+_FRACTION = re.compile(r"(\.\d{6})\d+")
+_YEAR = re.compile(r"\b(19|20)\d\d\b")
+
+
+def _lenient_datetime(text: str) -> datetime | None:
+    """Year or year-month alone, nanoseconds, lower-case ``z``; then dateutil for RFC 822 and kin."""
+    if _DATE_ONLY.match(text):
+        text = (text + "-01-01")[:10]
+    text = _FRACTION.sub(r"\1", text).replace("z", "Z")  # fromisoformat takes at most microseconds
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    if not _YEAR.search(text):  # dateutil would fill a bare "10" in from today's date
+        return None
+    try:
+        from dateutil import parser as dateparser
+
+        return dateparser.parse(text)
+    except (ValueError, OverflowError, TypeError):
+        return None
+
+
 def build_feed(
     kind: FeedKind,
-    raw_entries: Iterable[RawEntry],
+    raw_entries: Sequence[RawEntry],
     *,
     url: str,
     now: datetime | None = None,
@@ -214,8 +234,10 @@ def build_feed(
     notes: list[tuple[str, str]] = list(dropped)
     entries: list[EntryRef] = []
     seen: set[str] = set()
-    skipped_over_cap = 0
-    for raw in raw_entries:
+    for index, raw in enumerate(raw_entries):
+        if len(entries) >= max_entries:  # stop here: the rest is not even resolved
+            notes.append(("over_limit", f"{len(raw_entries) - index} entries not read beyond max_entries={max_entries}"))
+            break
         link = http_url(raw.link, url)
         if link is None:
             notes.append(("no_link", (raw.guid or raw.title or raw.link or "")[:200]))
@@ -226,9 +248,6 @@ def build_feed(
             notes.append(("duplicate_guid", guid or link))
             continue
         seen |= keys
-        if len(entries) >= max_entries:
-            skipped_over_cap += 1
-            continue
         published = _not_future(raw.published_at, limit, link, notes)
         updated = _not_future(raw.updated_at, limit, link, notes)
         entries.append(
@@ -246,8 +265,6 @@ def build_feed(
                 content_html=(raw.content_html or "").strip() or None,
             )
         )
-    if skipped_over_cap:
-        notes.append(("over_limit", f"{skipped_over_cap} entries beyond max_entries={max_entries}"))
     return ParsedFeed(
         kind=kind,
         title=plain_text(title, MAX_TITLE_CHARS),

@@ -34,7 +34,7 @@ def parse_jsonfeed(
         items = []
     return build_feed(
         FeedKind.JSON,
-        _raw_entries(items, _str(data.get("language"))),
+        list(_raw_entries(items, _str(data.get("language")))),
         url=url,
         now=now,
         max_entries=max_entries,

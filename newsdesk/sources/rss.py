@@ -39,7 +39,7 @@ def parse_rss(body: bytes, url: str, *, now: Any = None, max_entries: int = 500)
         problem = None
     result = build_feed(
         FeedKind.RSS,
-        _raw_entries(entries, feed.get("language")),
+        list(_raw_entries(entries, feed.get("language"))),
         url=url,
         now=now,
         max_entries=max_entries,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -24,6 +24,7 @@ from newsdesk.sources.sniff import local, parse_xml
 
 # The sitemap protocol allows 50,000 URLs per file (and per index); more is not a sitemap.
 MAX_SITEMAP_URLS = 50_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # robots.txt files listing more sitemaps than this are generated junk; these are tried in order.
 MAX_ROBOTS_SITEMAPS = 100
 
@@ -74,19 +75,30 @@ def _index(root: etree._Element, url: str) -> ParsedFeed:
     return ParsedFeed(kind=FeedKind.SITEMAP, children=tuple(children), dropped=tuple(dropped))
 
 
-def _urls(root: etree._Element) -> Iterator[RawEntry]:
+def _urls(root: etree._Element) -> list[RawEntry]:
+    """Entries newest first (undated last, otherwise in document order).
+
+    Plain sitemaps are often in publication order, oldest first; sorting means ``max_entries``
+    keeps the newest articles rather than the site's first ones.
+    """
+    entries: list[RawEntry] = []
     for node in _children(root, "url"):
-        news = next(_children(node, "news"), None)
-        publication = next(_children(news, "publication"), None) if news is not None else None
-        image = next(_children(node, "image"), None)
-        yield RawEntry(
-            link=_text(node, "loc"),
-            title=_text(news, "title") if news is not None else None,
-            published_at=parse_datetime(_text(news, "publication_date")) if news is not None else None,
-            updated_at=parse_datetime(_text(node, "lastmod")),
-            lang=_text(publication, "language") if publication is not None else None,
-            image=_text(image, "loc") if image is not None else None,
+        fields = _fields(node)
+        news = _fields(fields.get("news"))
+        publication = _fields(news.get("publication"))
+        entries.append(
+            RawEntry(
+                link=_text(fields.get("loc")),
+                title=_text(news.get("title")),
+                published_at=parse_datetime(_text(news.get("publication_date"))),
+                updated_at=parse_datetime(_text(fields.get("lastmod"))),
+                lang=_text(publication.get("language")),
+                image=_text(_fields(fields.get("image")).get("loc")),
+            )
         )
+    dated = [e for e in entries if e.published_at or e.updated_at]
+    dated.sort(key=lambda e: e.published_at or e.updated_at or _EPOCH, reverse=True)
+    return dated + [e for e in entries if not (e.published_at or e.updated_at)]
 
 
 def _children(node: etree._Element | None, name: str) -> Iterator[etree._Element]:
@@ -102,12 +114,25 @@ def _children(node: etree._Element | None, name: str) -> Iterator[etree._Element
             yield child
 
 
-def _text(node: etree._Element | None, name: str) -> str | None:
-    child = next(_children(node, name), None)
-    if child is None:
+def _fields(node: etree._Element | None) -> dict[str, etree._Element]:
+    """The first child element of each local name, found in one pass over the children."""
+    found: dict[str, etree._Element] = {}
+    if node is None:
+        return found
+    for child in node:
+        name = local(child.tag).lower()
+        if name and name not in found:
+            found[name] = child
+    return found
+
+
+def _text(node: etree._Element | None, name: str | None = None) -> str | None:
+    if name is not None:
+        node = next(_children(node, name), None)
+    if node is None:
         return None
-    text = "".join(child.itertext()).strip()
-    return text or None
+    text = node.text if len(node) == 0 else "".join(node.itertext())  # a leaf is the usual case
+    return (text or "").strip() or None
 
 
 def sitemap_candidates(base_url: str) -> list[str]:
