@@ -391,6 +391,11 @@ def test_html_served_as_a_feed(body: bytes, content_type: str | None) -> None:
     assert not looks_like_feed(body, content_type)
 
 
+def test_feed_after_a_php_warning() -> None:
+    body = b"<br />\n<b>Warning</b>:  Undefined variable $x in <b>/var/www/feed.php</b> on line <b>3</b><br />\n" + RSS2
+    assert len(parse(body).entries) == 2
+
+
 @pytest.mark.parametrize("body", [b"just some text", b"<?xml version='1.0'?><svg xmlns='x'/>", b"%PDF-1.4"])
 def test_unknown_format(body: bytes) -> None:
     with pytest.raises(ParseError) as err:

@@ -8,6 +8,7 @@ network, no database. Failures are :class:`newsdesk.errors.ParseError` with a ``
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from newsdesk.errors import ParseError
@@ -18,7 +19,7 @@ from newsdesk.sources.jsonfeed import parse_jsonfeed
 from newsdesk.sources.opml import parse_opml, write_opml
 from newsdesk.sources.rss import parse_rss
 from newsdesk.sources.sitemap import parse_sitemap, sitemap_candidates, sitemaps_from_robots
-from newsdesk.sources.sniff import MAX_DECOMPRESSED_BYTES, gunzip, looks_like_feed, sniff
+from newsdesk.sources.sniff import MAX_DECOMPRESSED_BYTES, Format, gunzip, looks_like_feed, sniff
 
 __all__ = [
     "ArchiveReader",
@@ -57,6 +58,8 @@ def parse_feed(
     if not body.strip():
         raise ParseError("empty document", reason="malformed")
     kind = sniff(body, content_type)
+    if kind == "unknown":
+        body, kind = _skip_leading_junk(body, content_type)
     if kind == "rss":
         return parse_rss(body, url, now=now, max_entries=max_entries)
     if kind == "json":
@@ -69,3 +72,18 @@ def parse_feed(
     if "json" in ctype and body.lstrip()[:1] in (b"{", b"["):
         return parse_jsonfeed(body, url, now=now, max_entries=max_entries)
     raise ParseError(f"not a feed or sitemap ({kind}, content type {content_type!r})", reason="unknown_format")
+
+
+# Bytes searched for a feed's start when junk precedes it; PHP notices and BOM debris are short.
+_JUNK_WINDOW = 4096
+_FEED_START = re.compile(rb"<\?xml\b|<(rss|feed|rdf:RDF|urlset|sitemapindex)\b", re.IGNORECASE)
+
+
+def _skip_leading_junk(body: bytes, content_type: str | None) -> tuple[bytes, Format]:
+    """A feed preceded by text (a PHP warning printed before the XML is common): parse from its start."""
+    match = _FEED_START.search(body, 1, _JUNK_WINDOW)
+    if match is None:
+        return body, "unknown"
+    rest = body[match.start():]
+    kind = sniff(rest, content_type)
+    return (rest, kind) if kind in ("rss", "sitemap") else (body, "unknown")
