@@ -154,13 +154,13 @@ class ArchiveReader:
     def _jsonl(self) -> Iterator[ArchivedPage]:
         opener = gzip.open if self.path.name.lower().endswith(".gz") else open
         with opener(self.path, "rb") as stream:
-            number = 0
             try:
-                yield from self._lines(stream, number)
+                yield from self._lines(stream)
             except (OSError, EOFError) as exc:  # truncated gzip: keep what was read
                 self.dropped.append(("corrupt", f"{self.path.name}: {exc}"[:300]))
 
-    def _lines(self, stream: io.BufferedIOBase, number: int) -> Iterator[ArchivedPage]:
+    def _lines(self, stream: io.BufferedIOBase) -> Iterator[ArchivedPage]:
+        number = 0
         while True:
             line = stream.readline(MAX_LINE_BYTES + 1)
             if not line:

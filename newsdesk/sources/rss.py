@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import io
 from collections.abc import Iterator, Mapping
+from datetime import datetime
 from typing import Any
 
 import feedparser
@@ -24,7 +25,9 @@ from newsdesk.sources.sniff import repair_encoding, strip_doctype
 _BENIGN = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 
 
-def parse_rss(body: bytes, url: str, *, now: Any = None, max_entries: int = 500) -> ParsedFeed:
+def parse_rss(
+    body: bytes, url: str, *, now: datetime | None = None, max_entries: int = 500
+) -> ParsedFeed:
     """Parse an RSS or Atom document; ``malformed`` when nothing usable could be read from it."""
     parsed = feedparser.parse(
         io.BytesIO(strip_doctype(repair_encoding(body))),
