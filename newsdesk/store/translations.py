@@ -135,11 +135,12 @@ def ensure_jobs(session: Session, article_ids: Iterable[int], langs: Sequence[st
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         articles = session.execute(select(Article.id, Article.lang).where(Article.id.in_(chunk))).all()
-        existing = set(
-            session.execute(
+        existing = {
+            (article_id, lang)
+            for article_id, lang in session.execute(
                 select(TranslationJob.article_id, TranslationJob.lang).where(TranslationJob.article_id.in_(chunk))
-            ).tuples()
-        )
+            )
+        }
         for article_id, lang in articles:
             source = _base_lang(lang)
             if not source:
