@@ -152,3 +152,16 @@ def test_read_archive_is_the_plain_iterator(tmp_path: Path) -> None:
     path = tmp_path / "one.jsonl"
     path.write_text(json.dumps({"url": "https://one.example/", "html": "<p>1</p>"}) + "\n")
     assert [p.url for p in read_archive(path)] == ["https://one.example/"]
+
+
+def test_truncated_jsonl_gz_keeps_complete_lines(tmp_path: Path) -> None:
+    lines = [json.dumps({"url": f"https://t.example/{i}", "html": f"<p>{i} " + "x" * 2000 + "</p>"}) for i in range(50)]
+    data = gzip.compress(("\n".join(lines) + "\n").encode())
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(data[: len(data) // 2])
+    reader = ArchiveReader(path)
+    pages = list(reader)
+    assert pages, "the lines before the cut are read"
+    assert all(p.url == f"https://t.example/{i}" for i, p in enumerate(pages))
+    assert len(pages) < 50
+    assert any(reason in ("corrupt", "bad_json") for reason, _ in reader.dropped)
