@@ -210,7 +210,10 @@ def insert_article(
         canonical_url=canonical_url,
         title=extracted.title or hints.get("title"),
         authors=list(extracted.authors) or list(hints.get("authors") or []),
-        published_at=extracted.published_at or _hint_time(hints.get("published_at")),
+        # page date first; a feed's date next; a sitemap's lastmod only when nothing else is known
+        published_at=extracted.published_at
+        or _hint_time(hints.get("published_at"))
+        or _hint_time(hints.get("updated_at")),
         updated_at=extracted.updated_at or _hint_time(hints.get("updated_at")),
         lang=extracted.lang or hints.get("lang"),
         html=extracted.html,
