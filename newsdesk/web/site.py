@@ -21,6 +21,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from pydantic import SecretStr
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 from starlette.requests import Request
@@ -73,7 +74,8 @@ class Site:
         self.settings = settings
         self.engine: Engine = engine_for(settings.database_url)
         self.dialect = self.engine.dialect.name
-        key = secret or (settings.secret_key.get_secret_value() if settings.secret_key else None)
+        configured = settings.secret_key  # a SecretStr, or a plain str given as an override
+        key = secret or (configured.get_secret_value() if isinstance(configured, SecretStr) else configured)
         self.tokens = Tokens(key or secrets.token_urlsafe(32))
         self.cache = ResponseCache()
         self.throttle = LoginThrottle()

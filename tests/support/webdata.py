@@ -18,19 +18,21 @@ from newsdesk.store.db import engine_for, session_scope
 from newsdesk.store.schema import Article, ArticleAuthor, Feed, SearchDoc, Source
 from newsdesk.store.search import index_article, stems_for_document
 
-EN_WORDS = (
+_EN_TEXT = (
     "harbour city council ferry port budget school teachers storm weather river bridge museum "
     "election mayor market prices energy workers union hospital doctors train station football "
     "season festival music library students police court judge water farmers harvest fishermen "
     "boats island tourists hotel airport flights road repairs housing rents bakery coffee shop "
     "science research university climate coast flood warning forecast report minister plan tax"
-).split()
-RU_WORDS = (
+)
+EN_WORDS = tuple(_EN_TEXT.split())
+_RU_TEXT = (
     "город порт паром совет бюджет школа учителя шторм погода река мост музей выборы мэр рынок "
     "цены энергия рабочие больница врачи поезд вокзал футбол сезон фестиваль музыка библиотека "
     "студенты полиция суд вода фермеры урожай рыбаки лодки остров туристы гостиница аэропорт рейсы "
     "дорога ремонт жильё аренда пекарня кофе наука университет климат побережье наводнение прогноз"
-).split()
+)
+RU_WORDS = tuple(_RU_TEXT.split())
 SECTIONS = ("City", "Business", "Culture", "Sport", "Science", "World")
 AUTHORS = ("Anna Berg", "Tom Hale", "Мария Соколова", "Иван Петров", "Lena Park", "Omar Diaz")
 BASE_TIME = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
