@@ -18,6 +18,7 @@ Two phases, so a caller can pool the texts of many articles into one engine batc
 from __future__ import annotations
 
 import copy
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -406,32 +407,30 @@ def _words(text: str) -> list[tuple[int, int, str]]:
 
 
 def _similar(a: str, b: str) -> float:
+    """1 for the same word, 0.8 for two forms of one stem ("russia"/"russian"), else 0."""
     if a == b:
         return 1.0
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return 0.8 if n >= _STEM and n >= 0.6 * min(len(a), len(b)) else 0.0
-
-
-def _dice(window: list[str], phrase: list[str]) -> float:
-    if not window or not phrase:
+    if len(a) < _STEM or len(b) < _STEM or a[:_STEM] != b[:_STEM]:
         return 0.0
-    used = [False] * len(window)
+    n = len(os.path.commonprefix((a, b)))
+    return 0.8 if n >= 0.6 * min(len(a), len(b)) else 0.0
+
+
+def _dice(rows: list[list[float]], i: int, j: int) -> float:
+    """Dice score of target words ``[i, j)`` against a phrase, given each phrase word's similarities."""
+    if not rows or j <= i:
+        return 0.0
+    used: set[int] = set()
     matched = 0.0
-    for word in phrase:
-        best, best_i = 0.0, -1
-        for i, other in enumerate(window):
-            if not used[i]:
-                sim = _similar(word, other)
-                if sim > best:
-                    best, best_i = sim, i
-        if best_i >= 0:
-            used[best_i] = True
+    for row in rows:
+        best, best_k = 0.0, -1
+        for k in range(i, j):
+            if row[k] > best and k not in used:
+                best, best_k = row[k], k
+        if best_k >= 0:
+            used.add(best_k)
             matched += best
-    return 2 * matched / (len(window) + len(phrase))
+    return 2 * matched / ((j - i) + len(rows))
 
 
 @dataclass
@@ -443,6 +442,7 @@ class _Placer:
     def __post_init__(self) -> None:
         self.src_words = _words(self.source)
         self.tgt_words = _words(self.target)
+        self.tgt_lower = [w for _, _, w in self.tgt_words]
 
     def place(self, pieces: list[_Piece]) -> list[_Out]:
         return self._place_children(pieces, 0, len(self.tgt_words), 0, len(self.target), 0, len(self.source))
@@ -466,8 +466,10 @@ class _Placer:
         for piece in texty:
             proposals.append((piece, *self._best_window(piece, lo, hi, psrc, [])))
         proposals.sort(key=lambda x: -x[1])
-        for piece, _score, _window in proposals:
-            score, window = self._best_window(piece, lo, hi, psrc, taken)
+        for piece, _score, first in proposals:
+            window = first
+            if first is None or any(u < first[1] and first[0] < v for u, v in taken):
+                _, window = self._best_window(piece, lo, hi, psrc, taken)
             if window is None:
                 placed.append(self._verbatim(piece, self._append_point(lo, hi, clo, chi, taken)))
                 continue
@@ -509,14 +511,19 @@ class _Placer:
         n_tgt = hi - lo
         expected = lo + (a - psrc[0]) * n_tgt / n_src
         longest = min(n_tgt, 2 * max(len(phrase), len(source_words)) + 2)
+        targets = self.tgt_lower
+        by_phrase = [[_similar(w, t) if lo <= k < hi else 0.0 for k, t in enumerate(targets)] for w in phrase]
+        by_source = [[_similar(w, t) if lo <= k < hi else 0.0 for k, t in enumerate(targets)] for w in source_words]
+        # a best window starts and ends on a matching word (an unmatched edge word only lowers the score)
+        hits = sorted({k for row in by_phrase + by_source for k in range(lo, hi) if row[k] > 0})
         best: tuple[float, float, int] | None = None
         best_window: tuple[int, int] | None = None
-        for i in range(lo, hi):
-            for j in range(i + 1, min(hi, i + longest) + 1):
-                if any(x < j and i < y for x, y in taken):
+        for x, i in enumerate(hits):
+            for last in hits[x:]:
+                j = last + 1
+                if j - i > longest or any(u < j and i < v for u, v in taken):
                     break
-                window = [w for _, _, w in self.tgt_words[i:j]]
-                score = max(_dice(window, phrase), _dice(window, source_words))
+                score = max(_dice(by_phrase, i, j), _dice(by_source, i, j))
                 key = (score, -abs(i - expected), -abs((j - i) - len(phrase)))
                 if best is None or key > best:
                     best, best_window = key, (i, j)
@@ -687,14 +694,16 @@ def _shift(out: _Out, offset: int) -> _Out:
     return out
 
 
-def _phrases(text: str, pieces: list[_Piece]) -> Iterable[str]:
+def _phrases(text: str, pieces: list[_Piece], lo: int = 0, hi: int | None = None) -> Iterable[str]:
+    """The words of each inline element, when they are not all the words around it."""
+    around = [w for _, _, w in _words(text[lo:hi])]
     for piece in pieces:
         if piece.span.void or piece.span.tag in VERBATIM:
             continue
         phrase = normalize(text[piece.start : piece.end])
-        if phrase and phrase != text:
+        if phrase and [w for _, _, w in _words(phrase)] != around:
             yield phrase
-        yield from _phrases(text, piece.children)
+        yield from _phrases(text, piece.children, piece.start, piece.end)
 
 
 def _serialize(root: etree._Element) -> str:
