@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import gzip
 import re
+import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from html import unescape
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
 from starlette.testclient import TestClient
 
 from newsdesk.settings import load_settings
-from newsdesk.store.db import engine_for, session_scope
+from newsdesk.store.db import engine_for, session_scope, upgrade
 from newsdesk.store.queries import snippet
 from newsdesk.store.schema import Article, Comment, Feed, Source, Translation
 from newsdesk.store.search import index_article
@@ -35,10 +37,22 @@ def make_client(url: str, **overrides: object) -> TestClient:
     return TestClient(create_app(settings), raise_server_exceptions=False)
 
 
+@pytest.fixture(scope="session")
+def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrate and seed once; each test gets its own copy of the file."""
+    path = tmp_path_factory.mktemp("web-seed") / "seed.db"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    seed_articles(url, 40)
+    engine_for(url).dispose()  # closes the last connection: SQLite folds the WAL into the file
+    return path
+
+
 @pytest.fixture
-def site_url(sqlite_url: str) -> str:
-    seed_articles(sqlite_url, 40)
-    return sqlite_url
+def site_url(seeded_db: Path, tmp_path: Path) -> str:
+    target = tmp_path / "newsdesk.db"
+    shutil.copyfile(seeded_db, target)
+    return f"sqlite:///{target}"
 
 
 @pytest.fixture
