@@ -398,6 +398,8 @@ def test_accept_types_wildcards_and_parameters(origin: Origin) -> None:
         make_settings(), (html, {"accept_types": ("text/html",)}), (png, {"accept_types": ("image/*",)})
     )
     assert isinstance(first, FetchResult) and isinstance(second, FetchResult)
+    assert first.text == "<p>x</p>" and first.encoding == "utf-8"
+    assert second.body == b"\x89PNG" and second.text == "" and second.encoding is None  # no text in a picture
 
 
 @pytest.mark.parametrize(

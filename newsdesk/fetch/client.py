@@ -47,6 +47,8 @@ MAX_RETRY_AFTER = 86_400.0
 _DRAIN_BYTES = 64 * 1024  # why: reading this much is cheaper than a new connection (TCP+TLS handshakes)
 _DNS_TIMEOUT = 5.0  # why: resolution normally takes milliseconds; also bounded by the connect timeout
 
+_BINARY_PREFIXES = ("image/", "audio/", "video/", "font/")
+
 Observer = Callable[[FetchRecord], None]
 
 
@@ -330,7 +332,10 @@ class Fetcher:
             redirects.append(key)
             current = next_url
         content_type = response.headers.get("content-type", "")
-        text, encoding = decode_body(body, content_type)
+        if media_type(content_type).startswith(_BINARY_PREFIXES):
+            text, encoding = "", None  # pictures and media have no text; don't spend detection on them
+        else:
+            text, encoding = decode_body(body, content_type)
         return FetchResult(
             url=url,
             final_url=str(current),
