@@ -22,6 +22,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from html import escape as html_escape
 
 import lxml.html
 from lxml import etree
@@ -707,7 +708,7 @@ def _phrases(text: str, pieces: list[_Piece], lo: int = 0, hi: int | None = None
 
 
 def _serialize(root: etree._Element) -> str:
-    parts = [lxml.html.escape(root.text)] if root.text else []  # type: ignore[attr-defined]
+    parts = [html_escape(root.text, quote=False)] if root.text else []
     parts.extend(lxml.html.tostring(child, encoding="unicode") for child in root)
     return "".join(parts)
 
