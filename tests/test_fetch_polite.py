@@ -308,3 +308,14 @@ def test_connection_layer_refuses_internal_addresses_itself(origin: Origin) -> N
         with pytest.raises(BlockedAddress):
             asyncio.run(attempt())
     assert origin.requests == []
+
+
+def test_oversized_robots_is_read_up_to_500_kib(origin: Origin) -> None:
+    # RFC 9309 lets crawlers parse only the first 500 KiB; the rest must not turn into a refusal.
+    rules = "User-agent: *\nDisallow: /private\n" + "# padding\n" * 100_000  # ~1 MB
+    url = origin.route("/robots.txt", rules, content_type="text/plain")
+    origin.route("/private/x", "secret")
+    result = fetch_sync(url, make_settings(fetch_max_bytes=100), kind="robots")
+    assert len(result.body) == 500 * 1024 and result.text.startswith("User-agent: *")
+    [blocked, _] = run_many(make_settings(fetch_max_bytes=100), [origin.url("/private/x")])
+    assert isinstance(blocked, RobotsDisallowed)
