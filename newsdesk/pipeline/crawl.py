@@ -32,7 +32,7 @@ from newsdesk.errors import (
 )
 from newsdesk.fetch import Fetcher
 from newsdesk.fetch.schedule import backoff_delay, next_check_after_failure, next_check_after_success
-from newsdesk.models import FeedKind, FeedStatus, FetchRecord, Outcomes, ParsedFeed
+from newsdesk.models import EntryRef, FeedKind, FeedStatus, FetchRecord, Outcomes, ParsedFeed
 from newsdesk.pipeline.articles import HTML_TYPES, extract_page, store_extracted
 from newsdesk.settings import Settings
 from newsdesk.sources import parse_feed
@@ -56,6 +56,13 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
+def describe(error: BaseException) -> str:
+    """An error as users see it: the message, then its stable ``stage.reason`` key."""
+    if isinstance(error, StageError):
+        return f"{error} [{error.stage}.{error.reason}]"
+    return str(error)
+
+
 @dataclass
 class CrawlReport:
     """What one pass did; ``outcomes`` counts every entry and feed by stage and reason."""
@@ -77,7 +84,7 @@ class CrawlReport:
 
     def fail(self, kind: str, url: str, error: BaseException) -> None:
         if len(self.failures) < 500:  # why: the report stays printable; counts stay exact
-            self.failures.append({"kind": kind, "url": url, "error": str(error)})
+            self.failures.append({"kind": kind, "url": url, "error": describe(error)})
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -195,7 +202,7 @@ class Crawler:
     def _queue_entries(self, session: Any, feed: Feed, parsed: ParsedFeed) -> None:
         for reason, detail in parsed.dropped:
             self.report.outcomes.add("parse", reason, f"parse: {feed.url}: {detail}")
-        by_url = {}
+        by_url: dict[str, EntryRef] = {}
         for ref in parsed.entries:
             by_url.setdefault(normalize_url(ref.url), ref)
         known = repo.known_urls(session, by_url)
@@ -217,7 +224,7 @@ class Crawler:
                 return
             self.report.fail("feed", feed.url, error)
             feed.consecutive_failures += 1
-            feed.last_error = str(error)
+            feed.last_error = describe(error)
             feed.last_checked_at = now
             gone = isinstance(error, FetchGone) and (
                 error.reason == "gone" or feed.consecutive_failures >= self.settings.feed_gone_after
@@ -272,17 +279,17 @@ class Crawler:
             entry.article_id = article_id
 
     def _entry_failed(self, entry_id: int, url: str, error: StageError) -> None:
-        self.report.outcomes.add(error.stage, error.reason, str(error))
+        self.report.outcomes.add(error.stage, error.reason, describe(error))
         with session_scope(self.engine) as session:
             entry = session.get(Entry, entry_id)
             attempts = (entry.attempts if entry else 0) + 1
             if isinstance(error, Retry) and attempts < MAX_ENTRY_ATTEMPTS:
                 delay = max(backoff_delay(attempts, self.settings), error.retry_after or 0)
-                self._mark_entry(session, entry_id, "retry", error=str(error),
+                self._mark_entry(session, entry_id, "retry", error=describe(error),
                                  next_attempt_at=now_utc() + timedelta(seconds=delay))
                 self.report.entries_retry += 1
             else:
-                self._mark_entry(session, entry_id, "failed", error=str(error))
+                self._mark_entry(session, entry_id, "failed", error=describe(error))
                 self.report.entries_failed += 1
             self.log.flush(session)
         self.report.fail("entry", url, error)
