@@ -24,6 +24,7 @@ from newsdesk.store.schema import Article, Translation, TranslationCache, Transl
 from newsdesk.store.translations import DbTranslationCache, retry_delay
 from newsdesk.translate.engines.dictionary import DictionaryTranslator
 from newsdesk.translate.engines.libretranslate import LibreTranslateTranslator
+from newsdesk.translate.languages import attribution, language_name
 from tests.support.libretranslate import LibreTranslateServer
 
 BODY = (
@@ -171,6 +172,22 @@ def test_one_poisoned_article_does_not_fail_its_batch(db_url: str) -> None:
     state = jobs(db_url)
     assert state[good].status == "done"
     assert state[bad].status == "failed" and "empty translation" in (state[bad].last_error or "")
+
+
+def test_time_limit_leaves_the_rest_pending(db_url: str) -> None:
+    ids = [add_article(db_url, n) for n in range(2)]
+    engine = DictionaryTranslator()
+    report = translate_pending(engine_for(db_url), engine, target_langs=["en"], max_seconds=0)
+    assert report.stopped == "time_limit" and report.done == 0 and engine.calls == 0
+    assert {j.status for j in jobs(db_url).values()} == {"pending"} and set(jobs(db_url)) == set(ids)
+    assert translate_pending(engine_for(db_url), engine, target_langs=["en"], max_seconds=60).done == 2
+
+
+def test_attribution_line() -> None:
+    assert attribution("ru", "LibreTranslate (lt.example)") == (
+        "Machine-translated from Russian by LibreTranslate (lt.example)"
+    )
+    assert language_name("pt-BR") == "Portuguese" and language_name("xx") == "xx"
 
 
 def test_translate_article_in_the_callers_session(db_url: str) -> None:

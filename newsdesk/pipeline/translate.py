@@ -18,12 +18,14 @@ ingest is never held up by a dead engine.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import groupby
 
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from newsdesk.errors import TranslationFailed
@@ -164,13 +166,17 @@ def translate_pending(
     retry_base: int = 300,
     retry_max: int = 86_400,
     now: datetime | None = None,
+    max_seconds: float | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> TranslateReport:
     """Translate what is due: new articles (``article_ids`` at ingest) or everything pending.
 
-    ``on_progress(done, total)`` is called after each batch. Returns a report; never raises for
-    an engine failure (those are recorded on the jobs and retried by a later run).
+    ``on_progress(done, total)`` is called after each batch. ``max_seconds`` bounds the run (at
+    ingest, so a slow engine cannot hold up the crawl): no new batch starts after it, and what is
+    left stays pending for the next run. Returns a report; never raises for an engine failure
+    (those are recorded on the jobs and retried by a later run).
     """
+    started = time.monotonic()
     report = TranslateReport()
     now = now or utcnow()
     used_cache: TranslationCache = cache if cache is not None else store.DbTranslationCache(db)
@@ -206,6 +212,9 @@ def translate_pending(
                 on_progress(finished, total)
             continue
         for start in range(0, len(items), max(1, batch_articles)):
+            if max_seconds is not None and time.monotonic() - started > max_seconds:
+                report.stopped = "time_limit"
+                return report
             batch = items[start : start + max(1, batch_articles)]
             stopped = _translate_batch(db, translator, used_cache, batch, report, now, retry_base, retry_max)
             finished += len(batch)
@@ -242,22 +251,34 @@ def _translate_batch(
                 return stopped
         return None
     label = engine_label(translator, source, target)
-    with session_scope(db) as session:
-        for item, result in zip(batch, results, strict=True):
-            job = session.get(TranslationJob, item.job_id)
-            if job is None:  # the article was deleted meanwhile
-                report.add(ArticleTranslation(item.article_id, target, "skipped", reason="no_article"))
-                continue
-            store.save_translation(
-                session, job, title=result.title, html=result.html, text=result.text,
-                teaser=result.teaser, engine=label, now=now,
-            )
-            report.add(
-                ArticleTranslation(
-                    item.article_id, target, "done", label,
-                    engine_texts=result.engine_texts, cache_hits=result.cache_hits,
-                )
-            )
+    for attempt in (1, 2):
+        outcomes: list[ArticleTranslation] = []
+        try:
+            with session_scope(db) as session:
+                for item, result in zip(batch, results, strict=True):
+                    job = session.get(TranslationJob, item.job_id)
+                    if job is None:  # the article was deleted meanwhile
+                        outcomes.append(ArticleTranslation(item.article_id, target, "skipped", reason="no_article"))
+                        continue
+                    store.save_translation(
+                        session, job, title=result.title, html=result.html, text=result.text,
+                        teaser=result.teaser, engine=label, now=now,
+                    )
+                    outcomes.append(
+                        ArticleTranslation(
+                            item.article_id, target, "done", label,
+                            engine_texts=result.engine_texts, cache_hits=result.cache_hits,
+                        )
+                    )
+        except IntegrityError:
+            # another worker stored the same translation between our read and write: write again,
+            # now as an update of its row
+            if attempt == 2:
+                raise
+            continue
+        for outcome in outcomes:
+            report.add(outcome)
+        break
     return None
 
 
