@@ -64,48 +64,48 @@ def test_follow_crawl_list_export(db_url: str, outlet: Origin, tmp_path: Path) -
     assert json.loads(cli(fresh, "import", str(out), "--json").output)["duplicates"] == 3
 
 
-def test_opml_round_trip_and_remove(sqlite_url: str, outlet: Origin, tmp_path: Path) -> None:
+def test_opml_round_trip_and_remove(db_url: str, outlet: Origin, tmp_path: Path) -> None:
     opml = tmp_path / "subs.opml"
     opml.write_text(
         '<?xml version="1.0"?><opml version="2.0"><head><title>x</title></head><body>'
         f'<outline text="News"><outline type="rss" text="Harbour" xmlUrl="{outlet.url("/feed.xml")}"/>'
         '<outline type="rss" text="Bad" xmlUrl="javascript:alert(1)"/></outline></body></opml>', "utf-8")
-    result = cli(sqlite_url, "sources", "import-opml", str(opml))
+    result = cli(db_url, "sources", "import-opml", str(opml))
     assert result.exit_code == 0 and "imported 1 feeds" in result.output  # javascript: never becomes a feed
-    exported = cli(sqlite_url, "sources", "export-opml").output
+    exported = cli(db_url, "sources", "export-opml").output
     assert outlet.url("/feed.xml") in exported and "<opml" in exported
-    assert cli(sqlite_url, "sources", "remove", "1").exit_code == 0
-    assert cli(sqlite_url, "sources", "remove", "1").exit_code == 2  # no such source: bad usage
-    assert "no sources yet" in cli(sqlite_url, "sources", "list").output
+    assert cli(db_url, "sources", "remove", "1").exit_code == 0
+    assert cli(db_url, "sources", "remove", "1").exit_code == 2  # no such source: bad usage
+    assert "no sources yet" in cli(db_url, "sources", "list").output
 
 
-def test_fetch_url_extract_and_bad_usage(sqlite_url: str, outlet: Origin, tmp_path: Path) -> None:
-    fetched = cli(sqlite_url, "fetch-url", outlet.url("/n/1") + "?utm_source=x")
+def test_fetch_url_extract_and_bad_usage(db_url: str, outlet: Origin, tmp_path: Path) -> None:
+    fetched = cli(db_url, "fetch-url", outlet.url("/n/1") + "?utm_source=x")
     assert fetched.exit_code == 0, fetched.output
     assert "stored 1 articles" in fetched.output
-    again = cli(sqlite_url, "fetch-url", outlet.url("/n/1"))
+    again = cli(db_url, "fetch-url", outlet.url("/n/1"))
     assert "1 duplicates" in again.output
 
     page = tmp_path / "page.html"
     page.write_text(article_page("Saved page", unique_paragraphs(300)), "utf-8")
-    extracted = json.loads(cli(sqlite_url, "extract", str(page), "--json", "--url", "http://example.org/a").output)
+    extracted = json.loads(cli(db_url, "extract", str(page), "--json", "--url", "http://example.org/a").output)
     assert extracted["title"] == "Saved page" and "Report number 300" in extracted["text"]
 
-    assert cli(sqlite_url, "fetch-url", "ftp://example.org/x").exit_code == 2
-    assert cli(sqlite_url, "extract", str(tmp_path / "missing.html")).exit_code == 2
-    assert cli(sqlite_url, "crawl", "--bogus").exit_code == 2
-    broken = cli(sqlite_url, "fetch-url", outlet.url("/missing"))
+    assert cli(db_url, "fetch-url", "ftp://example.org/x").exit_code == 2
+    assert cli(db_url, "extract", str(tmp_path / "missing.html")).exit_code == 2
+    assert cli(db_url, "crawl", "--bogus").exit_code == 2
+    broken = cli(db_url, "fetch-url", outlet.url("/missing"))
     assert broken.exit_code == 1 and "not_found" in broken.output
 
 
-def test_import_folder_and_warc(sqlite_url: str, tmp_path: Path) -> None:
+def test_import_folder_and_warc(db_url: str, tmp_path: Path) -> None:
     folder = tmp_path / "pages"
     folder.mkdir()
     for i in range(2):
         (folder / f"{i}.html").write_text(
             article_page(f"Saved {i}", unique_paragraphs(400 + i), canonical=f"https://example.org/s/{i}"), "utf-8")
     (folder / "junk.html").write_text("<html><body></body></html>", "utf-8")
-    result = cli(sqlite_url, "import", str(folder), "--json")
+    result = cli(db_url, "import", str(folder), "--json")
     data = json.loads(result.output)
     assert data["stored"] == 2 and data["failed"] == 1
     assert result.exit_code == 1  # partial failure, listed
@@ -122,4 +122,4 @@ def test_import_folder_and_warc(sqlite_url: str, tmp_path: Path) -> None:
         headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
         writer.write_record(writer.create_warc_record("https://example.org/w/1", "response",
                                                       payload=BytesIO(body), http_headers=headers))
-    assert json.loads(cli(sqlite_url, "import", str(warc), "--json").output)["stored"] == 1
+    assert json.loads(cli(db_url, "import", str(warc), "--json").output)["stored"] == 1

@@ -126,7 +126,7 @@ def test_one_article_through_many_urls_is_stored_once(db_url: str, origin: Origi
     assert report.duplicates >= 2
 
 
-def test_bad_inputs_are_recorded_and_the_crawl_goes_on(sqlite_url: str, origin: Origin) -> None:
+def test_bad_inputs_are_recorded_and_the_crawl_goes_on(db_url: str, origin: Origin) -> None:
     good = [origin.route(f"/good/{i}", article_page(f"Good {i}", unique_paragraphs(100 + i))) for i in range(3)]
     origin.route("/pdf", Response(b"%PDF-1.4 fake", content_type="application/pdf"))
     origin.route("/img", Response(b"\x89PNG\r\n\x1a\n", content_type="image/png"))
@@ -155,8 +155,8 @@ def test_bad_inputs_are_recorded_and_the_crawl_goes_on(sqlite_url: str, origin: 
         "/cp1251.xml": Response(rss([{"title": "Новости", "link": good[0]}]).replace("utf-8", "windows-1251")
                                 .encode("cp1251"), content_type="application/rss+xml"),
     }
-    settings = make_settings(sqlite_url, fetch_max_bytes=5_000_000)
-    engine = engine_for(sqlite_url)
+    settings = make_settings(db_url, fetch_max_bytes=5_000_000)
+    engine = engine_for(db_url)
     from newsdesk.store import repo
 
     with session_scope(engine) as session:
@@ -188,13 +188,13 @@ def test_bad_inputs_are_recorded_and_the_crawl_goes_on(sqlite_url: str, origin: 
         assert all(r.outcome for r in log)
 
 
-def test_retry_after_and_capped_backoff(sqlite_url: str, origin: Origin) -> None:
+def test_retry_after_and_capped_backoff(db_url: str, origin: Origin) -> None:
     origin.route("/busy.xml", Response("slow down", status=429, headers={"Retry-After": "3600"}))
     origin.route("/down.xml", Response("down", status=503))
-    settings = make_settings(sqlite_url, feed_backoff_base=60, feed_backoff_max=600)
+    settings = make_settings(db_url, feed_backoff_base=60, feed_backoff_max=600)
     from newsdesk.store import repo
 
-    with session_scope(engine_for(sqlite_url)) as session:
+    with session_scope(engine_for(db_url)) as session:
         source = repo.add_source(session, name="Flaky")
         repo.add_feed(session, source, url=origin.url("/busy.xml"), kind="rss")
         repo.add_feed(session, source, url=origin.url("/down.xml"), kind="rss")
@@ -203,7 +203,7 @@ def test_retry_after_and_capped_backoff(sqlite_url: str, origin: Origin) -> None
         make_due(settings)
         started = datetime.now(UTC)
         pipeline.crawl(settings)
-        with session_scope(engine_for(sqlite_url)) as session:
+        with session_scope(engine_for(db_url)) as session:
             busy, down = session.scalars(select(Feed).order_by(Feed.id)).all()
             # Retry-After is honoured up to the cap
             assert (busy.next_check_at - started).total_seconds() >= 600 * 0.99
@@ -211,19 +211,19 @@ def test_retry_after_and_capped_backoff(sqlite_url: str, origin: Origin) -> None
             assert down.status == "failing" and "503" in (down.last_error or "") or "unavailable" in (down.last_error or "")
     assert delays[1] > delays[0] * 1.3  # grows
     assert max(delays) <= 600 * 1.21  # capped (plus jitter)
-    with session_scope(engine_for(sqlite_url)) as session:
+    with session_scope(engine_for(db_url)) as session:
         down = session.scalars(select(Feed).order_by(Feed.id.desc())).first()
         assert down is not None and down.consecutive_failures == 6  # still retried, never dropped
 
 
-def test_robots_txt_is_obeyed(sqlite_url: str, origin: Origin) -> None:
+def test_robots_txt_is_obeyed(db_url: str, origin: Origin) -> None:
     origin.route("/robots.txt", "User-agent: *\nDisallow: /private/\n", content_type="text/plain")
     origin.route("/private/a", article_page("Private", unique_paragraphs(7)))
     origin.route("/public/a", article_page("Public", unique_paragraphs(8)))
     origin.route("/feed.xml", rss([{"title": "p", "link": origin.url("/private/a")},
                                    {"title": "q", "link": origin.url("/public/a")}]),
                  content_type="application/rss+xml")
-    settings = make_settings(sqlite_url)
+    settings = make_settings(db_url)
     follow_feed(settings, origin.url("/feed.xml"))
     report = pipeline.crawl(settings)
     assert report.articles_stored == 1
@@ -231,13 +231,13 @@ def test_robots_txt_is_obeyed(sqlite_url: str, origin: Origin) -> None:
     assert origin.hits("/private/a") == 0
 
 
-def test_private_addresses_are_refused_unless_allowed(sqlite_url: str, origin: Origin) -> None:
+def test_private_addresses_are_refused_unless_allowed(db_url: str, origin: Origin) -> None:
     from click.testing import CliRunner
 
     from newsdesk.cli import main
 
     origin.route("/feed.xml", rss([]), content_type="application/rss+xml")
-    env = {"NEWSDESK_FETCH_ALLOW_PRIVATE_NETWORKS": "false", "NEWSDESK_DATABASE_URL": sqlite_url}
+    env = {"NEWSDESK_FETCH_ALLOW_PRIVATE_NETWORKS": "false", "NEWSDESK_DATABASE_URL": db_url}
     result = CliRunner().invoke(main, ["sources", "add", origin.url("/feed.xml")], env=env)
     assert result.exit_code == 2
     assert "NEWSDESK_FETCH_ALLOW_PRIVATE_NETWORKS" in result.output
@@ -245,11 +245,11 @@ def test_private_addresses_are_refused_unless_allowed(sqlite_url: str, origin: O
     allowed = CliRunner().invoke(main, ["sources", "add", origin.url("/feed.xml")],
                                  env={**env, "NEWSDESK_FETCH_ALLOW_PRIVATE_NETWORKS": "true"})
     assert allowed.exit_code == 0, allowed.output
-    assert count(make_settings(sqlite_url), Feed) == 1
+    assert count(make_settings(db_url), Feed) == 1
 
 
 @pytest.mark.parametrize("kind", ["rss", "sitemap"])
-def test_home_page_autodiscovery(sqlite_url: str, origin: Origin, kind: str) -> None:
+def test_home_page_autodiscovery(db_url: str, origin: Origin, kind: str) -> None:
     article = origin.route("/news/1", article_page("One", unique_paragraphs(11)))
     if kind == "rss":
         origin.route("/", '<html><head><link rel="alternate" type="application/rss+xml" href="/rss"></head>'
@@ -261,7 +261,7 @@ def test_home_page_autodiscovery(sqlite_url: str, origin: Origin, kind: str) -> 
         origin.route("/news.xml", '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
                      f"<url><loc>{article}</loc><lastmod>2026-11-01T10:00:00+01:00</lastmod></url></urlset>",
                      content_type="application/xml")
-    settings = make_settings(sqlite_url)
+    settings = make_settings(db_url)
     result = pipeline.follow(settings, origin.url("/"))
     assert result.feeds and result.feeds[0]["kind"] == ("rss" if kind == "rss" else "sitemap")
     assert pipeline.crawl(settings).articles_stored == 1
