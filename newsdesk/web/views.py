@@ -232,7 +232,10 @@ def article_view(session: Session, article_id: int, *, wanted_lang: str | None =
     rail = (queries.more_from_source(session, article.source.id, article.id, RAIL_SIZE)
             if article.source else [])
     author = article.authors[0] if article.authors else None
-    by_author = queries.more_by_author(session, author, article.id, RAIL_SIZE) if author else []
+    # "More by" skips what the outlet rail already shows (an author usually writes for that outlet).
+    shown = {t.id for t in rail}
+    by_author = ([t for t in queries.more_by_author(session, author, article.id, RAIL_SIZE + len(rail))
+                  if t.id not in shown][:RAIL_SIZE] if author else [])
     langs = tuple(dict.fromkeys([x for x in [article.lang, *(t.lang for t in article.translations)] if x]))
     return ArticleView(
         article=article,

@@ -1,0 +1,190 @@
+"""End to end in a real browser: Playwright drives Debian's Chromium against ``newsdesk serve`` on 127.0.0.1.
+
+Front page → article → the "More from" rail → search → a comment holding a script tag (shown
+escaped, never run) → admin log-in → approve → the comment on the page. Screenshots of the front
+and article pages go to ``test-output/``. With CI=true a missing browser fails the test; elsewhere
+it skips with the command that installs it.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from newsdesk.store.db import engine_for, session_scope, upgrade
+from newsdesk.store.users import create_user
+from tests.conftest import IN_CI, ROOT
+from tests.support.origin import Origin, Response
+from tests.support.webdata import seed_articles
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+OUTPUT = ROOT / "test-output"
+PASSWORD = "browser-test-passphrase"
+COLOURS = ["#1d3557", "#457b9d", "#2a9d8f", "#e76f51", "#6d597a", "#b56576"]
+
+
+def _need_browser() -> None:
+    hint = "Chromium is not installed: run `apt-get install -y chromium` (make install-test does it)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        hint = "Playwright is not installed: pip install 'newsdesk[test]'"
+    else:
+        if os.path.exists(CHROMIUM):
+            return
+    if IN_CI:
+        pytest.fail(hint)
+    pytest.skip(hint)
+
+
+def _svg(n: int) -> str:
+    colour = COLOURS[n % len(COLOURS)]
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="675" viewBox="0 0 1200 675">'
+        f'<rect width="1200" height="675" fill="{colour}"/>'
+        f'<circle cx="{300 + 90 * n}" cy="260" r="150" fill="#ffffff" fill-opacity="0.18"/>'
+        '<path d="M0 520 Q300 440 600 520 T1200 520 V675 H0Z" fill="#ffffff" fill-opacity="0.25"/></svg>'
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def images() -> Iterator[Origin]:
+    """Lead images served on 127.0.0.1, so the page loads nothing from elsewhere."""
+    with Origin() as origin:
+        for n in range(len(COLOURS)):
+            origin.route(f"/img/{n}.svg", Response(_svg(n), content_type="image/svg+xml"))
+        yield origin
+
+
+@pytest.fixture
+def server(tmp_path: Path, images: Origin) -> Iterator[str]:
+    _need_browser()
+    url = f"sqlite:///{tmp_path / 'site.db'}"
+    upgrade(url)
+    seed_articles(url, 36)
+    with session_scope(engine_for(url)) as session:
+        session.execute(text("UPDATE articles SET image = :base || '/img/' || (id % 6) || '.svg'"),
+                        {"base": images.base})
+        create_user(session, "editor", PASSWORD)
+    engine_for(url).dispose()
+    port = _free_port()
+    env = dict(os.environ, NEWSDESK_SECRET_KEY="browser-test-secret", NEWSDESK_COMMENTS_MODERATION="hold")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newsdesk", "--db", url, "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--log-level", "warning"],
+        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30  # why: first start compiles and migrates; generous on a busy CI box
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                out = process.stdout.read().decode() if process.stdout else ""
+                pytest.fail(f"newsdesk serve exited: {out}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def test_reader_journey_in_chromium(server: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    OUTPUT.mkdir(exist_ok=True)
+    console: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-GB",
+                                    timezone_id="Europe/Berlin")
+            page.on("console", lambda msg: console.append(msg.text))
+
+            # front page
+            page.goto(server + "/")
+            expect(page).to_have_title("Newsdesk")
+            expect(page.locator(".section-title").first).to_be_visible()
+            expect(page.locator(".lead-story img")).to_be_visible()
+            page.screenshot(path=str(OUTPUT / "front.png"), full_page=True)
+
+            # open the top story
+            lead = page.locator(".lead-story .headline a")
+            lead_title = lead.inner_text()
+            lead.click()
+            expect(page.locator("h1.story-title")).to_have_text(lead_title)
+            expect(page.locator(".byline a[rel=author]")).to_have_count(1)
+            local = page.locator(".dateline time[data-local]")
+            expect(local).to_contain_text("CET")  # rewritten to the reader's zone by /static/site.js
+            expect(page.locator(".ago")).to_contain_text("ago")
+            page.screenshot(path=str(OUTPUT / "article.png"), full_page=True)
+
+            # follow the rail
+            rail = page.locator(".more-from .headline a")
+            assert 4 <= rail.count() <= 6
+            next_title = rail.first.inner_text()
+            rail.first.click()
+            expect(page.locator("h1.story-title")).to_have_text(next_title)
+            article_url = page.url
+
+            # search from the header box
+            page.fill(".searchbox input[name=q]", "ferry")
+            page.press(".searchbox input[name=q]", "Enter")
+            expect(page).to_have_url(server + "/search?q=ferry")
+            expect(page.locator(".results mark").first).to_be_visible()
+
+            # post a comment holding a script tag
+            page.goto(article_url)
+            payload = "<script>window.__pwned = 1</script> Good reporting, see https://example.org/more"
+            page.fill(".comment-form input[name=name]", "Browser Reader")
+            page.fill(".comment-form textarea[name=body]", payload)
+            page.click(".comment-form button[type=submit]")
+            expect(page.locator("#comments .notice")).to_contain_text("once a moderator has approved it")
+            expect(page.locator(".comment-list")).to_have_count(0)
+
+            # an admin approves it
+            page.goto(server + "/admin/login")
+            page.fill("input[name=username]", "editor")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("form.stack button[type=submit]")
+            expect(page).to_have_url(server + "/admin/comments")
+            item = page.locator(".mod-item").first
+            expect(item.locator(".comment-body")).to_contain_text("<script>window.__pwned = 1</script>")
+            item.locator("button.approve").click()
+            expect(page.locator(".mod-item")).to_have_count(0)
+
+            # the comment is on the page, escaped, its link rel="nofollow ugc", the script never ran
+            page.goto(article_url)
+            comment = page.locator(".comment-list .comment").first
+            expect(comment.locator(".comment-body")).to_contain_text("<script>window.__pwned = 1</script>")
+            expect(comment.locator("a")).to_have_attribute("rel", "nofollow ugc noopener")
+            assert comment.locator("script").count() == 0
+            assert page.evaluate("typeof window.__pwned") == "undefined"
+        finally:
+            browser.close()
+    assert not [m for m in console if "Content Security Policy" in m], console
+    assert (OUTPUT / "front.png").stat().st_size > 10_000 and (OUTPUT / "article.png").stat().st_size > 10_000
