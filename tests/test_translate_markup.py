@@ -77,8 +77,11 @@ def assert_links_kept(html_in: str, html_out: str) -> None:
     before = Counter((a.get("href"), a.get("title"), a.get("rel")) for a in elements(html_in, "a"))
     after = Counter((a.get("href"), a.get("title"), a.get("rel")) for a in elements(html_out, "a"))
     assert before == after, f"links changed:\n{html_in}\n{html_out}"
-    for a in elements(html_out, "a"):
-        assert a.text_content().strip() or len(a), f"empty link in {html_out}"
+
+    def empty(html: str) -> int:
+        return sum(1 for a in elements(html, "a") if not a.text_content().strip() and not len(a))
+
+    assert empty(html_out) <= empty(html_in), f"a link was emptied in {html_out}"
 
 
 KIM = (
@@ -205,6 +208,23 @@ def test_sentence_splitter_keeps_abbreviations_and_initials() -> None:
 def test_plan_lists_whole_sentences_and_link_phrases() -> None:
     plan = prepare_html('<p>Мэр открыл <a href="/m">новый мост</a>. Дума приняла закон.</p>')
     assert plan.texts == ["Мэр открыл новый мост.", "новый мост", "Дума приняла закон."]
+
+
+def test_real_news_bodies_keep_every_link() -> None:
+    """Bodies extracted from real news pages (shared AEB dev set): every link survives."""
+    import gzip
+
+    from newsdesk.extract import extract_article
+    from tests.conftest import shared_path
+
+    pages = sorted(shared_path("bench", "extraction", "aeb-dev", "html").glob("*.html.gz"))[:40]
+    total = 0
+    for page in pages:
+        body = extract_article(gzip.decompress(page.read_bytes()).decode("utf-8", "replace"), None).html
+        out = translate(DictionaryTranslator(), body)
+        assert_links_kept(body, out)
+        total += len(elements(body, "a"))
+    assert total > 100  # the sample really has links to keep
 
 
 VOCAB = sorted(w for w in RU_EN if " " not in w)

@@ -18,7 +18,8 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from newsdesk.cli import main
-from newsdesk.pipeline.translate import translate_article, translate_pending
+from newsdesk.pipeline.translate import translate_article, translate_new_articles, translate_pending
+from newsdesk.settings import Settings
 from newsdesk.store.db import engine_for, session_scope
 from newsdesk.store.schema import Article, Translation, TranslationCache, TranslationJob, utcnow
 from newsdesk.store.translations import DbTranslationCache, retry_delay
@@ -181,6 +182,21 @@ def test_time_limit_leaves_the_rest_pending(db_url: str) -> None:
     assert report.stopped == "time_limit" and report.done == 0 and engine.calls == 0
     assert {j.status for j in jobs(db_url).values()} == {"pending"} and set(jobs(db_url)) == set(ids)
     assert translate_pending(engine_for(db_url), engine, target_langs=["en"], max_seconds=60).done == 2
+
+
+def test_ingest_hook_uses_the_settings(db_url: str, server: LibreTranslateServer) -> None:
+    article_id = add_article(db_url, 1)
+    db = engine_for(db_url)
+    report = translate_new_articles(db, [article_id], Settings(translate_engine="none"))
+    assert report.stopped == "not_configured" and jobs(db_url) == {}
+    configured = Settings(translate_engine="libretranslate", libretranslate_url=server.url, target_languages="en,de")
+    report = translate_new_articles(db, [article_id], configured)
+    assert report.done == 2 and {t.lang for t in _all_translations(db_url)} == {"en", "de"}
+
+
+def _all_translations(db_url: str) -> list[Translation]:
+    with session_scope(engine_for(db_url)) as session:
+        return list(session.scalars(select(Translation)))
 
 
 def test_attribution_line() -> None:

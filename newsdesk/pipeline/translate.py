@@ -30,12 +30,14 @@ from sqlalchemy.orm import Session
 
 from newsdesk.errors import TranslationFailed
 from newsdesk.models import Outcomes
+from newsdesk.settings import Settings
 from newsdesk.store import translations as store
 from newsdesk.store.db import session_scope
 from newsdesk.store.schema import Article, TranslationJob, utcnow
 from newsdesk.translate.article import ArticleContent, translate_article_content, translate_articles
 from newsdesk.translate.base import Translator, engine_label
 from newsdesk.translate.cache import TranslationCache
+from newsdesk.translate.engines import make_translator
 
 # Failures that say the engine as a whole cannot work right now (not this article's fault):
 # the run stops instead of trying every other article against a dead engine.
@@ -226,6 +228,36 @@ def translate_pending(
     return report
 
 
+def translate_new_articles(
+    db: Engine,
+    article_ids: Sequence[int],
+    settings: Settings,
+    *,
+    translator: Translator | None = None,
+    max_seconds: float | None = 120.0,
+) -> TranslateReport:
+    """The ingest hook: translate just-stored articles with the configured engine, if any.
+
+    Pass a long-lived ``translator`` (from :func:`newsdesk.translate.make_translator`) when calling
+    this repeatedly, so a local model is loaded once. With no engine configured it does nothing.
+    ``max_seconds`` (default 2 minutes) keeps a slow engine from holding up the crawl; what is not
+    done stays pending for ``newsdesk translate articles`` or the next crawl.
+    """
+    translator = translator if translator is not None else make_translator(settings)
+    if translator is None or not article_ids:
+        return TranslateReport(stopped=None if translator else "not_configured")
+    return translate_pending(
+        db,
+        translator,
+        target_langs=settings.target_language_list,
+        article_ids=article_ids,
+        batch_articles=settings.translate_batch_articles,
+        retry_base=settings.translate_retry_base,
+        retry_max=settings.translate_retry_max,
+        max_seconds=max_seconds,
+    )
+
+
 def _translate_batch(
     db: Engine,
     translator: Translator,
@@ -301,4 +333,10 @@ def _record(
             report.add(ArticleTranslation(item.article_id, item.target, "failed", engine, reason, error))
 
 
-__all__ = ["ArticleTranslation", "TranslateReport", "translate_article", "translate_pending"]
+__all__ = [
+    "ArticleTranslation",
+    "TranslateReport",
+    "translate_article",
+    "translate_new_articles",
+    "translate_pending",
+]
