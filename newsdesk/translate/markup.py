@@ -434,6 +434,11 @@ def _dice(rows: list[list[float]], i: int, j: int) -> float:
     return 2 * matched / ((j - i) + len(rows))
 
 
+def _bound(length: int, *sizes: int) -> float:
+    """The highest Dice score a window of ``length`` words can reach against phrases of ``sizes``."""
+    return max((2 * min(length, n) / (length + n) for n in sizes if n), default=0.0)
+
+
 @dataclass
 class _Placer:
     source: str
@@ -524,6 +529,8 @@ class _Placer:
                 j = last + 1
                 if j - i > longest or any(u < j and i < v for u, v in taken):
                     break
+                if best is not None and _bound(j - i, len(by_phrase), len(by_source)) < best[0]:
+                    continue  # even a perfect match of this length cannot beat the best so far
                 score = max(_dice(by_phrase, i, j), _dice(by_source, i, j))
                 key = (score, -abs(i - expected), -abs((j - i) - len(phrase)))
                 if best is None or key > best:
@@ -669,7 +676,7 @@ class HtmlPlan:
             while atoms and atoms[0][0] <= segment.start:
                 outs.append(_atom(atoms.pop(0)[1], len(text)))
             translated = translations.get(segment.text, segment.text)
-            placed = _Placer(segment.text, translated, translations).place(segment.pieces)
+            placed = _Placer(segment.text, translated, translations).place(segment.pieces) if segment.pieces else []
             if text and segment.gap_before:
                 text += " "
             offset = len(text)
