@@ -11,8 +11,9 @@ from typing import Any
 
 # Why 20 characters: below a short sentence the character n-gram model is little better than a guess.
 MIN_CHARS = 20
-# Why 2,000: the language is settled within the first paragraphs; classifying more only costs time.
-SAMPLE_CHARS = 2000
+# Why 800: the language is settled within the first paragraphs; the classifier's cost grows with the
+# sample (about 1 ms per 1,000 characters), its answer no longer changes.
+SAMPLE_CHARS = 800
 # Why 0.5: normalized probabilities above one half were right on the multilingual dev corpus;
 # below it the text is mixed or too short.
 MIN_PROBABILITY = 0.5

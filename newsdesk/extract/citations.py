@@ -57,6 +57,30 @@ def source_line_names(line: str) -> list[str] | None:
     return names or None
 
 
+# Literal fragments at least one of which every match of a wire's pattern contains: a substring
+# test in C rules most wires out before any regex runs (the regexes cost ~100x more per page).
+_NEEDLES: dict[str, tuple[str, ...]] = {
+    "RIA Novosti": ("RIA", "РИА"),
+    "TASS": ("TASS", "ТАСС"),
+    "Interfax": ("Interfax", "Интерфакс"),
+    "Reuters": ("Reuters", "Рейтер"),
+    "Associated Press": ("Associated Press", "AP"),
+    "AFP": ("AFP", "Agence France", "Франс"),
+    "DPA": ("dpa", "DPA", "Deutsche Presse"),
+    "Xinhua": ("Xinhua", "Синьхуа"),
+    "EFE": ("EFE",),
+    "ANSA": ("ANSA",),
+    "Kyodo": ("Kyodo", "Киодо"),
+    "Yonhap": ("Yonhap", "Ёнхап"),
+    "Bloomberg": ("Bloomberg", "Блумберг"),
+    "UPI": ("UPI",),
+}
+
+
 def cited_wires(text: str) -> list[str]:
     """Known wire services named anywhere in ``text``, in a stable order."""
-    return [name for name, pattern in WIRES.items() if pattern.search(text)]
+    return [
+        name
+        for name, pattern in WIRES.items()
+        if any(needle in text for needle in _NEEDLES[name]) and pattern.search(text)
+    ]
