@@ -110,8 +110,17 @@ def test_pending_articles_are_translated_stored_and_cached(db_url: str) -> None:
 
 @pytest.mark.parametrize("mode", ["down", "slow", "empty", "wrong_count", "html", "error500"])
 def test_failing_engine_keeps_the_article_and_retries_later(
-    db_url: str, server: LibreTranslateServer, mode: str
+    sqlite_url: str, server: LibreTranslateServer, mode: str
 ) -> None:
+    check_failure_and_retry(sqlite_url, server, mode)
+
+
+@pytest.mark.parametrize("mode", ["slow", "html"])
+def test_failures_and_retries_on_each_backend(db_url: str, server: LibreTranslateServer, mode: str) -> None:
+    check_failure_and_retry(db_url, server, mode)
+
+
+def check_failure_and_retry(db_url: str, server: LibreTranslateServer, mode: str) -> None:
     ids = [add_article(db_url, n, title=f"Мэр открыл мост {n}") for n in range(3)]
     url = closed_port_url() if mode == "down" else server.url
     server.mode, server.delay = mode, 2.0
