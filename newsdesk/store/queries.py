@@ -212,6 +212,16 @@ def list_page(session: Session, filters: ListFilters = ListFilters(), *, page: i
               page_size: int = 20) -> tuple[list[Teaser], bool]:
     """One page of teasers (1-based) and whether another page follows."""
     page = max(1, min(page, MAX_PAGE))
+    if filters.author and filters == ListFilters(author=filters.author):
+        # Author pages walk the (name, published_at) index, then fetch just those teasers.
+        ids = session.execute(
+            select(ArticleAuthor.article_id)
+            .where(ArticleAuthor.name == filters.author)
+            .order_by(ArticleAuthor.published_at.desc(), ArticleAuthor.article_id.desc())
+            .limit(page_size + 1)
+            .offset((page - 1) * page_size)
+        ).scalars().all()
+        return teasers_by_ids(session, list(ids[:page_size])), len(ids) > page_size
     stmt = (
         _teaser_select(filters)
         .order_by(*_newest_first(session))
@@ -284,13 +294,14 @@ def more_from_source(session: Session, source_id: int, exclude_id: int, n: int =
 
 
 def more_by_author(session: Session, author: str, exclude_id: int, n: int = 5) -> list[Teaser]:
-    stmt = (
-        _teaser_select(ListFilters(author=author))
-        .where(Article.id != exclude_id)
-        .order_by(*_newest_first(session))
+    """The author's newest articles, found on the (name, published_at) index of ``article_authors``."""
+    ids = session.execute(
+        select(ArticleAuthor.article_id)
+        .where(ArticleAuthor.name == author, ArticleAuthor.article_id != exclude_id)
+        .order_by(ArticleAuthor.published_at.desc(), ArticleAuthor.article_id.desc())
         .limit(n)
-    )
-    return [_teaser(r) for r in session.execute(stmt).all()]
+    ).scalars().all()
+    return teasers_by_ids(session, list(ids))
 
 
 # --- one article ----------------------------------------------------------------------------------

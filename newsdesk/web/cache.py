@@ -41,8 +41,8 @@ def etag_for(body: bytes) -> str:
     return '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
 
 
-def compress(body: bytes) -> bytes | None:
-    return gzip.compress(body, GZIP_LEVEL, mtime=0) if len(body) >= GZIP_MIN_BYTES else None
+def compress(body: bytes, level: int = GZIP_LEVEL) -> bytes | None:
+    return gzip.compress(body, level, mtime=0) if len(body) >= GZIP_MIN_BYTES else None
 
 
 class ResponseCache:

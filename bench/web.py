@@ -1,0 +1,173 @@
+"""Reader-site benchmark: wrk against ``newsdesk serve`` on 10,000 articles; search p95 at 100,000.
+
+Builds the databases in a temporary folder (SQLite, the embedded default), starts the site with
+uvicorn workers on 127.0.0.1, and drives it with wrk (Debian's package) from another process at
+50 connections: one article page, random article pages, the front page. Prints requests/s and
+p50/p99 latency for each, then the latency of the search view (query, ranking, teasers and
+highlighted snippets) at 100,000 articles.
+
+Targets on a 2-core machine: article page ≥ 1,000 requests/s with p99 < 50 ms; search p95 < 50 ms.
+
+    python bench/web.py [--articles 10000] [--search-articles 100000] [--duration 10] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from newsdesk.store.db import engine_for, upgrade  # noqa: E402
+from tests.support.webdata import EN_WORDS, RU_WORDS, bulk_seed  # noqa: E402
+
+CONNECTIONS = 50  # the issue's load: 50 concurrent connections
+THREADS = 2  # why: one wrk thread per core is wrk's own advice
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def build(path: Path, count: int) -> str:
+    url = f"sqlite:///{path}"
+    started = time.perf_counter()
+    upgrade(url)
+    bulk_seed(url, count)
+    engine_for(url).dispose()
+    print(f"built {count:,} articles in {time.perf_counter() - started:.1f}s ({path.stat().st_size / 1e6:.0f} MB)")
+    return url
+
+
+def start_server(url: str, workers: int, cwd: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = dict(os.environ, NEWSDESK_SECRET_KEY="bench-secret")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newsdesk", "--db", url, "serve", "--port", str(port), "--workers", str(workers),
+         "--log-level", "warning"],
+        env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("bench: the site did not start")
+
+
+def to_ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(url: str, duration: int, *, script: Path | None = None, gzip: bool = True) -> dict[str, float]:
+    command = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency"]
+    if gzip:
+        command += ["-H", "Accept-Encoding: gzip"]
+    if script:
+        command += ["-s", str(script)]
+    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = to_ms(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = to_ms(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "p50": p50, "p99": p99, "non2xx": float(errors.group(1)) if errors else 0.0}
+
+
+def random_articles_script(folder: Path, count: int) -> Path:
+    script = folder / "random.lua"
+    script.write_text(
+        f"math.randomseed(42)\nrequest = function()\n"
+        f"  return wrk.format(nil, '/article/' .. math.random(1, {count}))\nend\n"
+    )
+    return script
+
+
+def report(name: str, result: dict[str, float], target: str = "") -> None:
+    extra = f" non-2xx={int(result['non2xx'])}" if result["non2xx"] else ""
+    print(f"{name:<34} {result['rps']:>9,.0f} req/s   p50 {result['p50']:6.2f} ms   p99 {result['p99']:6.2f} ms"
+          f"{extra}{'   ' + target if target else ''}")
+
+
+def search_latency(url: str, rounds: int) -> dict[str, float]:
+    from newsdesk.store.db import session_scope
+    from newsdesk.web.views import SearchParams, search_view
+
+    rng = random.Random(5)
+    queries = [rng.choice(EN_WORDS) for _ in range(25)] + [rng.choice(RU_WORDS) for _ in range(15)]
+    queries += [f"{rng.choice(EN_WORDS)} {rng.choice(EN_WORDS)}" for _ in range(10)]
+    timings: list[float] = []
+    engine = engine_for(url)
+    with session_scope(engine) as session:  # warm the page cache and the stemmer cache once
+        for q in queries:
+            search_view(session, SearchParams(q=q))
+    for _ in range(rounds):
+        for q in queries:
+            params = SearchParams(q=q, lang="ru" if q[0] > "z" and rng.random() < 0.3 else None)
+            started = time.perf_counter()
+            with session_scope(engine) as session:
+                search_view(session, params, page=rng.choice((1, 1, 1, 2)))
+            timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    return {
+        "n": len(timings),
+        "p50": statistics.median(timings),
+        "p95": timings[int(len(timings) * 0.95) - 1],
+        "p99": timings[int(len(timings) * 0.99) - 1],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument("--search-articles", type=int, default=100_000)
+    parser.add_argument("--duration", type=int, default=10, help="Seconds of each wrk run.")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="uvicorn worker processes.")
+    parser.add_argument("--search-rounds", type=int, default=4)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("bench: wrk is not installed (apt-get install -y wrk)")
+    print(f"== reader site: {args.articles:,} articles, {args.workers} uvicorn workers, wrk {THREADS} threads × "
+          f"{CONNECTIONS} connections, {args.duration}s per run, {os.cpu_count()} CPUs")
+    with tempfile.TemporaryDirectory(prefix="newsdesk-bench-") as tmp:
+        folder = Path(tmp)
+        url = build(folder / "site.db", args.articles)
+        process, base = start_server(url, args.workers, folder)
+        try:
+            for path in ("/article/1", "/", "/search?q=ferry"):  # warm every worker's caches
+                for _ in range(20):
+                    subprocess.run(["curl", "-s", "-o", "/dev/null", base + path], check=False)
+            report("article page (one URL)", wrk(base + "/article/1", args.duration),
+                   "target ≥ 1,000 req/s, p99 < 50 ms")
+            report("article pages (random of 10k)",
+                   wrk(base + "/", args.duration, script=random_articles_script(folder, args.articles)))
+            report("front page", wrk(base + "/", args.duration))
+            report("article page, no gzip", wrk(base + "/article/1", args.duration, gzip=False))
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+        print(f"== search: {args.search_articles:,} articles")
+        search_url = build(folder / "search.db", args.search_articles)
+        result = search_latency(search_url, args.search_rounds)
+        print(f"search view (rank + teasers + highlights), {int(result['n'])} queries: p50 {result['p50']:.1f} ms   "
+              f"p95 {result['p95']:.1f} ms   p99 {result['p99']:.1f} ms   target p95 < 50 ms")
+
+
+if __name__ == "__main__":
+    main()
