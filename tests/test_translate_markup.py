@@ -74,8 +74,8 @@ def assert_wraps(html_out: str, tag: str, source_phrase: str, **attrs: str) -> l
 
 
 def assert_links_kept(html_in: str, html_out: str) -> None:
-    before = Counter((a.get("href"), a.get("title"), a.get("rel")) for a in elements(html_in, "a"))
-    after = Counter((a.get("href"), a.get("title"), a.get("rel")) for a in elements(html_out, "a"))
+    before = Counter((a.get("href"), a.get("rel"), bool(a.get("title"))) for a in elements(html_in, "a"))
+    after = Counter((a.get("href"), a.get("rel"), bool(a.get("title"))) for a in elements(html_out, "a"))
     assert before == after, f"links changed:\n{html_in}\n{html_out}"
 
     def empty(html: str) -> int:
@@ -102,7 +102,7 @@ def test_link_in_the_middle_keeps_the_sentence_whole(engine: Translator) -> None
         engine.translate = spy  # type: ignore[method-assign]
     out = translate(engine, KIM)
     assert_links_kept(KIM, out)
-    assert_wraps(out, "a", "Ким Чен Ын", href="/kim", title="Ким")
+    assert_wraps(out, "a", "Ким Чен Ын", href="/kim", title="Kim")  # the tooltip is translated too
     assert_wraps(out, "a", "Ким Чен Ын", href="/kim2")
     # one capital per sentence, not one per piece between links
     text = elements(out, "p")[0].text_content()
@@ -180,6 +180,18 @@ def test_breaks_images_code_and_mixed_containers(engine: Translator) -> None:
     assert "&lt;" in out and "<pre>код не трогать</pre>" in out
     assert_wraps(out, "b", "жирный")
     assert "data-newsdesk-run" not in out
+
+
+def test_image_descriptions_and_tooltips_are_translated(engine: Translator) -> None:
+    html = (
+        '<figure><img src="/m.jpg" alt="Новый мост"><figcaption>Мэр открыл мост.</figcaption></figure>'
+        '<p><abbr title="Государственная дума">ГД</abbr> приняла закон.</p><pre title="мост">мост</pre>'
+    )
+    out = translate(engine, html)
+    assert elements(out, "img")[0].get("alt") == "Bridge new"
+    assert elements(out, "figcaption")[0].text_content() == "Bridge opened mayor."
+    assert elements(out, "abbr")[0].get("title") == "Duma state"
+    assert elements(out, "pre")[0].get("title") == "мост"  # skipped elements stay as they are
 
 
 def test_repeated_text_is_served_from_the_cache() -> None:

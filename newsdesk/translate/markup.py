@@ -647,6 +647,8 @@ class HtmlPlan:
                 out[segment.text] = None
                 for phrase in _phrases(segment.text, segment.pieces):
                     out[phrase] = None
+        for _, value in _attributes(self.root):
+            out[value] = None
         return [t for t in out if has_words(t)]
 
     def render(self, translations: Mapping[str, str]) -> str:
@@ -664,6 +666,9 @@ class HtmlPlan:
             _build(target, text, outs, 0, len(text))
         for run in self.runs:
             twin[run].drop_tag()
+        for (element, name), value in _attributes(root):
+            if value in translations:
+                element.set(name, translations[value])
         return _serialize(root)
 
     def _render_block(
@@ -687,6 +692,21 @@ class HtmlPlan:
         outs.sort(key=lambda o: (o.start, o.end))
         del twin
         return text, outs
+
+
+TRANSLATED_ATTRIBUTES = ("alt", "title")  # image descriptions and tooltips (abbr expansions) are text too
+
+
+def _attributes(element: etree._Element) -> Iterable[tuple[tuple[etree._Element, str], str]]:
+    """Translatable attributes (``alt``, ``title``) outside skipped elements, normalized."""
+    if not isinstance(element.tag, str) or element.tag in SKIP:
+        return
+    for name in TRANSLATED_ATTRIBUTES:
+        value = element.get(name)
+        if value and has_words(value):
+            yield (element, name), normalize(value)
+    for child in element:
+        yield from _attributes(child)
 
 
 def _atom(span: _Span, at: int) -> _Out:
