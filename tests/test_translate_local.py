@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 from newsdesk.cli import main
 from newsdesk.translate import ArticleContent, MemoryCache, translate_article_content
-from newsdesk.translate.engines.local import LocalTranslator, decode, load_model, translate_batch
-from newsdesk.translate.packages import install_from_path, list_installed
+from newsdesk.translate.engines.local import LocalTranslator, chunk_text, decode, load_model, translate_batch
+from newsdesk.translate.packages import find_model, install_from_path, list_installed
 from tests.support.origin import Response
 from tests.support.tiny_mt import OUTPUT, build_argos_package, build_opus_folder
 
@@ -70,6 +70,26 @@ def test_local_translator_keeps_links_when_the_model_says_something_else(opus_fo
     assert sorted(h for h, _ in links) == ["/a", "/b", "/c"]
     assert all(text.strip() for _, text in links)
     assert len(list(root.iter("em"))) == 1
+
+
+def test_long_texts_are_cut_to_fit_the_model_and_pairs_bridge_through_english(
+    argos_file: Path, tmp_path: Path
+) -> None:
+    models = tmp_path / "models"
+    install_from_path(models, argos_file)
+    install_from_path(models, build_argos_package(tmp_path / "en_de.argosmodel", "en", "de"))
+    engine = LocalTranslator(models)
+    assert engine.supports("ru", "de") and engine.describe("ru", "de").count("Tiny") == 2
+    long_text = " ".join(["Москва открыла новый мост через реку."] * 120)  # far over 400 tokens
+    model = load_model(find_model(models, "ru", "en"))  # type: ignore[arg-type]
+    chunks = chunk_text(model, long_text)
+    assert len(chunks) > 1 and " ".join(chunks) == long_text
+    assert all(len(model.source_spm.encode(c)) <= 400 for c in chunks)
+    run_on = " ".join(["мост"] * 900)  # one "sentence" too long: cut between words
+    assert all(len(model.source_spm.encode(c)) <= 400 for c in chunk_text(model, run_on))
+    out = engine.translate([long_text, "Мэр."], "ru", "en")
+    assert out[0] == " ".join(["hello world"] * len(chunks)) and out[1] == "hello world"
+    assert engine.translate(["Мэр открыл мост."], "ru", "de") == ["hello world"]  # ru→en→de
 
 
 def test_install_argos_package_with_the_cli_then_list(argos_file: Path, tmp_path: Path) -> None:

@@ -67,6 +67,32 @@ def translate_batch(model: LoadedModel, texts: Sequence[str], *, beam_size: int 
     return [list(result.hypotheses[0]) for result in results]
 
 
+def chunk_text(model: LoadedModel, text: str, limit: int = MAX_INPUT_TOKENS) -> list[str]:
+    """``text`` cut into pieces the model can take whole: by sentences, then by words if need be.
+
+    A model truncates what is longer than its input window, which would silently drop words.
+    """
+    if len(model.source_spm.encode(text)) <= limit:
+        return [text]
+    from newsdesk.translate.markup import split_sentences
+
+    chunks: list[str] = []
+    for start, end in split_sentences(text):
+        sentence = text[start:end]
+        if len(model.source_spm.encode(sentence)) <= limit:
+            chunks.append(sentence)
+            continue
+        words: list[str] = []
+        for word in sentence.split():
+            if words and len(model.source_spm.encode(" ".join([*words, word]))) > limit:
+                chunks.append(" ".join(words))
+                words = []
+            words.append(word)
+        if words:
+            chunks.append(" ".join(words))
+    return chunks or [text]
+
+
 def decode(model: LoadedModel, tokens: list[str]) -> str:
     pieces = [t for t in tokens if t not in SPECIALS]
     return str(model.target_spm.decode(pieces)).strip()
@@ -124,5 +150,8 @@ class LocalTranslator:
         current = list(texts)
         for info in route:
             model = self._model(info)
-            current = [decode(model, tokens) for tokens in translate_batch(model, current, beam_size=self.beam_size)]
+            pieces = [chunk_text(model, text) for text in current]
+            flat = [piece for chunks in pieces for piece in chunks]
+            done = iter(decode(model, tokens) for tokens in translate_batch(model, flat, beam_size=self.beam_size))
+            current = [" ".join(next(done) for _ in chunks) for chunks in pieces]
         return current
