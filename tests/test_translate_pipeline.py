@@ -208,6 +208,15 @@ def _all_translations(db_url: str) -> list[Translation]:
         return list(session.scalars(select(Translation)))
 
 
+def test_search_finds_an_article_by_words_of_its_translation(db_url: str) -> None:
+    from newsdesk.store.search import search
+
+    article_id = add_article(db_url, 1)
+    translate_pending(engine_for(db_url), DictionaryTranslator(), target_langs=["en"])
+    with session_scope(engine_for(db_url)) as session:
+        assert [hit.article_id for hit in search(session, "congratulated")] == [article_id]
+
+
 def test_attribution_line() -> None:
     assert attribution("ru", "LibreTranslate (lt.example)") == (
         "Machine-translated from Russian by LibreTranslate (lt.example)"

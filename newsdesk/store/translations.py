@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from newsdesk.store.db import session_scope
 from newsdesk.store.schema import Article, Translation, TranslationCache, TranslationJob, utcnow
+from newsdesk.store.search import index_article
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
 MAX_ERROR_CHARS = 2000  # why: an error message is for a person to read; stack dumps are cut
@@ -272,6 +273,10 @@ def save_translation(
     job.updated_at = now
     session.add(job)
     session.flush()
+    article = session.get(Article, job.article_id)
+    if article is not None:  # search finds the article by the words of its translation too
+        session.expire(article, ["translations"])
+        index_article(session, article)
     return row
 
 
