@@ -96,6 +96,9 @@ def test_fetch_url_extract_and_bad_usage(db_url: str, outlet: Origin, tmp_path: 
     assert cli(db_url, "crawl", "--bogus").exit_code == 2
     broken = cli(db_url, "fetch-url", outlet.url("/missing"))
     assert broken.exit_code == 1 and "not_found" in broken.output
+    log = json.loads(cli(db_url, "fetch-log", "--errors", "--json").output)
+    assert [(r["status"], r["outcome"]) for r in log if r["url"].endswith("/missing")] == [(404, "fetch.not_found")]
+    assert "fetch.not_found" in cli(db_url, "fetch-log").output
 
 
 def test_import_folder_and_warc(db_url: str, tmp_path: Path) -> None:

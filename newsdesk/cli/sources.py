@@ -98,3 +98,24 @@ def export_opml(ctx: click.Context, out: Path | None) -> None:
         click.echo(f"wrote {out}", err=True)
     else:
         sys.stdout.write(text)
+
+
+@main.command("fetch-log")
+@click.option("--errors", "errors_only", is_flag=True, help="Only requests that failed or were refused.")
+@click.option("--feed", "feed_id", type=int, help="Only this feed's requests.")
+@click.option("--limit", default=50, show_default=True, help="How many of the newest rows.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@handle_errors
+def fetch_log(ctx: click.Context, errors_only: bool, feed_id: int | None, limit: int, as_json: bool) -> None:
+    """Show the newest requests with status, size, duration and outcome (the reason of each failure)."""
+    rows = pipeline.fetch_log(app(ctx).settings, limit=limit, errors_only=errors_only, feed_id=feed_id)
+    if as_json:
+        print_json(rows)
+        return
+    for r in rows:
+        status = r["status"] if r["status"] is not None else "---"
+        click.echo(f"{r['at']:%Y-%m-%d %H:%M:%S} {status} {r['kind']:<6} {r['outcome']:<24} "  # type: ignore[str-format]
+                   f"{r['bytes']:>9} B {r['duration_ms']:>6} ms  {r['url']}")
+        if r["error"]:
+            click.echo(f"    {r['error']}")

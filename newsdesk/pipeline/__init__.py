@@ -1,7 +1,14 @@
 """The only place that sequences stages. Every entry point (CLI, site, workers) calls these."""
 
 from newsdesk.pipeline.crawl import Crawler, CrawlReport, crawl
-from newsdesk.pipeline.follow import export_opml, follow, import_opml, list_sources, remove_source
+from newsdesk.pipeline.follow import (
+    export_opml,
+    fetch_log,
+    follow,
+    import_opml,
+    list_sources,
+    remove_source,
+)
 from newsdesk.pipeline.ingest import export_jsonl, extract_one, fetch_url, import_archive
 
 __all__ = [
@@ -11,6 +18,7 @@ __all__ = [
     "export_jsonl",
     "export_opml",
     "extract_one",
+    "fetch_log",
     "fetch_url",
     "follow",
     "import_archive",

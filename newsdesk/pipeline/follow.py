@@ -186,3 +186,12 @@ def _source_row(source: Source, articles: int) -> dict[str, object]:
 def remove_source(settings: Settings, source_id: int) -> str:
     with session_scope(engine_for(settings.database_url)) as session:
         return repo.remove_source(session, source_id).name
+
+
+def fetch_log(settings: Settings, *, limit: int, errors_only: bool, feed_id: int | None) -> list[dict[str, object]]:
+    with session_scope(engine_for(settings.database_url)) as session:
+        return [
+            {"at": r.at, "url": r.url, "feed_id": r.feed_id, "kind": r.kind, "status": r.status, "bytes": r.bytes,
+             "duration_ms": r.duration_ms, "outcome": r.outcome, "error": r.error}
+            for r in repo.recent_fetches(session, limit=limit, errors_only=errors_only, feed_id=feed_id)
+        ]

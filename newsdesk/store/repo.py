@@ -264,7 +264,12 @@ def record_fetches(session: Session, records: Iterable[FetchRecord], *, feed_id:
         )
 
 
-def recent_fetch_errors(session: Session, limit: int = 20) -> Sequence[FetchLog]:
-    return session.scalars(
-        select(FetchLog).where(FetchLog.outcome.not_in(["ok", "not_modified"])).order_by(FetchLog.id.desc()).limit(limit)
-    ).all()
+def recent_fetches(session: Session, *, limit: int = 50, errors_only: bool = False,
+                   feed_id: int | None = None) -> Sequence[FetchLog]:
+    """The newest fetch-log rows, optionally only failures or only one feed's."""
+    query = select(FetchLog)
+    if errors_only:
+        query = query.where(FetchLog.outcome.not_in(["ok", "not_modified"]))
+    if feed_id is not None:
+        query = query.where(FetchLog.feed_id == feed_id)
+    return session.scalars(query.order_by(FetchLog.id.desc()).limit(limit)).all()
