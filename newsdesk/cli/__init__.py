@@ -13,6 +13,7 @@ import sys
 from newsdesk.cli import core as _core  # noqa: E402,F401
 from newsdesk.cli import crawl as _crawl  # noqa: F401
 from newsdesk.cli import demo as _demo  # noqa: F401
+from newsdesk.cli import reference as _reference  # noqa: F401
 from newsdesk.cli import sources as _sources  # noqa: F401
 from newsdesk.cli import translate as _translate  # noqa: F401
 from newsdesk.cli import web as _web  # noqa: F401
