@@ -90,7 +90,7 @@ KIM = (
 )
 
 
-def test_link_in_the_middle_keeps_the_sentence_whole(engine: Translator) -> None:
+def test_link_in_the_middle_keeps_the_sentence_whole(engine: Translator, libre_server: LibreTranslateServer) -> None:
     seen: list[str] = []
     if isinstance(engine, DictionaryTranslator):
         original = engine.translate
@@ -100,13 +100,17 @@ def test_link_in_the_middle_keeps_the_sentence_whole(engine: Translator) -> None
             return original(texts, source, target)
 
         engine.translate = spy  # type: ignore[method-assign]
+    libre_server.requests.clear()
     out = translate(engine, KIM)
+    if isinstance(engine, LibreTranslateTranslator):
+        seen = [text for request in libre_server.requests for text in request["q"]]
     assert_links_kept(KIM, out)
     assert_wraps(out, "a", "Ким Чен Ын", href="/kim", title="Kim")  # the tooltip is translated too
     assert_wraps(out, "a", "Ким Чен Ын", href="/kim2")
     # one capital per sentence, not one per piece between links
     text = elements(out, "p")[0].text_content()
     assert text.startswith("Russia president congratulated Yn Chen Kim leader north-korean may 8.")
+    assert seen
     if seen:
         assert "8 мая северокорейский лидер Ким Чен Ын поздравил президента России." in seen
         assert not any(t.endswith("лидер") or t.startswith("поздравил") for t in seen)
@@ -192,6 +196,47 @@ def test_image_descriptions_and_tooltips_are_translated(engine: Translator) -> N
     assert elements(out, "figcaption")[0].text_content() == "Bridge opened mayor."
     assert elements(out, "abbr")[0].get("title") == "Duma state"
     assert elements(out, "pre")[0].get("title") == "мост"  # skipped elements stay as they are
+
+
+class TableTranslator:
+    """A fake engine at the boundary answering like a real one: fixed translations of whole texts."""
+
+    name = "table"
+    max_batch = 50
+
+    def __init__(self, table: dict[str, str]) -> None:
+        self.table = table
+
+    def supports(self, source: str, target: str) -> bool:
+        return True
+
+    def translate(self, texts: list[str], source: str, target: str) -> list[str]:
+        return [self.table[t] for t in texts]
+
+
+def test_links_follow_inflected_and_rephrased_words() -> None:
+    """Real engines translate a phrase alone differently from inside its sentence; stems still match."""
+    html = (
+        '<p>8 мая северокорейский лидер <a href="/kim">Ким Чен Ын</a> поздравил '
+        '<a href="/putin">президента Российской Федерации</a>. Ранее он впервые '
+        '<a href="/event">побывал на публичном мероприятии</a>.</p>'
+    )
+    engine = TableTranslator({
+        "8 мая северокорейский лидер Ким Чен Ын поздравил президента Российской Федерации.":
+            "On May 8, North Korean leader Kim Jong-un congratulated the Russian President.",
+        "Ким Чен Ын": "Kim Jong Un",
+        "президента Российской Федерации": "President of the Russian Federation",
+        "Ранее он впервые побывал на публичном мероприятии.": "Earlier, he appeared at a public event for the first time.",
+        "побывал на публичном мероприятии": "attended a public event",
+    })
+    out = translate_article_content(
+        engine, MemoryCache(), ArticleContent(title=None, html=html), source="ru", target="en"
+    ).html
+    assert out == (
+        '<p>On May 8, North Korean leader <a href="/kim">Kim Jong-un</a> congratulated '
+        '<a href="/putin">the Russian President</a>. Earlier, he appeared at <a href="/event">a public event</a> '
+        "for the first time.</p>"
+    )
 
 
 def test_repeated_text_is_served_from_the_cache() -> None:

@@ -471,7 +471,9 @@ class _Placer:
         proposals = []
         for piece in texty:
             proposals.append((piece, *self._best_window(piece, lo, hi, psrc, [])))
-        proposals.sort(key=lambda x: -x[1])
+        # surest first; at equal scores the longer element first, since a short one (a single common
+        # word) fits in more places and should take what the longer one leaves
+        proposals.sort(key=lambda x: (-x[1], -(x[0].end - x[0].start)))
         for piece, _score, first in proposals:
             window = first
             if first is None or any(u < first[1] and first[0] < v for u, v in taken):
