@@ -20,7 +20,7 @@ from lxml.html import HtmlElement
 
 from newsdesk.enrich.lang import detect_language
 from newsdesk.errors import NoArticleFound
-from newsdesk.extract.body import Block, extract_blocks
+from newsdesk.extract.body import Block, extract_body
 from newsdesk.extract.citations import cited_wires, source_line_names
 from newsdesk.extract.dates import parse_date
 from newsdesk.extract.furniture import remove_furniture
@@ -114,5 +114,5 @@ def extract_article(html: str, url: str | None = None) -> ExtractedArticle:
     data = read_page_data(tree)
     meta = read_metadata(tree, data, url)
     published = meta.published_at or _fallback_date(tree, url)
-    blocks = extract_blocks(tree, url)
+    blocks = extract_body(tree, lambda: parse_html(html))
     return _assemble(blocks, meta, url, published)
