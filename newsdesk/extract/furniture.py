@@ -35,7 +35,15 @@ _PROMPT = re.compile(
     r"you (?:may|might) also like|recommended(?: for you| stories)?|also read|more stories|"
     r"mehr zum thema|das könnte sie auch interessieren|auch interessant|lesen sie auch|"
     r"читайте также|смотрите также|по теме|lire aussi|à lire aussi|lee también|te puede interesar|"
-    r"tags?|schlagworte|теги|keywords)$",
+    r"tags?|schlagworte|теги|keywords|notas relacionadas|noticias relacionadas|artículos relacionados|"
+    r"le puede interesar|te puede interesar|también te puede interesar|czytaj (?:też|także|również)|"
+    r"dowiedz się więcej|zobacz (?:też|także|również)|leia (?:também|mais)|veja também|"
+    r"leggi anche|potrebbe interessarti|schon gelesen|mehr themen|weitere themen|"
+    r"weitere (?:artikel|beiträge|meldungen|nachrichten)|meist(?:-| )?(?:gelesen|diskutiert)|"
+    r"keine kommentare|no comments|sin comentarios|нет комментариев|beitragsbild|titelbild|"
+    r"bild anzeigen|bild vergrößern|vorschau auf den nächsten artikel|nächster artikel|vorheriger artikel|"
+    r"next article|previous article|next post|previous post|article suivant|last modified|"
+    r"zuletzt (?:aktualisiert|geändert)|alle angaben ohne gewähr)$",
     re.IGNORECASE,
 )
 # Prefixes of short furniture blocks.
@@ -50,7 +58,16 @@ _PREFIX = re.compile(
     r"lesen sie (?:auch|mehr)|mehr (?:zum thema|lesen|dazu)|jetzt (?:abonnieren|anmelden|teilen)|"
     r"zum newsletter|folgen sie uns|"
     r"читайте (?:также|нас|в)|подписывайтесь|подпишитесь|поделиться|смотрите также|"
-    r"lire (?:aussi|la suite)|abonnez-vous|suivez-nous|leer (?:también|más)|suscríbete|síguenos)\b",
+    r"lire (?:aussi|la suite)|abonnez-vous|suivez-nous|leer (?:también|más)|suscríbete|síguenos|"
+    r"lea (?:también|más)|vea (?:también|más)|mira (?:también|lo que)|únete|"
+    r"czytaj (?:też|także|również)|zobacz (?:też|także)|leia (?:também|mais)|leggi anche|"
+    r"category ?:|categories ?:|kategorie ?:|rubrik ?:|filed under|posted in|"
+    r"\*?werbung\b|anzeige\b|sponsored by|advertisement\b|"
+    r"crédits? photos?|photo credits?|bildnachweis|bildquelle|fotos? ?:|foto ?:|titelbild ?:|"
+    r"this (?:article|story|content) is (?:the )?(?:copyrighted|protected)|written permission|"
+    r"to (?:view|read|continue reading) the full|if you(?:'|’)re (?:seeing|already)|"
+    r"already a subscriber|never miss|don'?t miss out|download (?:the|our)|submit your|"
+    r"we want to hear|we(?:'|’)d love to hear|let us know what you think)",
     re.IGNORECASE,
 )
 # Headings that introduce a rail of other stories; the lists right after them go too.
@@ -58,7 +75,10 @@ _RAIL_HEADING = re.compile(
     r"^(?:related|see also|more from|more on|more stories|don'?t miss|most read|most popular|"
     r"you (?:may|might) also like|recommended|also read|read more|trending|further reading|"
     r"mehr zum thema|lesen sie auch|auch interessant|das könnte|weitere artikel|"
-    r"читайте также|по теме|смотрите также|lire aussi|à lire aussi|lee también|te puede interesar)",
+    r"читайте также|по теме|смотрите также|lire aussi|à lire aussi|lee también|te puede interesar|"
+    r"notas relacionadas|noticias relacionadas|le puede interesar|czytaj (?:też|także)|"
+    r"schon gelesen|mehr themen|weitere themen|weitere artikel|meist(?:-| )?(?:gelesen|diskutiert)|"
+    r"veja também|leggi anche)",
     re.IGNORECASE,
 )
 _STRIP = " \t\n.,:;!?…-–—|*•·»«\"'[]()"
