@@ -46,6 +46,22 @@ def test_libretranslate_batches_and_sends_the_documented_fields(server: LibreTra
     assert [len(r["q"]) for r in server.requests[2:]] == [2, 2]
 
 
+def test_very_long_texts_reach_the_engine_in_pieces(server: LibreTranslateServer) -> None:
+    sentences = " ".join(f"Мэр открыл мост номер {i}." for i in range(200))  # ~5,000 characters
+    html = f'<p>Начало. <a href="/all">{sentences}</a></p>'  # one link over 200 sentences: one segment
+    engine = LibreTranslateTranslator(server.url, api_key="k", retries=0)
+    cache = MemoryCache()
+    out = translate_article_content(engine, cache, ArticleContent(title=None, html=html), source="ru", target="en")
+    sent = [t for r in server.requests for t in r["q"]]
+    assert sent and max(len(t) for t in sent) <= 2000
+    link = lxml.html.fragment_fromstring(out.html, create_parent="div").find(".//a")
+    assert link is not None and link.get("href") == "/all"
+    assert link.text_content().lower().count("bridge opened mayor") == 200
+    requests = len(server.requests)
+    translate_article_content(engine, cache, ArticleContent(title=None, html=html), source="ru", target="en")
+    assert len(server.requests) == requests  # the pieces and the whole are cached
+
+
 def test_libretranslate_errors_become_translation_failures(server: LibreTranslateServer) -> None:
     with pytest.raises(TranslationFailed) as info:
         LibreTranslateTranslator(server.url, api_key="wrong", retries=0).translate(["Мэр"], "ru", "en")
