@@ -126,3 +126,14 @@ def test_import_folder_and_warc(db_url: str, tmp_path: Path) -> None:
         writer.write_record(writer.create_warc_record("https://example.org/w/1", "response",
                                                       payload=BytesIO(body), http_headers=headers))
     assert json.loads(cli(db_url, "import", str(warc), "--json").output)["stored"] == 1
+
+
+def test_database_is_created_on_first_use_and_bad_urls_are_explained(tmp_path: Path) -> None:
+    fresh = f"sqlite:///{tmp_path / 'new' / 'newsdesk.db'}"
+    result = cli(fresh, "sources", "list")
+    assert result.exit_code == 0 and "no sources yet" in result.output
+    assert (tmp_path / "new" / "newsdesk.db").exists()
+    bogus = cli("bogus://nowhere", "sources", "list")
+    assert bogus.exit_code == 2 and "no driver for bogus" in bogus.output
+    unreachable = cli("postgresql+psycopg://postgres@127.0.0.1:1/none", "sources", "list")
+    assert unreachable.exit_code == 1 and "cannot open database" in unreachable.output

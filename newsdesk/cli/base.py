@@ -19,6 +19,8 @@ from newsdesk.settings import Settings, load_settings
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
+# Commands that never open the database (so they work before one exists).
+NO_DATABASE_COMMANDS = {None, "settings", "extract", "cli-reference", "db"}
 
 
 @dataclass
@@ -63,6 +65,15 @@ def main(ctx: click.Context, db_url: str | None) -> None:
     except Exception as exc:  # pydantic ValidationError and friends: bad settings are bad usage
         raise click.UsageError(f"settings: {exc}") from exc
     ctx.obj = AppContext(settings=settings, console=Console(), err=Console(stderr=True))
+    if ctx.invoked_subcommand not in NO_DATABASE_COMMANDS and not ctx.resilient_parsing:
+        from newsdesk.store.db import ensure_schema
+
+        try:
+            ensure_schema(settings.database_url)
+        except NewsdeskError as exc:
+            raise click.UsageError(str(exc)) from exc
+        except Exception as exc:  # a database that cannot be reached is the user's to fix
+            raise click.ClickException(f"store: cannot open database {settings.database_url}: {exc}") from exc
 
 
 def handle_errors(fn: F) -> F:

@@ -103,3 +103,13 @@ def head_revision() -> str | None:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def ensure_schema(url: str) -> None:
+    """Create or migrate the database when it is not at the newest schema (cheap when it is)."""
+    try:
+        if current_revision(url) == head_revision():
+            return
+    except Exception:  # noqa: S110 - unreadable or missing: let upgrade() report the real error
+        pass
+    upgrade(url)
