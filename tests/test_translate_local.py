@@ -92,6 +92,13 @@ def test_long_texts_are_cut_to_fit_the_model_and_pairs_bridge_through_english(
     assert engine.translate(["Мэр открыл мост."], "ru", "de") == ["hello world"]  # ru→en→de
 
 
+def test_target_prefix_of_multi_target_packages(tmp_path: Path) -> None:
+    package = build_argos_package(tmp_path / "ru_en.argosmodel", target_prefix="▁hello")
+    install_from_path(tmp_path / "models", package)
+    # the decoder is forced to start with the prefix token, which is not part of the translation
+    assert LocalTranslator(tmp_path / "models").translate(["Мэр открыл мост."], "ru", "en") == ["world"]
+
+
 def test_install_argos_package_with_the_cli_then_list(argos_file: Path, tmp_path: Path) -> None:
     models = tmp_path / "models"
     code, out = cli(["translate", "list"], models)

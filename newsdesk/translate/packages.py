@@ -196,6 +196,7 @@ def install_from_path(models_dir: str | Path, path: str | Path, *, pair: str | N
             "name": name,
             "version": str(metadata.get("package_version", "")),
             "kind": kind,
+            "target_prefix": str(metadata.get("target_prefix") or ""),  # multi-target models need it
             "model_dir": str(model_dir.relative_to(staging)),
             "size_bytes": _dir_size(package),
             "installed_at": datetime.now(UTC).isoformat(),

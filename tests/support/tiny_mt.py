@@ -118,7 +118,9 @@ def build_opus_folder(folder: Path) -> Path:
     return folder
 
 
-def build_argos_package(path: Path, source: str = "ru", target: str = "en", version: str = "1.0") -> Path:
+def build_argos_package(
+    path: Path, source: str = "ru", target: str = "en", version: str = "1.0", **extra_metadata: str
+) -> Path:
     """An Argos Translate ``.argosmodel`` zip: one folder with metadata, model/ and sentencepiece.model."""
     work = path.parent / f"{path.stem}-build"
     model_dir = work / "model"
@@ -133,6 +135,7 @@ def build_argos_package(path: Path, source: str = "ru", target: str = "en", vers
         "to_code": target,
         "to_name": "English",
         "package_name": f"Tiny {source}-{target} test model",
+        **extra_metadata,
     }
     (work / "metadata.json").write_text(json.dumps(metadata), "utf-8")
     top = f"translate-{source}_{target}-{version.replace('.', '_')}"

@@ -28,6 +28,7 @@ class LoadedModel:
     translator: Any  # ctranslate2.Translator
     source_spm: Any  # sentencepiece.SentencePieceProcessor
     target_spm: Any
+    target_prefix: str = ""  # a token some multi-target Argos models need first in the output
 
 
 def load_model(info: InstalledModel | str | Path, *, threads: int = 0, device: str = "cpu") -> LoadedModel:
@@ -50,15 +51,31 @@ def load_model(info: InstalledModel | str | Path, *, threads: int = 0, device: s
     )
     source = sentencepiece.SentencePieceProcessor(model_file=str(spm[0]))
     target = sentencepiece.SentencePieceProcessor(model_file=str(spm[1]))
-    return LoadedModel(info, translator, source, target)
+    return LoadedModel(info, translator, source, target, _target_prefix(model_dir))
+
+
+def _target_prefix(model_dir: Path) -> str:
+    """The ``target_prefix`` an Argos package declares (kept in our manifest), if any."""
+    import json
+
+    for folder in [model_dir, *list(model_dir.parents)[:3]]:  # the manifest sits at most 3 levels up
+        manifest = folder / "newsdesk-model.json"
+        if manifest.is_file():
+            try:
+                return str(json.loads(manifest.read_text("utf-8")).get("target_prefix") or "")
+            except ValueError:
+                return ""
+    return ""
 
 
 def translate_batch(model: LoadedModel, texts: Sequence[str], *, beam_size: int = 2) -> list[list[str]]:
     """Target tokens for each text (the raw output of the model, one list per input)."""
     tokens = [model.source_spm.encode(text, out_type=str)[:MAX_INPUT_TOKENS] for text in texts]
     longest = max((len(t) for t in tokens), default=1)
+    prefix = [[model.target_prefix]] * len(tokens) if model.target_prefix else None
     results = model.translator.translate_batch(
         tokens,
+        target_prefix=prefix,
         beam_size=beam_size,
         max_batch_size=32,  # why: keeps peak memory flat on long articles; CT2 sorts by length inside
         max_decoding_length=min(512, 2 * longest + 10),  # why: a translation is rarely 2x its source
@@ -94,7 +111,7 @@ def chunk_text(model: LoadedModel, text: str, limit: int = MAX_INPUT_TOKENS) -> 
 
 
 def decode(model: LoadedModel, tokens: list[str]) -> str:
-    pieces = [t for t in tokens if t not in SPECIALS]
+    pieces = [t for t in tokens if t not in SPECIALS and t != model.target_prefix]
     return str(model.target_spm.decode(pieces)).strip()
 
 
