@@ -184,6 +184,24 @@ def test_one_poisoned_article_does_not_fail_its_batch(db_url: str) -> None:
     assert state[bad].status == "failed" and "empty translation" in (state[bad].last_error or "")
 
 
+def test_large_runs_go_page_by_page(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import newsdesk.pipeline.translate as pipeline
+
+    monkeypatch.setattr(pipeline, "PAGE", 2)
+    ids = [add_article(db_url, n, title=f"Новости {n}") for n in range(5)]
+    db = engine_for(db_url)
+    with session_scope(db) as session:  # an article whose language became unknown after its job was made
+        from newsdesk.store.translations import ensure_jobs
+
+        ensure_jobs(session, ids, ["en"])
+        session.get(Article, ids[0]).lang = None  # type: ignore[union-attr]
+    progress: list[tuple[int, int]] = []
+    report = translate_pending(db, DictionaryTranslator(), target_langs=["en"], batch_articles=1,
+                               on_progress=lambda done, total: progress.append((done, total)))
+    assert (report.done, report.skipped) == (4, 1) and progress[-1] == (5, 5)
+    assert set(jobs(db_url)) == set(ids[1:])  # the job with nothing to translate from is gone
+
+
 def test_time_limit_leaves_the_rest_pending(db_url: str) -> None:
     ids = [add_article(db_url, n) for n in range(2)]
     engine = DictionaryTranslator()

@@ -183,49 +183,92 @@ def translate_pending(
     now = now or utcnow()
     used_cache: TranslationCache = cache if cache is not None else store.DbTranslationCache(db)
     langs = [lang.lower() for lang in target_langs]
+    filters = _Filters(langs, source_lang, since, article_ids)
     with session_scope(db) as session:
         if article_ids is None:
             ids = store.article_ids_needing_jobs(session, langs, source_lang=source_lang, since=since, limit=limit)
         else:
             ids = list(article_ids)
         report.jobs_created = store.ensure_jobs(session, ids, langs)
-        jobs = store.due_jobs(
-            session, now=now, langs=langs, source_lang=source_lang, since=since,
-            article_ids=article_ids, limit=limit,
+        total = store.count_due_jobs(
+            session, now=now, langs=langs, source_lang=source_lang, since=since, article_ids=article_ids
         )
-        work = []
+    if limit is not None:
+        total = min(total, limit)
+    finished = 0
+    seen: set[int] = set()
+    while finished < total:
+        # a page at a time, so a run over a large archive holds a few hundred bodies, not all of them
+        work, dropped = _read_page(db, now, min(PAGE, total - finished), seen, filters)
+        for article_id, lang in dropped:
+            report.add(ArticleTranslation(article_id, lang, "skipped", reason="unknown_language"))
+        finished += len(dropped)
+        if not work:
+            if dropped and on_progress:
+                on_progress(finished, total)
+            if dropped:
+                continue
+            break
+        for (source, target), group in groupby(work, key=lambda w: (w.source, w.target)):
+            items = list(group)
+            if not translator.supports(source, target):
+                error = f"translate: {translator.name} cannot translate {source}-{target}"
+                _record(db, items, report, error, "unsupported_pair", translator.name, now, retry_base, retry_max)
+                finished += len(items)
+                if on_progress:
+                    on_progress(finished, total)
+                continue
+            for start in range(0, len(items), max(1, batch_articles)):
+                if max_seconds is not None and time.monotonic() - started > max_seconds:
+                    report.stopped = "time_limit"
+                    return report
+                batch = items[start : start + max(1, batch_articles)]
+                stopped = _translate_batch(db, translator, used_cache, batch, report, now, retry_base, retry_max)
+                finished += len(batch)
+                if on_progress:
+                    on_progress(finished, total)
+                if stopped:
+                    report.stopped = stopped
+                    return report
+    return report
+
+
+PAGE = 200  # why: jobs read at once; bounds memory to a few hundred article bodies
+
+
+@dataclass(frozen=True, slots=True)
+class _Filters:
+    langs: list[str]
+    source_lang: str | None
+    since: datetime | None
+    article_ids: Sequence[int] | None
+
+
+def _read_page(
+    db: Engine, now: datetime, size: int, seen: set[int], filters: _Filters
+) -> tuple[list[_Work], list[tuple[int, str]]]:
+    """The next due jobs with their articles' content, sorted by language pair; and dropped jobs."""
+    work: list[_Work] = []
+    dropped: list[tuple[int, str]] = []
+    with session_scope(db) as session:
+        jobs = store.due_jobs(
+            session, now=now, langs=filters.langs, source_lang=filters.source_lang, since=filters.since,
+            article_ids=filters.article_ids, limit=size + 50,  # why 50: room to skip jobs seen already
+        )
         for job in jobs:
+            if job.id in seen or len(work) >= size:
+                continue
+            seen.add(job.id)
             article = session.get(Article, job.article_id)
             source = _source_lang(article.lang) if article else None
             if article is None or not source:
+                dropped.append((job.article_id, job.lang))
+                store.drop_job(session, job)  # nothing to translate from
                 continue
             content = ArticleContent(title=article.title, html=article.html or "", teaser=article.teaser or "")
             work.append(_Work(job.id, job.article_id, source, job.lang, content))
     work.sort(key=lambda w: (w.source, w.target))
-    total = len(work)
-    finished = 0
-    for (source, target), group in groupby(work, key=lambda w: (w.source, w.target)):
-        items = list(group)
-        if not translator.supports(source, target):
-            error = f"translate: {translator.name} cannot translate {source}-{target}"
-            _record(db, items, report, error, "unsupported_pair", translator.name, now, retry_base, retry_max)
-            finished += len(items)
-            if on_progress:
-                on_progress(finished, total)
-            continue
-        for start in range(0, len(items), max(1, batch_articles)):
-            if max_seconds is not None and time.monotonic() - started > max_seconds:
-                report.stopped = "time_limit"
-                return report
-            batch = items[start : start + max(1, batch_articles)]
-            stopped = _translate_batch(db, translator, used_cache, batch, report, now, retry_base, retry_max)
-            finished += len(batch)
-            if on_progress:
-                on_progress(finished, total)
-            if stopped:
-                report.stopped = stopped
-                return report
-    return report
+    return work, dropped
 
 
 def translate_new_articles(

@@ -186,18 +186,13 @@ def article_ids_needing_jobs(
     return list(session.scalars(query))
 
 
-def due_jobs(
-    session: Session,
-    *,
-    now: datetime | None = None,
-    langs: Sequence[str] | None = None,
-    source_lang: str | None = None,
-    since: datetime | None = None,
-    article_ids: Sequence[int] | None = None,
-    limit: int | None = None,
-) -> list[TranslationJob]:
-    """Jobs to run now: pending ones, and failed ones whose retry time has come, oldest first."""
-    now = now or utcnow()
+def _due_query(
+    now: datetime,
+    langs: Sequence[str] | None,
+    source_lang: str | None,
+    since: datetime | None,
+    article_ids: Sequence[int] | None,
+) -> Any:
     query = (
         select(TranslationJob)
         .join(Article, Article.id == TranslationJob.article_id)
@@ -219,10 +214,45 @@ def due_jobs(
         query = query.where(Article.fetched_at >= since)
     if article_ids is not None:
         query = query.where(TranslationJob.article_id.in_(list(article_ids)))
+    return query
+
+
+def due_jobs(
+    session: Session,
+    *,
+    now: datetime | None = None,
+    langs: Sequence[str] | None = None,
+    source_lang: str | None = None,
+    since: datetime | None = None,
+    article_ids: Sequence[int] | None = None,
+    limit: int | None = None,
+) -> list[TranslationJob]:
+    """Jobs to run now: pending ones, and failed ones whose retry time has come, grouped by pair."""
+    query = _due_query(now or utcnow(), langs, source_lang, since, article_ids)
     query = query.order_by(Article.lang, TranslationJob.lang, TranslationJob.id)
     if limit:
         query = query.limit(limit)
     return list(session.scalars(query))
+
+
+def count_due_jobs(
+    session: Session,
+    *,
+    now: datetime | None = None,
+    langs: Sequence[str] | None = None,
+    source_lang: str | None = None,
+    since: datetime | None = None,
+    article_ids: Sequence[int] | None = None,
+) -> int:
+    from sqlalchemy import func
+
+    query = _due_query(now or utcnow(), langs, source_lang, since, article_ids).subquery()
+    return int(session.scalar(select(func.count()).select_from(query)) or 0)
+
+
+def drop_job(session: Session, job: TranslationJob) -> None:
+    """Forget a job that has nothing to do (its article has no known language any more)."""
+    session.delete(job)
 
 
 def record_failure(
@@ -299,6 +329,8 @@ __all__ = [
     "CacheRow",
     "DbTranslationCache",
     "article_ids_needing_jobs",
+    "count_due_jobs",
+    "drop_job",
     "due_jobs",
     "ensure_jobs",
     "get_translation",
