@@ -414,6 +414,8 @@ def _similar(a: str, b: str) -> float:
     if len(a) < _STEM or len(b) < _STEM or a[:_STEM] != b[:_STEM]:
         return 0.0
     n = len(os.path.commonprefix((a, b)))
+    # why 0.6: a shared stem covers most of the shorter word ("президент"/"президента"), while
+    # unrelated words that merely start alike ("prevent"/"preview") share less of it
     return 0.8 if n >= 0.6 * min(len(a), len(b)) else 0.0
 
 
@@ -518,6 +520,7 @@ class _Placer:
         n_src = max(1, psrc[1] - psrc[0])
         n_tgt = hi - lo
         expected = lo + (a - psrc[0]) * n_tgt / n_src
+        # why: a translation rarely takes more than twice the words of its source (+2 for articles)
         longest = min(n_tgt, 2 * max(len(phrase), len(source_words)) + 2)
         targets = self.tgt_lower
         by_phrase = [[_similar(w, t) if lo <= k < hi else 0.0 for k, t in enumerate(targets)] for w in phrase]

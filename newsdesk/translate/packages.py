@@ -224,8 +224,8 @@ def install_from_index(
     pair: str,
     *,
     index_url: str = ARGOS_INDEX_URL,
-    timeout: float = 60.0,
-    max_bytes: int = 1_500_000_000,
+    timeout: float = 60.0,  # why: per read; a model download is large but must never hang forever
+    max_bytes: int = 1_500_000_000,  # why: the largest Argos packages are a few hundred MB
 ) -> InstalledModel:
     """Download the Argos package for ``pair`` from the package index and install it."""
     source, target = _pair(pair)

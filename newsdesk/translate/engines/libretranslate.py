@@ -39,8 +39,8 @@ class LibreTranslateTranslator:
         api_key: str | None = None,
         timeout: float = 30.0,
         connect_timeout: float = 5.0,
-        retries: int = 2,
-        backoff: float = 0.5,
+        retries: int = 2,  # why: rides out a restart or a short overload; longer outages are job retries
+        backoff: float = 0.5,  # why: 0.5 s then 1 s: short enough not to stall a crawl
         transport: httpx.BaseTransport | None = None,
         languages: set[tuple[str, str]] | None = None,
     ) -> None:
