@@ -481,7 +481,7 @@ class _Placer:
             if first is None or any(u < first[1] and first[0] < v for u, v in taken):
                 _, window = self._best_window(piece, lo, hi, psrc, taken)
             if window is None:
-                placed.append(self._verbatim(piece, self._append_point(lo, hi, clo, chi, taken)))
+                placed.append(self._verbatim(piece, self._append_point(lo, hi, chi)))
                 continue
             i, j = window
             taken.append((i, j))
@@ -552,7 +552,7 @@ class _Placer:
                         return (best[0] if best else 0.0), (i, i + size)
         return 0.0, None
 
-    def _append_point(self, lo: int, hi: int, clo: int, chi: int, taken: list[tuple[int, int]]) -> int:
+    def _append_point(self, lo: int, hi: int, chi: int) -> int:
         """Where an element with no free words goes: after the last word of its parent."""
         if hi > lo:
             return self.tgt_words[hi - 1][1]
@@ -667,7 +667,7 @@ class HtmlPlan:
             for child in list(target):
                 target.remove(child)
             target.text = None
-            text, outs = self._render_block(block, translations, twin)
+            text, outs = self._render_block(block, translations)
             _build(target, text, outs, 0, len(text))
         for run in self.runs:
             twin[run].drop_tag()
@@ -677,7 +677,7 @@ class HtmlPlan:
         return _serialize(root)
 
     def _render_block(
-        self, block: _Block, translations: Mapping[str, str], twin: dict[etree._Element, etree._Element]
+        self, block: _Block, translations: Mapping[str, str]
     ) -> tuple[str, list[_Out]]:
         text = ""
         outs: list[_Out] = []
@@ -695,7 +695,6 @@ class HtmlPlan:
         for _, span in atoms:
             outs.append(_atom(span, len(text)))
         outs.sort(key=lambda o: (o.start, o.end))
-        del twin
         return text, outs
 
 
