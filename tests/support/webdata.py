@@ -44,19 +44,53 @@ class Seeded:
     article_ids: list[int]
 
 
-def _sentence(rng: random.Random, words: tuple[str, ...] | list[str], n: int) -> str:
-    chosen = [rng.choice(words) for _ in range(n)]
+EN_SYLLABLES = ("ka", "lo", "mer", "tin", "so", "ra", "ven", "dal", "pe", "bro", "sil", "mun", "ta", "gor", "el",
+                "fi", "nor", "ast", "ple", "qu", "wen", "dro", "cas", "hu", "ber", "lin", "ox", "ton", "ri", "sca")
+RU_SYLLABLES = ("ка", "ло", "мер", "тин", "со", "ра", "вен", "дал", "пе", "бро", "сил", "мун", "та", "гор", "ель",
+                "фи", "нор", "аст", "пле", "ку", "вен", "дро", "кас", "ху", "бер", "лин", "ок", "тон", "ри", "ска")
+ZIPF_VOCABULARY = 40_000  # why: a news archive's working vocabulary is tens of thousands of words
+
+
+def _zipf_vocabulary(lang: str) -> tuple[list[str], list[float]]:
+    """Real words first, then made-up ones, weighted 1/rank like the words of real text."""
+    rng = random.Random(lang)
+    syllables = RU_SYLLABLES if lang == "ru" else EN_SYLLABLES
+    words = list(RU_WORDS if lang == "ru" else EN_WORDS)
+    seen = set(words)
+    while len(words) < ZIPF_VOCABULARY:
+        word = "".join(rng.choice(syllables) for _ in range(rng.randint(2, 4)))
+        if word not in seen:
+            seen.add(word)
+            words.append(word)
+    weights, total = [], 0.0
+    for rank in range(1, len(words) + 1):
+        total += 1.0 / rank
+        weights.append(total)
+    return words, weights
+
+
+_ZIPF: dict[str, tuple[list[str], list[float]]] = {}
+
+
+def _sentence(rng: random.Random, words: tuple[str, ...] | list[str], n: int, zipf: str | None = None) -> str:
+    if zipf:
+        vocabulary, cumulative = _ZIPF.setdefault(zipf, _zipf_vocabulary(zipf))
+        chosen = rng.choices(vocabulary, cum_weights=cumulative, k=n)
+    else:
+        chosen = [rng.choice(words) for _ in range(n)]
     return " ".join(chosen).capitalize() + "."
 
 
-def make_text(rng: random.Random, lang: str, paragraphs: int = 4) -> list[str]:
+def make_text(rng: random.Random, lang: str, paragraphs: int = 4, *, zipf: bool = False) -> list[str]:
     words = RU_WORDS if lang == "ru" else EN_WORDS
-    return [" ".join(_sentence(rng, words, rng.randint(8, 16)) for _ in range(3)) for _ in range(paragraphs)]
+    return [" ".join(_sentence(rng, words, rng.randint(8, 16), lang if zipf else None) for _ in range(3))
+            for _ in range(paragraphs)]
 
 
-def article_fields(i: int, rng: random.Random, source_id: int, lang: str | None = None) -> dict[str, object]:
+def article_fields(i: int, rng: random.Random, source_id: int, lang: str | None = None, *,
+                   zipf: bool = False) -> dict[str, object]:
     lang = lang or ("ru" if i % 3 == 0 else "en")
-    paragraphs = make_text(rng, lang)
+    paragraphs = make_text(rng, lang, zipf=zipf)
     title = _sentence(rng, RU_WORDS if lang == "ru" else EN_WORDS, 6).rstrip(".")
     body = " ".join(paragraphs)
     return {
@@ -113,7 +147,11 @@ def _chunks(items: list[dict[str, object]], size: int) -> Iterator[list[dict[str
 
 
 def bulk_seed(url: str, count: int, *, sources: int = 20, seed: int = 11, batch: int = 2000) -> Seeded:
-    """Many articles fast (SQLite): executemany for rows, FTS5 rows from the same Python stems."""
+    """Many articles fast (SQLite): executemany for rows, FTS5 rows from the same Python stems.
+
+    Their words follow a Zipf law over a 40,000-word vocabulary, so term frequencies (and what a
+    query matches) look like a real archive's rather than a 60-word toy's.
+    """
     rng = random.Random(seed)
     engine = engine_for(url)
     with session_scope(engine) as session:
@@ -122,7 +160,7 @@ def bulk_seed(url: str, count: int, *, sources: int = 20, seed: int = 11, batch:
     for start in range(0, count, batch):
         rows = []
         for i in range(start, min(count, start + batch)):
-            fields = article_fields(i, rng, source_ids[i % len(source_ids)])
+            fields = article_fields(i, rng, source_ids[i % len(source_ids)], zipf=True)
             fields["id"] = next_id
             next_id += 1
             rows.append(fields)
