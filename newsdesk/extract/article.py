@@ -47,7 +47,7 @@ def _fallback_date(tree: HtmlElement, url: str | None) -> datetime | None:
     except ImportError:  # pragma: no cover - htmldate comes with trafilatura
         return None
     try:
-        found = find_date(tree, url=url, extensive_search=False, original_date=True)
+        found = find_date(tree, url=url, extensive_search=True, original_date=True)
     except Exception:  # htmldate is a heuristic over hostile pages; a failure means "no date"
         return None
     return parse_date(found) if found else None

@@ -27,6 +27,9 @@ _ZONES = {
     "CDT": -18000, "MST": -25200, "MDT": -21600, "PST": -28800, "PDT": -25200, "JST": 32400,
 }
 
+# "10.12.2022" and "01-11-2023" are day-first wherever they are written; "11/08/2023" is left to
+# dateutil's month-first default, the common reading of slashes on English-language pages.
+_DAY_FIRST = re.compile(r"^\d{1,2}[.\-]\d{1,2}[.\-]\d{2,4}")
 _EPOCH = re.compile(r"^\d{10}(\d{3})?$")
 _HAS_DIGIT = re.compile(r"\d")
 
@@ -55,7 +58,9 @@ def parse_date(value: str | None, *, now: datetime | None = None) -> datetime | 
             try:
                 with warnings.catch_warnings():  # unknown zone names are taken as UTC, quietly
                     warnings.simplefilter("ignore")
-                    parsed = dateutil_parser.parse(value, fuzzy=False, tzinfos=_ZONES)
+                    parsed = dateutil_parser.parse(
+                        value, fuzzy=False, tzinfos=_ZONES, dayfirst=bool(_DAY_FIRST.match(value))
+                    )
             except (ValueError, OverflowError, TypeError):
                 return None
     parsed = to_utc(parsed)

@@ -101,79 +101,125 @@ def _title(data: PageData, tree: HtmlElement, site_name: str | None) -> str | No
     return _short(h1s[0]) if h1s else None
 
 
-_NAME_CLASSES = ("author-name", "author__name", "byline__name", "authorname", "author_name")
+# Byline markup in four tiers, surest first (the tiers trafilatura's author XPaths use), checked in
+# one plain loop over the tree: three times faster than the XPath with regex predicates.
+_TIER1_CLASS = re.compile(r"author-?name|AuthorName|authorName")
+_TIER2_CLASS = re.compile(r"author|channel-name|submitted-by|posted-by|journalist-name")
+_TIER3_CLASS = re.compile(r"[Aa]uthor|screenname|writer|[Bb]yline")
+_DISCARD_CLASS = re.compile(
+    r"^[Cc]omments|commentlist|comments-list|sidebar|is-hidden|quote|embedly-instagram|article-(?:share|support)|"
+    r"print|category|meta-date|meta-reviewer"
+)
+_DISCARD_TAGS = frozenset({"a", "div", "section", "span"})
+_TIER1_TAGS = frozenset({"a", "address", "div", "link", "p", "span", "strong"})
+_TIER2_TAGS = frozenset({"a", "div", "h3", "h4", "p", "span"})
+MAX_BYLINE_CHARS = 120  # why: a longer "byline" is a bio box or a paragraph
 
 
-def _dom_authors(tree: HtmlElement) -> tuple[str, ...]:
-    """Bylines from markup, surest first: itemprop=author, rel=author, author-name classes, byline
-    classes. One plain loop over ``iter()`` is about three times faster than an XPath with
-    ``contains(@class, …)`` predicates."""
-    ranked: tuple[list[HtmlElement], ...] = ([], [], [], [])
+def _byline_tier(el: HtmlElement) -> int | None:
+    attrib = el.attrib
+    tag = el.tag
+    if tag == "author":
+        return 1
+    if not attrib:
+        return None
+    if attrib.get("itemprop") == "author":
+        return 0
+    cls = attrib.get("class", "")
+    ident = attrib.get("id", "")
+    if tag in _TIER1_TAGS and (
+        attrib.get("rel") == "author" or ident == "author" or cls == "author" or _TIER1_CLASS.search(cls)
+    ):
+        return 1
+    if tag in _TIER2_TAGS and (
+        cls in ("byline", "username", "byl") or "author" in ident or _TIER2_CLASS.search(cls)
+    ):
+        return 2
+    if _TIER3_CLASS.search(cls) or "uthor" in ident or "Byline" in attrib.get("data-component", ""):
+        return 3
+    return None
+
+
+def _discarded(el: HtmlElement) -> bool:
+    """Inside comments, sidebars, related-story teasers, figures or dates: not this page's byline."""
+    for node in (el, *el.iterancestors()):
+        if node.tag in ("time", "figure"):
+            return True
+        if node.tag not in _DISCARD_TAGS:
+            continue
+        cls = node.get("class", "")
+        ident = node.get("id", "")
+        if cls in ("comments", "title", "date") or _DISCARD_CLASS.search(cls) or ident.startswith("comments") or (
+            "comment-list" in ident or "commentlist" in ident
+        ):
+            return True
+    return False
+
+
+def _dom_authors(tree: HtmlElement, outlet: str | None) -> tuple[str, ...]:
+    tiers: tuple[list[HtmlElement], ...] = ([], [], [], [])
     for el in tree.iter():
-        attrib = el.attrib
-        if not attrib:
-            continue
-        if attrib.get("itemprop") == "author":
-            ranked[0].append(el)
-        elif attrib.get("rel") == "author":
-            ranked[1].append(el)
-        else:
-            cls = attrib.get("class")
-            if cls and ("author" in cls or "byline" in cls or "Author" in cls or "Byline" in cls):
-                cls = cls.lower()
-                if any(name in cls for name in _NAME_CLASSES):
-                    ranked[2].append(el)
-                elif "byline" in cls:
-                    ranked[3].append(el)
-    for rank, chosen in enumerate(ranked):
-        chosen = chosen[:5]
-        if not chosen:
-            continue
-        names_el = [n for el in chosen for n in el.iter() if n.get("itemprop") == "name"] if rank == 0 else []
-        names = clean_authors(*(el.get("content") or el.text_content() for el in (names_el or chosen)))
-        if names:
-            return names
+        if el.attrib or el.tag == "author":
+            tier = _byline_tier(el)
+            if tier is not None and len(tiers[tier]) < 10:
+                tiers[tier].append(el)
+    for tier, found in enumerate(tiers):
+        for el in found:
+            if _discarded(el):
+                continue
+            if tier == 0:
+                named = [n for n in el.iter() if n.get("itemprop") == "name"]
+                el = named[0] if named else el
+            text = el.get("content") or " ".join(el.text_content().split())
+            if not 2 < len(text) < MAX_BYLINE_CHARS:
+                continue
+            names = _not_outlet(clean_authors(text), outlet)
+            if names:
+                return names
     return ()
 
 
-def _authors(data: PageData, tree: HtmlElement) -> tuple[str, ...]:
+def _not_outlet(names: tuple[str, ...], outlet: str | None) -> tuple[str, ...]:
+    """Drop "authors" that are the outlet itself (publishers often fill the author field with it)."""
+    if not outlet:
+        return names
+    key = outlet.casefold()
+    return tuple(n for n in names if n.casefold() != key and key not in n.casefold())
+
+
+def _authors(data: PageData, tree: HtmlElement, outlet: str | None) -> tuple[str, ...]:
     value = _article_value(data, "author", "creator")
     if value:
-        items = value if isinstance(value, list) else [value]
+        items = [data.resolve(item) for item in (value if isinstance(value, list) else [value])]
         names = clean_authors(*(text_of(item) or "" for item in items if not _is_url(text_of(item))))
+        names = _not_outlet(names, outlet)
         if names:
             return names
     meta = [v for v in data.all("author", "article:author", "parsely-author", "sailthru.author", "dc.creator")
             if not _is_url(v)]
-    names = clean_authors(*meta)
-    return names or _dom_authors(tree)
+    names = _not_outlet(clean_authors(*meta), outlet)
+    return names or _dom_authors(tree, outlet)
 
 
 def _is_url(value: str | None) -> bool:
     return bool(value and value.lstrip().lower().startswith(("http://", "https://", "//", "www.")))
 
 
-def _dom_date(tree: HtmlElement) -> datetime | None:
-    for el in tree.xpath(".//time[@datetime] | .//*[@itemprop='datePublished']")[:5]:
-        found = parse_date(el.get("datetime") or el.get("content"))
-        if found:
-            return found
-    return None
-
-
 def _published(data: PageData, tree: HtmlElement) -> datetime | None:
+    # Open Graph's article:published_time first: it describes this page, while JSON-LD graphs
+    # sometimes describe a template, a series or an older version of the story.
     for value in (
+        data.first("article:published_time", "og:published_time"),
         text_of(_article_value(data, "datePublished", "dateCreated", "uploadDate")),
         data.first(
-            "article:published_time", "datepublished", "og:published_time", "publish-date", "pubdate",
-            "publishdate", "date", "dc.date", "dc.date.issued", "dcterms.date", "sailthru.date",
-            "parsely-pub-date", "article.published",
+            "datepublished", "publish-date", "pubdate", "publishdate", "date", "dc.date", "dc.date.issued",
+            "dcterms.date", "sailthru.date", "parsely-pub-date", "article.published",
         ),
     ):
         found = parse_date(value)
         if found:
             return found
-    return _dom_date(tree)
+    return None  # the page's own <time> elements are left to htmldate, which tells a byline from a sidebar
 
 
 def _updated(data: PageData) -> datetime | None:
@@ -182,7 +228,7 @@ def _updated(data: PageData) -> datetime | None:
 
 
 def _publisher(data: PageData) -> str | None:
-    value = _article_value(data, "publisher", "sourceOrganization")
+    value = data.resolve(_article_value(data, "publisher", "sourceOrganization"))
     name = text_of(value.get("name") if isinstance(value, dict) else value) if value else None
     if name and not _is_url(name):
         return name
@@ -233,7 +279,7 @@ def read_metadata(tree: HtmlElement, data: PageData, url: str | None) -> Metadat
     lang = text_of(_article_value(data, "inLanguage")) or data.html_lang or data.first("og:locale", "content-language")
     return Metadata(
         title=_title(data, tree, site_name),
-        authors=_authors(data, tree),
+        authors=_authors(data, tree, site_name),
         published_at=_published(data, tree),
         updated_at=_updated(data),
         canonical_url=canonical,

@@ -47,6 +47,13 @@ class PageData:
     others: list[dict[str, Any]] = field(default_factory=list)  # every other JSON-LD object
     links: dict[str, str] = field(default_factory=dict)  # rel → href of <link> elements (first wins)
     html_lang: str | None = None
+    by_id: dict[str, dict[str, Any]] = field(default_factory=dict)  # JSON-LD objects by their @id
+
+    def resolve(self, value: Any) -> Any:
+        """A JSON-LD reference ``{"@id": …}`` replaced by the object it points to, when known."""
+        if isinstance(value, dict) and "@id" in value and len(value) == 1:
+            return self.by_id.get(str(value["@id"]), value)
+        return value
 
     def first(self, *keys: str) -> str | None:
         for key in keys:
@@ -117,6 +124,8 @@ def read_page_data(tree: HtmlElement) -> PageData:
             found: list[dict[str, Any]] = []
             _walk(_load_json(el.text), found)
             for obj in found:
+                if isinstance(obj.get("@id"), str):
+                    data.by_id.setdefault(obj["@id"], obj)
                 (data.articles if _types(obj) & ARTICLE_TYPES else data.others).append(obj)
     return data
 
