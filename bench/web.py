@@ -140,6 +140,8 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="Seconds of each wrk run.")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="uvicorn worker processes.")
     parser.add_argument("--search-rounds", type=int, default=4)
+    parser.add_argument("--search-db", type=Path, help="Reuse a database built by an earlier run (kept).")
+    parser.add_argument("--skip-http", action="store_true", help="Only measure search.")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("bench: wrk is not installed (apt-get install -y wrk)")
@@ -147,27 +149,34 @@ def main() -> None:
           f"{CONNECTIONS} connections, {args.duration}s per run, {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory(prefix="newsdesk-bench-") as tmp:
         folder = Path(tmp)
-        url = build(folder / "site.db", args.articles)
-        process, base = start_server(url, args.workers, folder)
-        try:
-            for path in ("/article/1", "/", "/search?q=ferry"):  # warm every worker's caches
-                for _ in range(20):
-                    subprocess.run(["curl", "-s", "-o", "/dev/null", base + path], check=False)
-            report("article page (one URL)", wrk(base + "/article/1", args.duration),
-                   "target ≥ 1,000 req/s, p99 < 50 ms")
-            report("article pages (random of 10k)",
-                   wrk(base + "/", args.duration, script=random_articles_script(folder, args.articles)))
-            report("front page", wrk(base + "/", args.duration))
-            report("article page, no gzip", wrk(base + "/article/1", args.duration, gzip=False))
-        finally:
-            process.terminate()
-            process.wait(timeout=20)
+        if not args.skip_http:
+            http_bench(args, folder)
         print(f"== search: {args.search_articles:,} articles")
-        search_url = build(folder / "search.db", args.search_articles)
+        if args.search_db and args.search_db.exists():
+            search_url = f"sqlite:///{args.search_db}"
+        else:
+            search_url = build(args.search_db or folder / "search.db", args.search_articles)
         result = search_latency(search_url, args.search_rounds)
         print(f"search view (rank + teasers + highlights), {int(result['n'])} queries: p50 {result['p50']:.1f} ms   "
               f"p95 {result['p95']:.1f} ms   p99 {result['p99']:.1f} ms   target p95 < 50 ms")
 
+
+def http_bench(args: argparse.Namespace, folder: Path) -> None:
+    url = build(folder / "site.db", args.articles)
+    process, base = start_server(url, args.workers, folder)
+    try:
+        for path in ("/article/1", "/", "/search?q=ferry"):  # warm every worker's caches
+            for _ in range(20):
+                subprocess.run(["curl", "-s", "-o", "/dev/null", base + path], check=False)
+        report("article page (one URL)", wrk(base + "/article/1", args.duration),
+               "target ≥ 1,000 req/s, p99 < 50 ms")
+        report("article pages (random of 10k)",
+               wrk(base + "/", args.duration, script=random_articles_script(folder, args.articles)))
+        report("front page", wrk(base + "/", args.duration))
+        report("article page, no gzip", wrk(base + "/article/1", args.duration, gzip=False))
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
 
 if __name__ == "__main__":
     main()

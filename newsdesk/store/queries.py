@@ -340,15 +340,26 @@ def get_article(session: Session, article_id: int) -> ArticleDetail | None:
     )
 
 
-def article_text(session: Session, article_id: int, lang: str) -> tuple[str, str | None]:
-    """The plain text and language of an article, or of its translation into ``lang`` (for snippets)."""
-    translation = session.execute(
-        select(Translation.text).where(Translation.article_id == article_id, Translation.lang == lang)
-    ).scalar()
-    if translation:
-        return translation, lang
-    row = session.execute(select(Article.text, Article.lang).where(Article.id == article_id)).first()
-    return (row.text or "", row.lang) if row else ("", None)
+def texts_for(session: Session, hits: Sequence[tuple[int, str]]) -> dict[int, tuple[str, str | None]]:
+    """Plain text and its language per (article id, language) hit: a translation's when the hit was one.
+
+    Two queries for the whole page of hits, whatever its size.
+    """
+    if not hits:
+        return {}
+    ids = [article_id for article_id, _ in hits]
+    wanted = dict(hits)
+    out: dict[int, tuple[str, str | None]] = {}
+    for article_id, lang, text_ in session.execute(
+        select(Translation.article_id, Translation.lang, Translation.text).where(Translation.article_id.in_(ids))
+    ):
+        if wanted.get(article_id) == lang and text_:
+            out[article_id] = (text_, lang)
+    missing = [i for i in ids if i not in out]
+    if missing:
+        for row in session.execute(select(Article.id, Article.text, Article.lang).where(Article.id.in_(missing))):
+            out[row.id] = (row.text or "", row.lang)
+    return out
 
 
 # --- sources, sections --------------------------------------------------------------------------
@@ -455,7 +466,6 @@ __all__ = [
     "SourceSummary",
     "Teaser",
     "TranslationView",
-    "article_text",
     "comments_by_status",
     "decode_cursor",
     "encode_cursor",
@@ -473,4 +483,5 @@ __all__ = [
     "published_comments",
     "snippet",
     "teasers_by_ids",
+    "texts_for",
 ]

@@ -173,10 +173,10 @@ def search_view(session: Session, params: SearchParams, *, page: int = 1, page_s
     hits = search.search(session, params.q, filters, limit=page_size + 1, offset=(page - 1) * page_size)
     shown = hits[:page_size]
     teasers = queries.teasers_by_ids(session, [h.article_id for h in shown])
-    snippets = {}
-    for hit in shown:
-        text_, lang = queries.article_text(session, hit.article_id, hit.lang)
-        snippets[hit.article_id] = search.highlight(text_, params.q, lang)
+    texts = queries.texts_for(session, [(h.article_id, h.lang) for h in shown])
+    snippets = {
+        article_id: search.highlight(text_, params.q, lang) for article_id, (text_, lang) in texts.items()
+    }
     title = f"Search: {params.q}" if params.q else "Search"
     return ListView("search", title, "/search", "/search/feed", params.as_query(), teasers, page,
                     len(hits) > page_size, snippets=snippets, last_modified=queries.newest_change(session))

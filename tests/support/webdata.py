@@ -74,7 +74,9 @@ _ZIPF: dict[str, tuple[list[str], list[float]]] = {}
 
 def _sentence(rng: random.Random, words: tuple[str, ...] | list[str], n: int, zipf: str | None = None) -> str:
     if zipf:
-        vocabulary, cumulative = _ZIPF.setdefault(zipf, _zipf_vocabulary(zipf))
+        if zipf not in _ZIPF:
+            _ZIPF[zipf] = _zipf_vocabulary(zipf)
+        vocabulary, cumulative = _ZIPF[zipf]
         chosen = rng.choices(vocabulary, cum_weights=cumulative, k=n)
     else:
         chosen = [rng.choice(words) for _ in range(n)]
