@@ -235,7 +235,7 @@ def split_sentences(text: str, hard_breaks: Iterable[int] = ()) -> list[tuple[in
             continue
         punct = text[match.start() : match.end()].strip()
         if punct.startswith(".") and len(punct.rstrip("\"'»”’)]")) == 1:
-            word = re.search(r"(\w+)$", text[: match.start()])
+            word = re.search(r"(\w+)$", text[max(0, match.start() - 40) : match.start()])  # the last word only
             if word and (
                 word.group(1).lower() in _ABBREVIATIONS
                 or (len(word.group(1)) == 1 and word.group(1).isupper())
