@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import struct
 import time
+import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,6 +37,7 @@ class CachedResponse:
     cache_control: str
     personal: bool  # holds the CSRF placeholder: completed per request
     vary: str = "Accept-Encoding"
+    gzip_parts: tuple[bytes, ...] = ()  # personal pages: the pieces between placeholders, deflated
 
 
 def etag_for(body: bytes) -> str:
@@ -43,6 +46,31 @@ def etag_for(body: bytes) -> str:
 
 def compress(body: bytes, level: int = GZIP_LEVEL) -> bytes | None:
     return gzip.compress(body, level, mtime=0) if len(body) >= GZIP_MIN_BYTES else None
+
+
+# A gzip member is header, deflate blocks, CRC-32 and length. Deflate blocks ended with a full flush
+# are byte-aligned and refer to nothing before them, so pieces deflated separately can be joined:
+# the pieces around a per-reader token are compressed once, the token per request, and only the
+# CRC (microseconds) is computed over the whole body each time.
+GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+
+
+def _deflate(data: bytes, *, last: bool, level: int = GZIP_LEVEL) -> bytes:
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush(zlib.Z_FINISH if last else zlib.Z_FULL_FLUSH)
+
+
+def split_deflate(body: bytes, placeholder: bytes) -> tuple[bytes, ...]:
+    """The body's pieces between placeholders, each deflated on its own (the last one final)."""
+    pieces = body.split(placeholder)
+    return tuple(_deflate(p, last=i == len(pieces) - 1) for i, p in enumerate(pieces))
+
+
+def join_gzip(parts: tuple[bytes, ...], token: bytes, body: bytes) -> bytes:
+    """A valid gzip stream of ``body`` (= pieces joined by ``token``) from pre-deflated pieces."""
+    token_block = _deflate(token, last=False, level=1)
+    trailer = struct.pack("<II", zlib.crc32(body) & 0xFFFFFFFF, len(body) & 0xFFFFFFFF)
+    return GZIP_HEADER + token_block.join(parts) + trailer
 
 
 class ResponseCache:
