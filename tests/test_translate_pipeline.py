@@ -293,3 +293,7 @@ def test_cli_translate_articles(sqlite_url: str, server: LibreTranslateServer) -
     env["NEWSDESK_TRANSLATE_RETRIES"] = "0"
     result = runner.invoke(main, ["translate", "text", "--from", "ru", "Мэр открыл мост"], env=env)
     assert result.exit_code == 1 and "HTTP 500" in result.output
+    result = runner.invoke(main, ["translate", "status"], env=env)
+    assert result.exit_code == 0 and "done 2, failed 1" in result.output and "HTTP 500" in result.output
+    status = json.loads(runner.invoke(main, ["translate", "status", "--json"], env=env).output)
+    assert status["jobs"] == {"done": 2, "failed": 1} and status["failures"][0]["attempts"] == 1

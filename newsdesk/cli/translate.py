@@ -174,6 +174,42 @@ def articles_cmd(
         sys.exit(EXIT_PARTIAL)
 
 
+@translate_group.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@handle_errors
+def status_cmd(ctx: click.Context, as_json: bool) -> None:
+    """Show translation jobs by state, and the latest failures with their errors and next attempt."""
+    from newsdesk.store import translations as store
+    from newsdesk.store.db import engine_for, session_scope
+
+    context = app(ctx)
+    with session_scope(engine_for(context.db_url)) as session:
+        counts = store.job_counts(session)
+        failures = [
+            {
+                "article_id": job.article_id,
+                "lang": job.lang,
+                "attempts": job.attempts,
+                "next_attempt_at": job.next_attempt_at,
+                "error": job.last_error,
+            }
+            for job in store.recent_failures(session)
+        ]
+    if as_json:
+        print_json({"engine": context.settings.translate_engine, "jobs": counts, "failures": failures})
+        return
+    states = ", ".join(f"{state} {n}" for state, n in sorted(counts.items())) or "no jobs yet"
+    click.echo(f"engine {context.settings.translate_engine}; jobs: {states}")
+    for failure in failures:
+        when = failure["next_attempt_at"]
+        next_at = when.isoformat(timespec="minutes") if isinstance(when, datetime) else "now"
+        click.echo(
+            f"  article {failure['article_id']} → {failure['lang']}: {failure['attempts']} attempt(s), "
+            f"next {next_at}: {failure['error']}"
+        )
+
+
 @translate_group.command("text")
 @click.argument("text")
 @click.option("--from", "source", required=True, help="Language of TEXT (e.g. ru).")

@@ -314,6 +314,17 @@ def get_translation(session: Session, article_id: int, lang: str) -> Translation
     return session.scalar(select(Translation).where(Translation.article_id == article_id, Translation.lang == lang))
 
 
+def recent_failures(session: Session, limit: int = 10) -> list[TranslationJob]:
+    """The most recently failed jobs, newest first (for ``newsdesk translate status``)."""
+    query = (
+        select(TranslationJob)
+        .where(TranslationJob.status == FAILED)
+        .order_by(TranslationJob.updated_at.desc(), TranslationJob.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
 def job_counts(session: Session) -> dict[str, int]:
     """How many jobs are in each state (for the CLI and the admin)."""
     from sqlalchemy import func
@@ -335,6 +346,7 @@ __all__ = [
     "ensure_jobs",
     "get_translation",
     "job_counts",
+    "recent_failures",
     "record_failure",
     "retry_delay",
     "save_translation",
