@@ -286,19 +286,25 @@ def translate_new_articles(
     ``max_seconds`` (default 2 minutes) keeps a slow engine from holding up the crawl; what is not
     done stays pending for ``newsdesk translate articles`` or the next crawl.
     """
+    owned = translator is None
     translator = translator if translator is not None else make_translator(settings)
     if translator is None or not article_ids:
         return TranslateReport(stopped=None if translator else "not_configured")
-    return translate_pending(
-        db,
-        translator,
-        target_langs=settings.target_language_list,
-        article_ids=article_ids,
-        batch_articles=settings.translate_batch_articles,
-        retry_base=settings.translate_retry_base,
-        retry_max=settings.translate_retry_max,
-        max_seconds=max_seconds,
-    )
+    try:
+        return translate_pending(
+            db,
+            translator,
+            target_langs=settings.target_language_list,
+            article_ids=article_ids,
+            batch_articles=settings.translate_batch_articles,
+            retry_base=settings.translate_retry_base,
+            retry_max=settings.translate_retry_max,
+            max_seconds=max_seconds,
+        )
+    finally:
+        close = getattr(translator, "close", None)
+        if owned and callable(close):
+            close()  # an HTTP engine made here holds a connection pool
 
 
 def _translate_batch(
