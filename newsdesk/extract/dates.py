@@ -68,3 +68,59 @@ def parse_date(value: str | None, *, now: datetime | None = None) -> datetime | 
     if not EARLIEST <= parsed <= latest:
         return None
     return parsed
+
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            "january jan januar janvier enero gennaio janeiro jänner",
+            "february feb februar février febrero febbraio fevereiro",
+            "march mar märz mars marzo março",
+            "april apr avril abril aprile",
+            "may mai mayo maggio maio",
+            "june jun juni juin junio giugno junho",
+            "july jul juli juillet julio luglio julho",
+            "august aug août agosto",
+            "september sep sept septembre septiembre settembre setembro",
+            "october oct oktober okt octobre octubre ottobre outubro",
+            "november nov novembre noviembre novembro",
+            "december dec dezember dez décembre diciembre dicembre dezembro",
+        ),
+        start=1,
+    )
+    for name in names.split()
+}
+_MONTH_ALT = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_TEXT_DATE = re.compile(
+    r"\b(?P<iso>(?:19|20)\d{2}-\d{1,2}-\d{1,2})\b"
+    r"|\b(?P<dotted>\d{1,2}\.\s?\d{1,2}\.\s?(?:19|20)\d{2})\b"
+    rf"|\b(?P<dmy>\d{{1,2}})\.?\s+(?:de\s+)?(?P<dmy_month>{_MONTH_ALT})\.?\s+(?:de\s+)?(?P<dmy_year>(?:19|20)\d{{2}})\b"
+    rf"|\b(?P<mdy_month>{_MONTH_ALT})\.?\s+(?P<mdy>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<mdy_year>(?:19|20)\d{{2}})\b",
+    re.IGNORECASE,
+)
+# Why 3,000 characters: the date a page shows for its article sits by the headline and byline, near
+# the top of the visible text; dates further down belong to comments, archives and related stories.
+TEXT_DATE_WINDOW = 3000
+
+
+def find_text_date(text: str, *, now: datetime | None = None) -> datetime | None:
+    """The first plausible date written in ``text``'s opening (as readers see it), as UTC midnight."""
+    for match in _TEXT_DATE.finditer(text[:TEXT_DATE_WINDOW]):
+        try:
+            if match.group("iso"):
+                year, month, day = (int(x) for x in match.group("iso").split("-"))
+            elif match.group("dotted"):
+                day, month, year = (int(x) for x in match.group("dotted").replace(" ", "").split("."))
+            elif match.group("dmy"):
+                day, year = int(match.group("dmy")), int(match.group("dmy_year"))
+                month = _MONTHS[match.group("dmy_month").lower()]
+            else:
+                day, year = int(match.group("mdy")), int(match.group("mdy_year"))
+                month = _MONTHS[match.group("mdy_month").lower()]
+            found = datetime(year, month, day, tzinfo=UTC)
+        except (ValueError, KeyError):
+            continue
+        if EARLIEST <= found <= (now or datetime.now(UTC)) + FUTURE_SLACK:
+            return found
+    return None
