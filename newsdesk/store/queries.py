@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, text
+from sqlalchemy import Select, and_, bindparam, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from newsdesk.store.schema import (
@@ -273,35 +273,59 @@ def list_after(session: Session, filters: ListFilters = ListFilters(), *, cursor
     return items, (encode_cursor(items[-1]) if len(rows) > limit and items else None)
 
 
+# Statements the article page runs on every cache miss, built once per dialect: constructing a
+# SQLAlchemy select costs more than running it on SQLite. Values go in as bound parameters.
+_PREPARED: dict[tuple[str, str], Any] = {}
+
+
+def _prepared(session: Session, name: str) -> Any:
+    dialect = session.get_bind().dialect.name
+    stmt = _PREPARED.get((name, dialect))
+    if stmt is None:
+        stmt = _PREPARED[(name, dialect)] = _build(name, session)
+    return stmt
+
+
+def _build(name: str, session: Session) -> Any:
+    teasers = select(*_TEASER_COLUMNS).outerjoin(Source, Source.id == Article.source_id)
+    if name == "by_ids":
+        return teasers.where(Article.id.in_(bindparam("ids", expanding=True)))
+    if name == "from_source":
+        return (teasers.where(Article.source_id == bindparam("source_id"), Article.id != bindparam("exclude"))
+                .order_by(*_newest_first(session)).limit(bindparam("n")))
+    if name == "by_author":
+        return (select(ArticleAuthor.article_id)
+                .where(ArticleAuthor.name == bindparam("name"), ArticleAuthor.article_id != bindparam("exclude"))
+                .order_by(ArticleAuthor.published_at.desc(), ArticleAuthor.article_id.desc())
+                .limit(bindparam("n")))
+    if name == "comments":
+        return (select(Comment)
+                .where(Comment.article_id == bindparam("article_id"), Comment.status == "published")
+                .order_by(Comment.created_at, Comment.id).limit(bindparam("n")))
+    if name == "translations":
+        return select(Translation).where(Translation.article_id == bindparam("article_id")).order_by(Translation.lang)
+    raise KeyError(name)
+
+
 def teasers_by_ids(session: Session, ids: Sequence[int]) -> list[Teaser]:
     """Teasers for ``ids`` in the given order (missing ids are left out)."""
     if not ids:
         return []
-    rows = session.execute(select(*_TEASER_COLUMNS).outerjoin(Source, Source.id == Article.source_id)
-                           .where(Article.id.in_(list(ids)))).all()
+    rows = session.execute(_prepared(session, "by_ids"), {"ids": list(ids)}).all()
     by_id = {r.id: _teaser(r) for r in rows}
     return [by_id[i] for i in ids if i in by_id]
 
 
 def more_from_source(session: Session, source_id: int, exclude_id: int, n: int = 5) -> list[Teaser]:
-    stmt = (
-        _teaser_select(ListFilters(source_id=source_id))
-        .where(Article.id != exclude_id)
-        .order_by(*_newest_first(session))
-        .limit(n)
-    )
-    return [_teaser(r) for r in session.execute(stmt).all()]
+    rows = session.execute(_prepared(session, "from_source"),
+                           {"source_id": source_id, "exclude": exclude_id, "n": n}).all()
+    return [_teaser(r) for r in rows]
 
 
 def more_by_author(session: Session, author: str, exclude_id: int, n: int = 5) -> list[Teaser]:
     """The author's newest articles, found on the (name, published_at) index of ``article_authors``."""
-    ids = session.execute(
-        select(ArticleAuthor.article_id)
-        .where(ArticleAuthor.name == author, ArticleAuthor.article_id != exclude_id)
-        .order_by(ArticleAuthor.published_at.desc(), ArticleAuthor.article_id.desc())
-        .limit(n)
-    ).scalars().all()
-    return teasers_by_ids(session, list(ids))
+    ids = session.execute(_prepared(session, "by_author"), {"name": author, "exclude": exclude_id, "n": n})
+    return teasers_by_ids(session, list(ids.scalars().all()))
 
 
 # --- one article ----------------------------------------------------------------------------------
@@ -312,9 +336,7 @@ def get_article(session: Session, article_id: int) -> ArticleDetail | None:
     if article is None:
         return None
     source = article.source
-    translations = session.execute(
-        select(Translation).where(Translation.article_id == article_id).order_by(Translation.lang)
-    ).scalars().all()
+    translations = session.execute(_prepared(session, "translations"), {"article_id": article_id}).scalars().all()
     return ArticleDetail(
         id=article.id,
         title=article.title or "(untitled)",
@@ -425,12 +447,7 @@ def _comment_view(c: Comment, title: str | None = None) -> CommentView:
 
 
 def published_comments(session: Session, article_id: int, limit: int = 200) -> list[CommentView]:
-    rows = session.execute(
-        select(Comment)
-        .where(Comment.article_id == article_id, Comment.status == "published")
-        .order_by(Comment.created_at, Comment.id)
-        .limit(limit)
-    ).scalars()
+    rows = session.execute(_prepared(session, "comments"), {"article_id": article_id, "n": limit}).scalars()
     return [_comment_view(c) for c in rows]
 
 
