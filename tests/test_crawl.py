@@ -265,3 +265,38 @@ def test_home_page_autodiscovery(db_url: str, origin: Origin, kind: str) -> None
     result = pipeline.follow(settings, origin.url("/"))
     assert result.feeds and result.feeds[0]["kind"] == ("rss" if kind == "rss" else "sitemap")
     assert pipeline.crawl(settings).articles_stored == 1
+
+
+def test_foreign_articles_are_translated_at_ingest_and_retried_after_failure(db_url: str, origin: Origin) -> None:
+    from tests.support.libretranslate import LibreTranslateServer
+
+    ru_body = ["Мэр открыл новый мост через реку в понедельник утром, сообщает РИА Новости.",
+               "Строительство моста заняло три года и обошлось городу в два миллиарда рублей.",
+               "Жители района давно ждали открытия, потому что старый мост был закрыт на ремонт."]
+    for i in range(2):
+        origin.route(f"/ru/{i}", article_page(f"Мэр открыл мост {i}", [f"{p} ({i})" for p in ru_body] * 2,
+                                              lang="ru"))
+    origin.route("/ru.xml", rss([{"title": "m", "link": origin.url(f"/ru/{i}")} for i in range(2)]),
+                 content_type="application/rss+xml")
+    with LibreTranslateServer() as server:
+        server.mode = "error500"  # the engine is broken at the first crawl
+        settings = make_settings(db_url, translate_engine="libretranslate", libretranslate_url=server.url,
+                                 target_languages="en")
+        follow_feed(settings, origin.url("/ru.xml"))
+        first = pipeline.crawl(settings)
+        assert first.articles_stored == 2  # the articles are kept whatever the engine does
+        assert first.translation is not None and first.translation["done"] == 0
+        from newsdesk.store.schema import Translation, TranslationJob
+
+        with session_scope(engine_for(db_url)) as session:
+            jobs = session.scalars(select(TranslationJob)).all()
+            assert jobs and all(j.status == "failed" and j.last_error for j in jobs)
+            for job in jobs:  # the retry time comes
+                job.next_attempt_at = datetime.now(UTC) - timedelta(seconds=1)
+        server.mode = "ok"
+        second = pipeline.crawl(settings)
+        assert second.translation is not None and second.translation["done"] == 2, second.as_dict()
+        with session_scope(engine_for(db_url)) as session:
+            rows = session.scalars(select(Translation)).all()
+            assert {t.lang for t in rows} == {"en"} and len(rows) == 2
+            assert all(t.title and t.html and "LibreTranslate" in t.engine for t in rows)

@@ -48,8 +48,12 @@ def print_report(report: CrawlReport) -> None:
         f"{report.articles_stored} articles, {report.duplicates} duplicates, {report.entries_failed} failed, "
         f"{report.entries_retry} to retry"
     )
+    if report.translation:
+        t = report.translation
+        click.echo(f"translated {t['done']} articles, {t['failed']} failed (retried later), {t['skipped']} skipped"
+                   + (f"; stopped: {t['stopped']}" if t["stopped"] else ""))
     dropped = {k: v for k, v in report.outcomes.as_dict().items()
-               if k not in ("store.stored", "feed.ok", "feed.not_modified")}
+               if k not in ("store.stored", "feed.ok", "feed.not_modified", "translate.done")}
     if dropped:
         click.echo("outcomes: " + ", ".join(f"{k}={v}" for k, v in dropped.items()))
     for failure in report.failures[:50]:

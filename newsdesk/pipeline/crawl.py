@@ -77,6 +77,8 @@ class CrawlReport:
     entries_retry: int = 0
     outcomes: Outcomes = field(default_factory=Outcomes)
     failures: list[dict[str, str]] = field(default_factory=list)
+    new_article_ids: list[int] = field(default_factory=list)
+    translation: dict[str, Any] | None = None  # what the ingest translation did, when an engine is set
 
     @property
     def ok(self) -> bool:
@@ -98,6 +100,7 @@ class CrawlReport:
             "entries_retry": self.entries_retry,
             "outcomes": self.outcomes.as_dict(),
             "failures": self.failures,
+            "translation": self.translation,
         }
 
 
@@ -250,6 +253,7 @@ class Crawler:
                 self.log.flush(session)
             if stored.created:
                 self.report.articles_stored += 1
+                self.report.new_article_ids.append(stored.article_id)
                 self.report.outcomes.add("store", "stored")
             else:
                 self.report.duplicates += 1
@@ -353,8 +357,28 @@ class Crawler:
 
 
 def crawl(settings: Settings, *, source_id: int | None = None, progress: Progress | None = None) -> CrawlReport:
-    """One pass over due feeds and queued entries (the ``newsdesk crawl`` job)."""
-    return asyncio.run(Crawler(settings, progress=progress).run(source_id=source_id))
+    """One pass over due feeds and queued entries (the ``newsdesk crawl`` job), then translation of
+    the new articles and of earlier translations whose retry time has come."""
+    report = asyncio.run(Crawler(settings, progress=progress).run(source_id=source_id))
+    translate_after_crawl(settings, report)
+    return report
+
+
+def translate_after_crawl(settings: Settings, report: CrawlReport) -> None:
+    """Translate at ingest when an engine is configured; a failing engine never fails the crawl."""
+    if settings.translate_engine == "none":
+        return
+    from newsdesk.pipeline.translate import translate_new_articles
+    from newsdesk.store.translations import due_jobs
+
+    engine = engine_for(settings.database_url)
+    with session_scope(engine) as session:
+        retry_ids = {job.article_id for job in due_jobs(session, langs=settings.target_language_list, limit=500)}
+    ids = list(dict.fromkeys([*report.new_article_ids, *sorted(retry_ids)]))
+    result = translate_new_articles(engine, ids, settings)
+    report.outcomes.merge(result.outcomes)
+    report.translation = {"done": result.done, "failed": result.failed, "skipped": result.skipped,
+                          "stopped": result.stopped}
 
 
 def next_due_in(settings: Settings) -> float:
