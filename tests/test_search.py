@@ -143,3 +143,14 @@ def test_stemming_by_script() -> None:
     assert fts5_query("running новостями") == '("run" OR "running") AND ("новост")'
     assert fts5_query('" OR *') == '("or")'
     assert fts5_query("") is None
+
+
+def test_newest_texts_are_ranked_first_then_the_whole_archive(db_url: str, corpus: dict[str, int]) -> None:
+    with session_scope(engine_for(db_url)) as session:
+        # window of the two newest texts (the festival article, the news article's translation)
+        assert [h.article_id for h in search(session, "фестиваль", recent_window=2, limit=1)] == [
+            corpus["ru_festival"]
+        ]
+        # the window cannot fill the page: the whole archive is ranked, headline match first
+        hits = search(session, "ferry", recent_window=2)
+        assert [h.article_id for h in hits] == [corpus["ferry_title"], corpus["ferry_body"]]

@@ -225,7 +225,7 @@ class Hit:
 
 
 def search(session: Session, query: str, filters: SearchFilters = SearchFilters(), *,
-           limit: int = 20, offset: int = 0) -> list[Hit]:
+           limit: int = 20, offset: int = 0, recent_window: int = RECENT_WINDOW) -> list[Hit]:
     """Ranked hits, best first; one hit per article (its best-matching text).
 
     Ranking every match of a common word costs time in proportion to the archive, so the newest
@@ -237,8 +237,8 @@ def search(session: Session, query: str, filters: SearchFilters = SearchFilters(
         return []
     run = _search_postgres if session.get_bind().dialect.name == "postgresql" else _search_sqlite
     newest = session.execute(select(func.max(SearchDoc.id))).scalar() or 0
-    if newest > RECENT_WINDOW:
-        hits = run(session, query, filters, limit, offset, newest - RECENT_WINDOW)
+    if newest > recent_window:
+        hits = run(session, query, filters, limit, offset, newest - recent_window)
         if len(hits) >= limit:
             return hits
     return run(session, query, filters, limit, offset, None)
