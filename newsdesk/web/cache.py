@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from threading import Lock
 
-MAX_ENTRIES = 2000  # why: a few thousand pages of 10–40 kB stay well under 100 MB per worker
+MAX_ENTRIES = 1000  # why: pages of 10–40 kB (article pages kept twice: plain and deflated pieces) stay under ~80 MB per worker
 TTL_SECONDS = 60.0  # why: relative times ("3 minutes ago") may lag a minute, no more
 GZIP_MIN_BYTES = 512  # why: below this the gzip header costs more than it saves
 GZIP_LEVEL = 6
