@@ -5,6 +5,8 @@ The order matters and is fixed:
 1. parse once (hostile input stops here, see ``parse.py``);
 2. read structured data and metadata from the intact tree (body extraction prunes the tree);
 3. date fallback with htmldate on the intact tree, only when the page states no date itself;
+   then strip what no stage reads (scripts, styles, navigation) and, still without a date, scan
+   the URL and the visible text's opening;
 4. body: trafilatura's cascade on the shared tree, rendered into blocks (``body.py``);
 5. drop furniture blocks, then "Source: X" lines (recording the names), before anything is derived
    from the text — teaser, language and cited wires all see the clean text;
@@ -20,9 +22,9 @@ from lxml.html import HtmlElement
 
 from newsdesk.enrich.lang import detect_language
 from newsdesk.errors import NoArticleFound
-from newsdesk.extract.body import Block, extract_body
+from newsdesk.extract.body import Block, extract_body, prestrip, prestrip_tree
 from newsdesk.extract.citations import cited_wires, source_line_names
-from newsdesk.extract.dates import find_text_date, parse_date
+from newsdesk.extract.dates import find_text_date, find_url_date, parse_date
 from newsdesk.extract.furniture import remove_furniture
 from newsdesk.extract.metadata import Metadata, read_metadata
 from newsdesk.extract.parse import parse_html
@@ -52,10 +54,13 @@ def _fallback_date(tree: HtmlElement, url: str | None) -> datetime | None:
         found = find_date(tree, url=url, extensive_search=False, original_date=True)
     except Exception:  # htmldate is a heuristic over hostile pages; a failure means "no date"
         found = None
-    if found:
-        return parse_date(found)
+    return parse_date(found) if found else None
+
+
+def _visible_text_date(tree: HtmlElement, url: str | None) -> datetime | None:
+    """Last resort on the prestripped tree: a date in the URL, else in the visible text's opening."""
     body = tree.find("body")
-    return find_text_date(" ".join((body if body is not None else tree).text_content().split()))
+    return find_url_date(url) or find_text_date(" ".join((body if body is not None else tree).text_content().split()))
 
 
 def _split_citations(blocks: list[Block]) -> tuple[list[Block], list[str]]:
@@ -119,5 +124,8 @@ def extract_article(html: str, url: str | None = None) -> ExtractedArticle:
     data = read_page_data(tree)
     meta = read_metadata(tree, data, url)
     published = meta.published_at or _fallback_date(tree, url)
-    blocks = extract_body(tree, lambda: parse_html(html))
+    prestrip(tree)
+    if published is None:
+        published = _visible_text_date(tree, url)
+    blocks = extract_body(tree, lambda: prestrip_tree(parse_html(html)))
     return _assemble(blocks, meta, url, published)

@@ -179,6 +179,11 @@ def prestrip(tree: HtmlElement) -> None:
     etree.strip_elements(tree, *PRESTRIP, with_tail=False)
 
 
+def prestrip_tree(tree: HtmlElement) -> HtmlElement:
+    prestrip(tree)
+    return tree
+
+
 # trafilatura is "unsure" when its fast, precision-focused pass keeps little text that covers a small
 # share of the page: then, and only then, its full cascade (readability and jusText comparison) runs.
 # Why 1,500 characters and 20%: on the dev corpora every page the full cascade improved had a fast
@@ -198,16 +203,15 @@ def _visible_chars(tree: HtmlElement) -> int:
 def extract_body(tree: HtmlElement, reparse: Callable[[], HtmlElement]) -> list[Block]:
     """The article's blocks: a fast precision pass, then the full cascade only where it is unsure.
 
-    ``tree`` is pruned in place; ``reparse`` returns a fresh tree of the same page for the second
-    pass (parsing again on the few unsure pages is cheaper than copying every tree up front).
+    ``tree`` has been prestripped and is pruned in place; ``reparse`` returns a fresh prestripped
+    tree of the same page for the second pass (parsing again on the few unsure pages is cheaper
+    than copying every tree up front).
     """
-    prestrip(tree)
     page_chars = _visible_chars(tree)
     blocks = extract_blocks(tree, None, precision=True, fast=True)
     chars = sum(len(block.text) for block in blocks)
     if chars < UNSURE_MAX_CHARS and chars < UNSURE_PAGE_SHARE * page_chars:
         fresh = reparse()
-        prestrip(fresh)
         blocks = extract_blocks(fresh, None, precision=True, fast=False) or blocks
     return blocks
 

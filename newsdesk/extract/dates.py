@@ -74,18 +74,18 @@ _MONTHS = {
     name: number
     for number, names in enumerate(
         (
-            "january jan januar janvier enero gennaio janeiro jänner",
-            "february feb februar février febrero febbraio fevereiro",
-            "march mar märz mars marzo março",
-            "april apr avril abril aprile",
-            "may mai mayo maggio maio",
-            "june jun juni juin junio giugno junho",
-            "july jul juli juillet julio luglio julho",
-            "august aug août agosto",
-            "september sep sept septembre septiembre settembre setembro",
-            "october oct oktober okt octobre octubre ottobre outubro",
-            "november nov novembre noviembre novembro",
-            "december dec dezember dez décembre diciembre dicembre dezembro",
+            "january jan januar janvier enero gennaio janeiro jänner января январь січня",
+            "february feb februar février febrero febbraio fevereiro февраля февраль лютого",
+            "march mar märz mars marzo março марта март березня",
+            "april apr avril abril aprile апреля апрель квітня",
+            "may mai mayo maggio maio мая май травня",
+            "june jun juni juin junio giugno junho июня июнь червня",
+            "july jul juli juillet julio luglio julho июля июль липня",
+            "august aug août agosto августа август серпня",
+            "september sep sept septembre septiembre settembre setembro сентября сентябрь вересня",
+            "october oct oktober okt octobre octubre ottobre outubro октября октябрь жовтня",
+            "november nov novembre noviembre novembro ноября ноябрь листопада",
+            "december dec dezember dez décembre diciembre dicembre dezembro декабря декабрь грудня",
         ),
         start=1,
     )
@@ -102,6 +102,22 @@ _TEXT_DATE = re.compile(
 # Why 3,000 characters: the date a page shows for its article sits by the headline and byline, near
 # the top of the visible text; dates further down belong to comments, archives and related stories.
 TEXT_DATE_WINDOW = 3000
+
+
+_URL_DATE = re.compile(r"/((?:19|20)\d{2})[/\-_](\d{1,2})[/\-_](\d{1,2})(?:/|-|_|$)|/(\d{1,2})-(\d{1,2})-((?:19|20)\d{2})(?:/|$)")
+
+
+def find_url_date(url: str | None, *, now: datetime | None = None) -> datetime | None:
+    """A date in the URL's path (``/2021/10/29/`` or ``/29-10-2021``), as UTC midnight."""
+    match = _URL_DATE.search(url or "")
+    if not match:
+        return None
+    year, month, day = match.group(1, 2, 3) if match.group(1) else match.group(6, 5, 4)
+    try:
+        found = datetime(int(year), int(month), int(day), tzinfo=UTC)
+    except ValueError:
+        return None
+    return found if EARLIEST <= found <= (now or datetime.now(UTC)) + FUTURE_SLACK else None
 
 
 def find_text_date(text: str, *, now: datetime | None = None) -> datetime | None:
