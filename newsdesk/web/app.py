@@ -2,8 +2,8 @@
 
 One FastAPI app so ``/openapi.json`` documents the JSON API; the HTML pages and feeds are plain
 Starlette routes on the same router (they stay out of the schema and skip FastAPI's per-request
-dependency machinery). Security headers are added by a pure ASGI middleware; JSON answers are
-gzipped by Starlette's middleware, pages come out of the response cache already compressed.
+dependency machinery). Security headers are added by a pure ASGI middleware; pages, feeds and JSON
+answers are gzipped by ``Site.respond`` (pages come out of the response cache already compressed).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.staticfiles import StaticFiles
@@ -110,7 +109,6 @@ def create_app(settings: Settings | None = None, *, secret: str | None = None) -
     app.include_router(api.router)
     app.router.routes.extend(ROUTES)
     app.mount("/static", CachedStatic(directory=STATIC), name="static")
-    app.add_middleware(GZipMiddleware, minimum_size=1024)  # why: below 1 kB gzip barely pays
     app.add_middleware(SecurityHeadersMiddleware)
     return app
 

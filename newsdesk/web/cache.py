@@ -66,9 +66,17 @@ def split_deflate(body: bytes, placeholder: bytes) -> tuple[bytes, ...]:
     return tuple(_deflate(p, last=i == len(pieces) - 1) for i, p in enumerate(pieces))
 
 
+def stored_block(data: bytes) -> bytes:
+    """``data`` as a deflate "stored" block (RFC 1951 §3.2.4): no compressor needed for a short token."""
+    if len(data) > 0xFFFF:
+        raise ValueError("a stored block holds at most 65535 bytes")
+    # first byte: BFINAL=0, BTYPE=00, then padding to the byte boundary; LEN and its complement
+    return b"\x00" + struct.pack("<HH", len(data), len(data) ^ 0xFFFF) + data
+
+
 def join_gzip(parts: tuple[bytes, ...], token: bytes, body: bytes) -> bytes:
     """A valid gzip stream of ``body`` (= pieces joined by ``token``) from pre-deflated pieces."""
-    token_block = _deflate(token, last=False, level=1)
+    token_block = stored_block(token)
     trailer = struct.pack("<II", zlib.crc32(body) & 0xFFFFFFFF, len(body) & 0xFFFFFFFF)
     return GZIP_HEADER + token_block.join(parts) + trailer
 
