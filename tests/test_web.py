@@ -465,3 +465,30 @@ def test_gzip_body_is_the_page(client: TestClient) -> None:
     assert isinstance(raw, httpx.Response)
     # httpx decodes for us; check the compressed size is real by recompressing the text
     assert len(gzip.compress(raw.content)) < len(raw.content)
+
+
+def test_cli_creates_an_admin_who_can_log_in(site_url: str) -> None:
+    from click.testing import CliRunner
+
+    from newsdesk.cli import main
+
+    runner = CliRunner()
+    made = runner.invoke(main, ["--db", site_url, "admin", "create-user", "chief", "--password-stdin"],
+                         input="a long enough passphrase\n")
+    assert made.exit_code == 0, made.output
+    again = runner.invoke(main, ["--db", site_url, "admin", "create-user", "chief", "--password-stdin"],
+                          input="another passphrase\n")
+    assert again.exit_code == 2 and "exists" in again.output
+    short = runner.invoke(main, ["--db", site_url, "admin", "create-user", "intern", "--password-stdin"],
+                          input="short\n")
+    assert short.exit_code == 2
+    with session_scope(engine_for(site_url)) as session:
+        stored = session.execute(text("SELECT password_hash FROM users WHERE username = 'chief'")).scalar_one()
+        assert stored.startswith("$argon2id$") and "passphrase" not in stored
+    with make_client(site_url) as c:
+        token = csrf_of(c.get("/admin/login").text)
+        r = c.post("/admin/login", data={"csrf": token, "username": "chief",
+                                         "password": "a long enough passphrase"}, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/admin"
+    reindexed = runner.invoke(main, ["--db", site_url, "admin", "reindex-search", "--json"])
+    assert reindexed.exit_code == 0 and '"indexed": 40' in reindexed.output

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, func, or_, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from newsdesk.store.schema import (
     Article,
@@ -332,7 +332,7 @@ def more_by_author(session: Session, author: str, exclude_id: int, n: int = 5) -
 
 
 def get_article(session: Session, article_id: int) -> ArticleDetail | None:
-    article = session.get(Article, article_id)
+    article = session.get(Article, article_id, options=[joinedload(Article.source)])
     if article is None:
         return None
     source = article.source
