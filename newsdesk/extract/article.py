@@ -6,7 +6,7 @@ The order matters and is fixed:
 2. read structured data and metadata from the intact tree (body extraction prunes the tree);
 3. date fallback with htmldate on the intact tree, only when the page states no date itself;
    then strip what no stage reads (scripts, styles, navigation) and, still without a date, scan
-   the URL and the visible text's opening;
+   the URL and the visible text's opening; bylines from markup are looked for on this smaller tree;
 4. body: trafilatura's cascade on the shared tree, rendered into blocks (``body.py``);
 5. drop furniture blocks, then "Source: X" lines (recording the names), before anything is derived
    from the text — teaser, language and cited wires all see the clean text;
@@ -16,6 +16,7 @@ The order matters and is fixed:
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime
 
 from lxml.html import HtmlElement
@@ -26,7 +27,7 @@ from newsdesk.extract.body import Block, extract_body, prestrip, prestrip_tree
 from newsdesk.extract.citations import cited_wires, source_line_names
 from newsdesk.extract.dates import find_text_date, find_url_date, parse_date
 from newsdesk.extract.furniture import remove_furniture
-from newsdesk.extract.metadata import Metadata, read_metadata
+from newsdesk.extract.metadata import Metadata, dom_authors, read_metadata
 from newsdesk.extract.parse import parse_html
 from newsdesk.extract.sanitize import sanitize_html
 from newsdesk.extract.structured import read_page_data
@@ -127,5 +128,7 @@ def extract_article(html: str, url: str | None = None) -> ExtractedArticle:
     prestrip(tree)
     if published is None:
         published = _visible_text_date(tree, url)
+    if not meta.authors:  # bylines sit in the article, never in scripts, navigation or asides
+        meta = replace(meta, authors=dom_authors(tree, meta.site_name))
     blocks = extract_body(tree, lambda: prestrip_tree(parse_html(html)))
     return _assemble(blocks, meta, url, published)

@@ -156,10 +156,14 @@ def _discarded(el: HtmlElement) -> bool:
     return False
 
 
-def _dom_authors(tree: HtmlElement, outlet: str | None) -> tuple[str, ...]:
+def dom_authors(tree: HtmlElement, outlet: str | None) -> tuple[str, ...]:
+    """Bylines from the page's markup, for pages whose structured data names nobody."""
     tiers: tuple[list[HtmlElement], ...] = ([], [], [], [])
     for el in tree.iter():
-        if el.attrib or el.tag == "author":
+        attrib = el.attrib
+        # cheap filter first: bylines carry one of these attributes (or are an <author> element)
+        if ("class" in attrib or "id" in attrib or "itemprop" in attrib or "rel" in attrib
+                or "data-component" in attrib or el.tag == "author"):
             tier = _byline_tier(el)
             if tier is not None and len(tiers[tier]) < 10:
                 tiers[tier].append(el)
@@ -198,7 +202,7 @@ def _authors(data: PageData, tree: HtmlElement, outlet: str | None) -> tuple[str
     meta = [v for v in data.all("author", "article:author", "parsely-author", "sailthru.author", "dc.creator")
             if not _is_url(v)]
     names = _not_outlet(clean_authors(*meta), outlet)
-    return names or _dom_authors(tree, outlet)
+    return names  # no structured byline: the caller asks dom_authors() on the prestripped tree
 
 
 def _is_url(value: str | None) -> bool:
