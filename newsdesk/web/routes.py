@@ -247,8 +247,10 @@ def _client_ip(request: Request) -> str:
 
 def _csrf_ok(request: Request, form: Any) -> bool:
     site = site_of(request)
-    if not same_origin(request.headers.get("origin"), request.headers.get("host")):
-        return False
+    origin = request.headers.get("origin")
+    public_host = urlsplit(site.settings.site_url).netloc if site.settings.site_url else None
+    if not (same_origin(origin, request.headers.get("host")) or same_origin(origin, public_host)):
+        return False  # a proxy may rewrite Host; the configured public URL counts as ours too
     return site.tokens.check_csrf(request.cookies.get(CSRF_COOKIE), form.get("csrf"))
 
 
