@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html as htmllib
 from collections.abc import Callable, Iterator
+from copy import copy
 from dataclasses import dataclass
 
 from lxml import etree
@@ -22,6 +23,15 @@ try:  # the internal cascade takes our already-parsed tree; fall back to the pub
 except ImportError:  # pragma: no cover - depends on the installed trafilatura
     _sequence = None  # type: ignore[assignment]
 from trafilatura import bare_extraction
+
+try:  # the pieces of trafilatura's cascade that run on pages the main pass is unsure about
+    from trafilatura.external import compare_extraction as _compare
+    from trafilatura.htmlprocessing import prune_unwanted_nodes as _prune
+    from trafilatura.htmlprocessing import tree_cleaning as _tree_cleaning
+    from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH as _RAW_PRUNE
+    from trafilatura.xpaths import REMOVE_COMMENTS_AND_LISTS_XPATH as _COMMENTS_PRUNE
+except ImportError:  # pragma: no cover - depends on the installed trafilatura
+    _compare = None  # type: ignore[assignment]
 
 
 @dataclass(slots=True)
@@ -208,29 +218,46 @@ def extract_body(tree: HtmlElement, reparse: Callable[[], HtmlElement]) -> list[
     than copying every tree up front).
     """
     page_chars = _visible_chars(tree)
-    blocks = extract_blocks(tree, None, precision=True, fast=True)
+    postbody, text = _main_pass(tree)
+    blocks = render(postbody)
     chars = sum(len(block.text) for block in blocks)
     if chars < UNSURE_MAX_CHARS and chars < UNSURE_PAGE_SHARE * page_chars:
-        fresh = reparse()
-        blocks = extract_blocks(fresh, None, precision=True, fast=False) or blocks
+        blocks = render(_compare_pass(reparse(), postbody, text)) or blocks
     return blocks
 
 
-def extract_blocks(tree: HtmlElement, url: str | None, *, precision: bool = False, fast: bool = True) -> list[Block]:
-    """Run trafilatura's main-content cascade on a prestripped ``tree`` (which it prunes) and render it.
-
-    ``url`` is not handed to trafilatura: resolving every link there costs more than the rest of
-    link handling; the sanitizer makes the kept links absolute instead.
-    """
-    options = _OPTIONS[(precision, fast)]
-    if _sequence is not None:
-        postbody, _text, _comments, _ctext = _sequence(tree, options, None)
-    else:  # pragma: no cover
-        document = bare_extraction(tree, url=url, options=options)
-        if document is None:
-            return []
-        postbody = document.body
+def render(postbody: _Element) -> list[Block]:
     blocks: list[Block] = []
     for child in postbody:
         blocks.extend(_block(child))
     return blocks
+
+
+def _main_pass(tree: HtmlElement) -> tuple[_Element, str]:
+    """trafilatura's own extractor, fast and precision-focused, on the shared tree.
+
+    No URL is handed over: resolving every link there costs more than the rest of link handling;
+    the sanitizer makes the kept links absolute instead.
+    """
+    options = _OPTIONS[(True, True)]
+    if _sequence is not None:
+        postbody, text, _comments, _ctext = _sequence(tree, options, None)
+        return postbody, text
+    document = bare_extraction(tree, options=options)  # pragma: no cover - older trafilatura
+    return (document.body, document.text or "") if document is not None else (etree.Element("body"), "")
+
+
+def _compare_pass(tree: HtmlElement, postbody: _Element, text: str) -> _Element:
+    """trafilatura's second stage (readability, then jusText) against the main pass's result.
+
+    It is what ``trafilatura_sequence`` runs when not in fast mode, minus re-running the main
+    extractor, whose result we already have.
+    """
+    options = _OPTIONS[(True, False)]
+    if _compare is None:  # pragma: no cover - trafilatura moved its internals
+        return _sequence(tree, options, None)[0]
+    tree = _prune(tree, _RAW_PRUNE)
+    tree = _prune(tree, _COMMENTS_PRUNE)
+    backup = _tree_cleaning(copy(tree), options)  # what jusText reads; readability reads the raw tree
+    body, _text = _compare(backup, tree, postbody, text, options)
+    return body
