@@ -22,7 +22,6 @@ try:  # the internal cascade takes our already-parsed tree; fall back to the pub
     from trafilatura.core import trafilatura_sequence as _sequence
 except ImportError:  # pragma: no cover - depends on the installed trafilatura
     _sequence = None  # type: ignore[assignment]
-from trafilatura import bare_extraction
 
 try:  # the pieces of trafilatura's cascade that run on pages the main pass is unsure about
     from trafilatura.external import compare_extraction as _compare
@@ -32,6 +31,12 @@ try:  # the pieces of trafilatura's cascade that run on pages the main pass is u
     from trafilatura.xpaths import REMOVE_COMMENTS_AND_LISTS_XPATH as _COMMENTS_PRUNE
 except ImportError:  # pragma: no cover - depends on the installed trafilatura
     _compare = None  # type: ignore[assignment]
+try:
+    from trafilatura.htmlprocessing import convert_tags as _convert_tags
+    from trafilatura.main_extractor import extract_content as _extract_content
+    from trafilatura.xpaths import REMOVE_COMMENTS_XPATH as _COMMENTS_PRUNE_CONVERTED
+except ImportError:  # pragma: no cover
+    _extract_content = None  # type: ignore[assignment]
 
 
 @dataclass(slots=True)
@@ -234,17 +239,24 @@ def render(postbody: _Element) -> list[Block]:
 
 
 def _main_pass(tree: HtmlElement) -> tuple[_Element, str]:
-    """trafilatura's own extractor, fast and precision-focused, on the shared tree.
+    """trafilatura's main extractor, precision-focused, on the shared tree, as its cascade runs it
+    in fast mode with comments off (``trafilatura_sequence``): prune the raw tree, clean, convert
+    tags, prune comment blocks, extract. Run here step by step because the tree is ours to prune in
+    place, which saves the two whole-tree copies the cascade makes for stages fast mode skips.
 
     No URL is handed over: resolving every link there costs more than the rest of link handling;
     the sanitizer makes the kept links absolute instead.
     """
     options = _OPTIONS[(True, True)]
-    if _sequence is not None:
+    if _extract_content is None:  # pragma: no cover - trafilatura moved its internals
         postbody, text, _comments, _ctext = _sequence(tree, options, None)
         return postbody, text
-    document = bare_extraction(tree, options=options)  # pragma: no cover - older trafilatura
-    return (document.body, document.text or "") if document is not None else (etree.Element("body"), "")
+    tree = _prune(tree, _RAW_PRUNE)
+    tree = _prune(tree, _COMMENTS_PRUNE)
+    cleaned = _convert_tags(_tree_cleaning(tree, options), options, None)
+    cleaned = _prune(cleaned, _COMMENTS_PRUNE_CONVERTED)
+    postbody, text = _extract_content(cleaned, options)
+    return postbody, text
 
 
 def _compare_pass(tree: HtmlElement, postbody: _Element, text: str) -> _Element:

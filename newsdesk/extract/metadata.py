@@ -111,6 +111,8 @@ _DISCARD_CLASS = re.compile(
     r"print|category|meta-date|meta-reviewer"
 )
 _DISCARD_TAGS = frozenset({"a", "div", "section", "span"})
+_ANY_BYLINE = re.compile(r"uthor|yline|writer|screenname|username|channel-name|submitted-by|posted-by|"
+                         r"journalist|\bbyl\b")
 _TIER1_TAGS = frozenset({"a", "address", "div", "link", "p", "span", "strong"})
 _TIER2_TAGS = frozenset({"a", "div", "h3", "h4", "p", "span"})
 MAX_BYLINE_CHARS = 120  # why: a longer "byline" is a bio box or a paragraph
@@ -161,9 +163,9 @@ def dom_authors(tree: HtmlElement, outlet: str | None) -> tuple[str, ...]:
     tiers: tuple[list[HtmlElement], ...] = ([], [], [], [])
     for el in tree.iter():
         attrib = el.attrib
-        # cheap filter first: bylines carry one of these attributes (or are an <author> element)
-        if ("class" in attrib or "id" in attrib or "itemprop" in attrib or "rel" in attrib
-                or "data-component" in attrib or el.tag == "author"):
+        # one C-level regex on class and id rules out almost every element before the tier rules run
+        if (_ANY_BYLINE.search(f"{attrib.get('class', '')} {attrib.get('id', '')}") or "itemprop" in attrib
+                or "rel" in attrib or "data-component" in attrib or el.tag == "author"):
             tier = _byline_tier(el)
             if tier is not None and len(tiers[tier]) < 10:
                 tiers[tier].append(el)
