@@ -25,6 +25,7 @@ from newsdesk.store.schema import Article, Comment, Feed, Source, Translation
 from newsdesk.store.search import index_article
 from newsdesk.store.users import create_user
 from newsdesk.web.app import create_app
+from newsdesk.web.cache import STALE_GRACE
 from tests.support.webdata import BASE_TIME, seed_articles
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -32,9 +33,9 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
 
 
-def make_client(url: str, **overrides: object) -> TestClient:
+def make_client(url: str, *, stale_grace: float = STALE_GRACE, **overrides: object) -> TestClient:
     settings = load_settings(database_url=url, secret_key="test-secret", **overrides)
-    return TestClient(create_app(settings), raise_server_exceptions=False)
+    return TestClient(create_app(settings, stale_grace=stale_grace), raise_server_exceptions=False)
 
 
 @pytest.fixture(scope="session")
@@ -238,11 +239,23 @@ def test_article_page_is_personal_but_revalidates(client: TestClient) -> None:
     assert other_token != token
 
 
-def test_new_article_invalidates_the_cache(client: TestClient, site_url: str) -> None:
-    before = client.get("/")
-    add_article(site_url, title="Lighthouse reopens after repairs")
-    after = client.get("/", headers={"If-None-Match": before.headers["etag"]})
-    assert after.status_code == 200 and "Lighthouse reopens after repairs" in after.text
+def test_new_article_invalidates_the_cache(site_url: str) -> None:
+    # A write made elsewhere (the crawl) shows once the grace period is over; here it is zero.
+    with make_client(site_url, stale_grace=0) as client:
+        before = client.get("/")
+        add_article(site_url, title="Lighthouse reopens after repairs")
+        after = client.get("/", headers={"If-None-Match": before.headers["etag"]})
+        assert after.status_code == 200 and "Lighthouse reopens after repairs" in after.text
+
+
+def test_own_writes_show_at_once_despite_the_grace(site_url: str) -> None:
+    with make_client(site_url, comments_moderation="publish", stale_grace=3600) as client:
+        assert "First!" not in client.get("/article/5").text  # cached now
+        post_comment(client, 5, "First!")
+        assert "First!" in client.get("/article/5").text
+        client.get("/")  # cached now
+        add_article(site_url, title="Written by the crawl")  # another process's write
+        assert "Written by the crawl" not in client.get("/").text  # within the grace: the cached page
 
 
 def test_hostile_values_are_escaped(client: TestClient, site_url: str) -> None:

@@ -20,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 
 from newsdesk.settings import Settings, get_settings
 from newsdesk.web import api
+from newsdesk.web.cache import STALE_GRACE
 from newsdesk.web.routes import ROUTES, error_page
 from newsdesk.web.security import SECURITY_HEADERS, SecurityHeadersMiddleware
 from newsdesk.web.site import Site, site_of
@@ -88,7 +89,9 @@ async def server_error(request: Request, exc: Exception) -> Response:
                        "The page could not be shown. Try again in a moment.")
 
 
-def create_app(settings: Settings | None = None, *, secret: str | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, secret: str | None = None,
+               stale_grace: float = STALE_GRACE) -> FastAPI:
+    """The site. ``stale_grace``: seconds a cached page may outlive a change made elsewhere."""
     settings = settings or get_settings()
     app = FastAPI(
         title=f"{settings.site_name} API",
@@ -105,7 +108,7 @@ def create_app(settings: Settings | None = None, *, secret: str | None = None) -
             500: server_error,
         },
     )
-    app.state.site = Site(settings, secret=secret)
+    app.state.site = Site(settings, secret=secret, stale_grace=stale_grace)
     app.include_router(api.router)
     app.router.routes.extend(ROUTES)
     app.mount("/static", CachedStatic(directory=STATIC), name="static")

@@ -2,7 +2,10 @@
 
 Every write the site shows bumps a counter (triggers from migration 0002), so an entry is fresh
 while the counter it was built under is still current; a short TTL also bounds how stale the
-"3 hours ago" labels and PostgreSQL's non-transactional sequence can make a page. Entries keep the
+"3 hours ago" labels and PostgreSQL's non-transactional sequence can make a page. An entry younger
+than ``stale_grace`` seconds is served even after the counter moved, so a running crawl (a write a
+second) cannot make every request a rebuild; the site clears its own cache after the writes it
+makes itself (comments, moderation, sources), so whoever wrote sees the result at once. Entries keep the
 body both plain and gzipped, with its ETag, so a hit costs one counter read and a dict lookup.
 """
 
@@ -20,6 +23,7 @@ from threading import Lock
 
 MAX_ENTRIES = 1000  # why: pages of 10–40 kB (article pages kept twice: plain and deflated pieces) stay under ~80 MB per worker
 TTL_SECONDS = 60.0  # why: relative times ("3 minutes ago") may lag a minute, no more
+STALE_GRACE = 5.0  # why: during a crawl the counter moves every second; rebuild a page at most every 5 s
 GZIP_MIN_BYTES = 512  # why: below this the gzip header costs more than it saves
 GZIP_LEVEL = 6
 
@@ -82,8 +86,9 @@ def join_gzip(parts: tuple[bytes, ...], token: bytes, body: bytes) -> bytes:
 
 
 class ResponseCache:
-    def __init__(self, max_entries: int = MAX_ENTRIES, ttl: float = TTL_SECONDS) -> None:
-        self.max_entries, self.ttl = max_entries, ttl
+    def __init__(self, max_entries: int = MAX_ENTRIES, ttl: float = TTL_SECONDS,
+                 stale_grace: float = STALE_GRACE) -> None:
+        self.max_entries, self.ttl, self.stale_grace = max_entries, ttl, stale_grace
         self._entries: OrderedDict[tuple[str, ...], CachedResponse] = OrderedDict()
         self._lock = Lock()
 
@@ -92,7 +97,8 @@ class ResponseCache:
             entry = self._entries.get(key)
             if entry is None:
                 return None
-            if entry.counter != counter or time.monotonic() - entry.created > self.ttl:
+            age = time.monotonic() - entry.created
+            if age > self.ttl or (entry.counter != counter and age > self.stale_grace):
                 del self._entries[key]
                 return None
             self._entries.move_to_end(key)

@@ -34,6 +34,7 @@ from newsdesk.store.db import engine_for
 from newsdesk.web import views
 from newsdesk.web.cache import (
     GZIP_MIN_BYTES,
+    STALE_GRACE,
     CachedResponse,
     ResponseCache,
     compress,
@@ -82,14 +83,14 @@ def relative_time(value: datetime | None, now: datetime | None = None) -> str:
 
 
 class Site:
-    def __init__(self, settings: Settings, *, secret: str | None = None) -> None:
+    def __init__(self, settings: Settings, *, secret: str | None = None, stale_grace: float = STALE_GRACE) -> None:
         self.settings = settings
         self.engine: Engine = engine_for(settings.database_url)
         self.dialect = self.engine.dialect.name
         configured = settings.secret_key  # a SecretStr, or a plain str given as an override
         key = secret or (configured.get_secret_value() if isinstance(configured, SecretStr) else configured)
         self.tokens = Tokens(key or secrets.token_urlsafe(32))
-        self.cache = ResponseCache()
+        self.cache = ResponseCache(stale_grace=stale_grace)
         self.throttle = LoginThrottle()
         self.placeholder = "csrf-" + secrets.token_hex(16)
         try:
@@ -109,8 +110,11 @@ class Site:
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
+        """A write transaction; this worker's cached pages are dropped after it commits."""
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
             yield session
+        self.cache.clear()
+        self._nav = None
 
     def counter(self) -> int:
         """The change counter (read on every request, so it must cost microseconds)."""
