@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, func, or_, select, text
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from newsdesk.store.schema import (
     Article,
@@ -303,7 +303,12 @@ def _build(name: str, session: Session) -> Any:
                 .where(Comment.article_id == bindparam("article_id"), Comment.status == "published")
                 .order_by(Comment.created_at, Comment.id).limit(bindparam("n")))
     if name == "translations":
-        return select(Translation).where(Translation.article_id == bindparam("article_id")).order_by(Translation.lang)
+        return (select(Translation.lang, Translation.title, Translation.html, Translation.text, Translation.engine)
+                .where(Translation.article_id == bindparam("article_id")).order_by(Translation.lang))
+    if name == "article":
+        return (select(Article.__table__, Source.name.label("source_name"), Source.home_url.label("source_home"),
+                       Source.lang.label("source_lang"))
+                .outerjoin(Source, Source.id == Article.source_id).where(Article.id == bindparam("article_id")))
     raise KeyError(name)
 
 
@@ -332,30 +337,31 @@ def more_by_author(session: Session, author: str, exclude_id: int, n: int = 5) -
 
 
 def get_article(session: Session, article_id: int) -> ArticleDetail | None:
-    article = session.get(Article, article_id, options=[joinedload(Article.source)])
-    if article is None:
+    """One article with its outlet and translations: two prepared Core queries, no ORM objects."""
+    row = session.execute(_prepared(session, "article"), {"article_id": article_id}).first()
+    if row is None:
         return None
-    source = article.source
-    translations = session.execute(_prepared(session, "translations"), {"article_id": article_id}).scalars().all()
+    translations = session.execute(_prepared(session, "translations"), {"article_id": article_id}).all()
     return ArticleDetail(
-        id=article.id,
-        title=article.title or "(untitled)",
-        url=article.url,
-        canonical_url=article.canonical_url,
-        published_at=article.published_at,
-        updated_at=article.updated_at,
-        fetched_at=article.fetched_at,
-        lang=article.lang,
-        authors=tuple(article.authors or ()),
-        section=article.section,
-        image=article.image,
-        html=article.html or "",
-        text=article.text or "",
-        teaser=article.teaser or "",
-        description=article.description,
-        cited_sources=tuple(article.cited_sources or ()),
-        tags=tuple(article.tags or ()),
-        source=SourceRef(source.id, source.name, source.home_url, source.lang) if source else None,
+        id=row.id,
+        title=row.title or "(untitled)",
+        url=row.url,
+        canonical_url=row.canonical_url,
+        published_at=row.published_at,
+        updated_at=row.updated_at,
+        fetched_at=row.fetched_at,
+        lang=row.lang,
+        authors=tuple(row.authors or ()),
+        section=row.section,
+        image=row.image,
+        html=row.html or "",
+        text=row.text or "",
+        teaser=row.teaser or "",
+        description=row.description,
+        cited_sources=tuple(row.cited_sources or ()),
+        tags=tuple(row.tags or ()),
+        source=SourceRef(row.source_id, row.source_name, row.source_home, row.source_lang)
+        if row.source_id is not None and row.source_name is not None else None,
         translations=tuple(
             TranslationView(t.lang, t.title or "", t.html or "", t.text or "", t.engine) for t in translations
         ),
