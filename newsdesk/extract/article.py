@@ -4,9 +4,10 @@ The order matters and is fixed:
 
 1. parse once (hostile input stops here, see ``parse.py``);
 2. read structured data and metadata from the intact tree (body extraction prunes the tree);
-3. date fallback with htmldate on the intact tree, only when the page states no date itself;
-   then strip what no stage reads (scripts, styles, navigation) and, still without a date, scan
-   the URL and the visible text's opening; bylines from markup are looked for on this smaller tree;
+3. strip what no later stage reads (head, scripts, styles, navigation, asides, footers); when
+   the page states no date itself, htmldate's quick search on this smaller tree (it copies its
+   input, and dates in sidebars no longer mislead it: 0.858 against 0.852 on the intact tree),
+   then the URL and the visible text's opening; bylines from markup are looked for here too;
 4. body: trafilatura's cascade on the shared tree, rendered into blocks (``body.py``);
 5. drop furniture blocks, then "Source: X" lines (recording the names), before anything is derived
    from the text — teaser, language and cited wires all see the clean text;
@@ -44,7 +45,7 @@ _LANG_CODE = re.compile(r"^[a-z]{2,3}$")
 
 
 def _fallback_date(tree: HtmlElement, url: str | None) -> datetime | None:
-    """htmldate's search of the page, used only when no structured date exists (it costs time)."""
+    """htmldate's search of the prestripped page, used only when no structured date exists."""
     try:
         from htmldate import find_date
     except ImportError:  # pragma: no cover - htmldate comes with trafilatura
@@ -124,10 +125,8 @@ def extract_article(html: str, url: str | None = None) -> ExtractedArticle:
     tree = parse_html(html)
     data = read_page_data(tree)
     meta = read_metadata(tree, data, url)
-    published = meta.published_at or _fallback_date(tree, url)
     prestrip(tree)
-    if published is None:
-        published = _visible_text_date(tree, url)
+    published = meta.published_at or _fallback_date(tree, url) or _visible_text_date(tree, url)
     if not meta.authors:  # bylines sit in the article, never in scripts, navigation or asides
         meta = replace(meta, authors=dom_authors(tree, meta.site_name))
     blocks = extract_body(tree, lambda: prestrip_tree(parse_html(html)))
