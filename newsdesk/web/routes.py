@@ -8,6 +8,7 @@ and strictly for the JSON API (``api.py``).
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -23,6 +24,7 @@ from newsdesk.store import comments as comment_store
 from newsdesk.store import queries, repo, users
 from newsdesk.store.schema import Feed
 from newsdesk.web import views
+from newsdesk.web.cache import CachedResponse
 from newsdesk.web.feeds import FORMATS, render_feed
 from newsdesk.web.security import CSRF_COOKIE, SESSION_COOKIE, same_origin
 from newsdesk.web.site import HTML, Built, Site, site_of
@@ -75,12 +77,26 @@ def _search_params(request: Request) -> views.SearchParams:
 
 
 async def _page_response(request: Request, build: Any, *, variant: str = "") -> Response:
-    """Serve from the cache or build (in a thread) with ``build(site, session, nav) -> Built``."""
+    """Serve from the cache or build (in a thread) with ``build(site, session, nav) -> Built``.
+
+    One build per page at a time: requests arriving while a page is being built wait for that
+    build instead of starting their own (when an entry expires under load, fifty concurrent
+    rebuilds of the same page would hold the interpreter for all of them).
+    """
     site = site_of(request)
     counter = site.counter()
     key = site.cache_key(request, variant)
     entry = site.cache.get(key, counter)
-    if entry is None:
+    if entry is not None:
+        return site.respond(request, entry)
+    pending = site.building.get(key)
+    if pending is not None:
+        shared = await asyncio.shield(pending)
+        if shared is not None:
+            return site.respond(request, shared)
+    future: asyncio.Future[CachedResponse | None] = asyncio.get_running_loop().create_future()
+    site.building[key] = future
+    try:
 
         def make() -> Built:
             with site.session() as session:
@@ -90,6 +106,12 @@ async def _page_response(request: Request, build: Any, *, variant: str = "") -> 
         entry = site.entry(built, counter)
         if built.status < 500:
             site.cache.put(key, entry)
+        future.set_result(entry)
+    finally:
+        if not future.done():
+            future.set_result(None)  # waiters build the page themselves
+        if site.building.get(key) is future:
+            del site.building[key]
     return site.respond(request, entry)
 
 

@@ -8,6 +8,7 @@ article page stays cacheable while each reader gets a token of their own.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 import sqlite3
@@ -91,6 +92,7 @@ class Site:
         key = secret or (configured.get_secret_value() if isinstance(configured, SecretStr) else configured)
         self.tokens = Tokens(key or secrets.token_urlsafe(32))
         self.cache = ResponseCache(stale_grace=stale_grace)
+        self.building: dict[tuple[str, ...], asyncio.Future[CachedResponse | None]] = {}  # pages being built
         self.throttle = LoginThrottle()
         self.placeholder = "csrf-" + secrets.token_hex(16)
         try:
