@@ -165,9 +165,9 @@ def http_bench(args: argparse.Namespace, folder: Path) -> None:
     url = build(folder / "site.db", args.articles)
     process, base = start_server(url, args.workers, folder)
     try:
-        for path in ("/article/1", "/", "/search?q=ferry"):  # warm every worker's caches
-            for _ in range(20):
-                subprocess.run(["curl", "-s", "-o", "/dev/null", base + path], check=False)
+        for path in ("/article/1", "/"):  # warm every worker (caches, imports, first compiles)
+            wrk(base + path, 3)
+        time.sleep(2)
         runs = [
             ("article page (one URL)", base + "/article/1", None, True, "target ≥ 1,000 req/s, p99 < 50 ms"),
             ("front page", base + "/", None, True, ""),
