@@ -36,7 +36,6 @@ class Metadata:
     description: str | None
     tags: tuple[str, ...]
     lang_hint: str | None
-    article_body: str | None  # JSON-LD articleBody, checked against the DOM by the body stage
 
 
 def _short(value: str | None) -> str | None:
@@ -281,7 +280,6 @@ def read_metadata(tree: HtmlElement, data: PageData, url: str | None) -> Metadat
     site_name = _short(data.first("og:site_name", "application-name") or _publisher(data))
     section_value = _article_value(data, "articleSection")
     section = _short(data.first("article:section", "section", "parsely-section") or text_of(section_value))
-    body = _article_value(data, "articleBody")
     lang = text_of(_article_value(data, "inLanguage")) or data.html_lang or data.first("og:locale", "content-language")
     return Metadata(
         title=_title(data, tree, site_name),
@@ -296,5 +294,4 @@ def read_metadata(tree: HtmlElement, data: PageData, url: str | None) -> Metadat
                            or text_of(_article_value(data, "description"))),
         tags=_tags(data),
         lang_hint=lang,
-        article_body=body if isinstance(body, str) else None,
     )
