@@ -58,6 +58,14 @@ def test_russian_article_cites_ria_and_source_line_removed() -> None:
     assert "Главная" not in article.text and "Популярное" not in article.text
 
 
+def test_source_line_after_a_line_break_is_removed() -> None:
+    last = RU_PARAGRAPHS[-1] + "<br>Источник: ТАСС"
+    article = extract_article(page([*RU_PARAGRAPHS[:-1], last]), "https://vestnik.example/news/2")
+    assert "TASS" in article.cited_sources
+    assert "Источник" not in article.text and "Источник" not in article.html
+    assert "энергоносителей" in article.text
+
+
 def test_english_wires_and_source_line() -> None:
     paragraphs = [
         "The central bank raised its key interest rate by half a point on Thursday, Reuters reported, citing "

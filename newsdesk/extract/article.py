@@ -66,15 +66,39 @@ def _visible_text_date(tree: HtmlElement, url: str | None) -> datetime | None:
 
 
 def _split_citations(blocks: list[Block]) -> tuple[list[Block], list[str]]:
+    """Remove "Source: X" blocks, and such lines ending a paragraph after a <br>, keeping the names."""
     kept: list[Block] = []
     named: list[str] = []
     for block in blocks:
         names = source_line_names(block.text) if len(block.text) <= 160 else None
         if names:
             named.extend(names)
-        else:
+            continue
+        if block.kind == "p" and "\n" in block.text:
+            block = _drop_source_lines(block, named)
+        if block.text:
             kept.append(block)
     return kept, named
+
+
+def _drop_source_lines(block: Block, named: list[str]) -> Block:
+    """Lines of a paragraph are its <br>-separated parts; drop those that are source lines."""
+    lines = block.text.split("\n")
+    inner = block.html.removeprefix("<p>").removesuffix("</p>")
+    parts = inner.split("<br>")
+    if len(parts) != len(lines):
+        return block  # the markup does not line up with the text: leave the paragraph whole
+    keep_lines, keep_parts = [], []
+    for line, part in zip(lines, parts, strict=True):
+        names = source_line_names(line)
+        if names:
+            named.extend(names)
+        else:
+            keep_lines.append(line)
+            keep_parts.append(part)
+    if len(keep_lines) == len(lines):
+        return block
+    return replace(block, text="\n".join(keep_lines), html="<p>" + "<br>".join(keep_parts) + "</p>")
 
 
 def _language(text: str, hint: str | None) -> str | None:
