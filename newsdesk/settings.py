@@ -91,6 +91,16 @@ class Settings(BaseSettings):
         0, description="Processes used for extraction during a crawl (0: one per CPU core)."
     )
 
+    # workers (Celery)
+    broker_url: str = Field(
+        "redis://127.0.0.1:6379/0",
+        description="Celery broker for `newsdesk workers`: redis://… or amqp://user:pass@host:5672//.",
+    )
+    worker_queue: str = Field("newsdesk", description="Name of the Celery queue the workers consume.")
+    worker_schedule_interval: int = Field(
+        60, description="Seconds between two scheduling passes that hand due feeds and entries to workers."
+    )
+
     # translation
     translate_engine: str = Field("none", description="Translation engine: none, local or libretranslate.")
     libretranslate_url: str | None = Field(None, description="Base URL of a LibreTranslate-compatible API.")

@@ -1,6 +1,14 @@
 """The only place that sequences stages. Every entry point (CLI, site, workers) calls these."""
 
-from newsdesk.pipeline.crawl import Crawler, CrawlReport, crawl
+from newsdesk.pipeline.crawl import (
+    Crawler,
+    CrawlReport,
+    Schedule,
+    crawl,
+    process_entry,
+    refresh_feed,
+    schedule_due,
+)
 from newsdesk.pipeline.follow import (
     export_opml,
     fetch_log,
@@ -14,6 +22,7 @@ from newsdesk.pipeline.ingest import export_jsonl, extract_one, fetch_url, impor
 __all__ = [
     "CrawlReport",
     "Crawler",
+    "Schedule",
     "crawl",
     "export_jsonl",
     "export_opml",
@@ -24,5 +33,8 @@ __all__ = [
     "import_archive",
     "import_opml",
     "list_sources",
+    "process_entry",
+    "refresh_feed",
     "remove_source",
+    "schedule_due",
 ]

@@ -19,6 +19,7 @@ from multiprocessing import get_context
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 
 from newsdesk.enrich.dedup import normalize_url
 from newsdesk.errors import (
@@ -78,6 +79,7 @@ class CrawlReport:
     outcomes: Outcomes = field(default_factory=Outcomes)
     failures: list[dict[str, str]] = field(default_factory=list)
     new_article_ids: list[int] = field(default_factory=list)
+    queued_entry_ids: list[int] = field(default_factory=list)
     translation: dict[str, Any] | None = None  # what the ingest translation did, when an engine is set
 
     @property
@@ -209,12 +211,15 @@ class Crawler:
         for ref in parsed.entries:
             by_url.setdefault(normalize_url(ref.url), ref)
         known = repo.known_urls(session, by_url)
+        queued = []
         for url, ref in by_url.items():
             if url in known:
                 self.report.outcomes.add("dedup", "known_url")
                 continue
-            repo.queue_entry(session, url=url, source_id=feed.source_id, feed_id=feed.id, ref=ref)
+            queued.append(repo.queue_entry(session, url=url, source_id=feed.source_id, feed_id=feed.id, ref=ref))
             self.report.entries_queued += 1
+        session.flush()
+        self.report.queued_entry_ids.extend(entry.id for entry in queued)
         self.report.outcomes.add("feed", "ok")
 
     def _feed_failed(self, feed_id: int, error: StageError) -> None:
@@ -246,11 +251,19 @@ class Crawler:
         try:
             fetched = await self.fetcher.fetch(url, kind="page", accept_types=HTML_TYPES)
             extracted = await self._extract(fetched.text, fetched.final_url)
-            with session_scope(self.engine) as session:
-                stored = store_extracted(session, entry_url=url, fetched=fetched, extracted=extracted,
-                                         source_id=source_id, hints=hints)
-                self._mark_entry(session, entry_id, "done", article_id=stored.article_id)
-                self.log.flush(session)
+            for attempt in range(2):
+                try:
+                    with session_scope(self.engine) as session:
+                        stored = store_extracted(session, entry_url=url, fetched=fetched, extracted=extracted,
+                                                 source_id=source_id, hints=hints)
+                        self._mark_entry(session, entry_id, "done", article_id=stored.article_id)
+                        self.log.flush(session)
+                    break
+                except IntegrityError:
+                    # another worker stored the same article between our lookup and our insert:
+                    # the second attempt finds it and records this entry as a duplicate
+                    if attempt:
+                        raise
             if stored.created:
                 self.report.articles_stored += 1
                 self.report.new_article_ids.append(stored.article_id)
@@ -394,3 +407,57 @@ def next_due_in(settings: Settings) -> float:
     if nxt is None:
         return float(settings.feed_interval)
     return max(0.0, (nxt - now_utc()).total_seconds())
+
+
+# ---------------------------------------------------------------- one job at a time (workers)
+
+
+def refresh_feed(settings: Settings, feed_id: int) -> CrawlReport:
+    """Refresh one feed and queue its new entries (a worker task; ``queued_entry_ids`` says what to do next)."""
+
+    async def run() -> CrawlReport:
+        crawler = Crawler(settings)
+        async with crawler.fetcher:
+            await crawler.refresh_feed(feed_id)
+        return crawler.report
+
+    return asyncio.run(run())
+
+
+def process_entry(settings: Settings, entry_id: int) -> CrawlReport:
+    """Fetch, extract and store one queued entry (a worker task)."""
+    with session_scope(engine_for(settings.database_url)) as session:
+        entry = session.get(Entry, entry_id)
+        if entry is None or entry.status == "done":
+            return CrawlReport()
+        job = (entry.id, entry.url, entry.source_id, dict(entry.hints or {}))
+
+    async def run() -> CrawlReport:
+        crawler = Crawler(settings)
+        async with crawler.fetcher:
+            await crawler.process_entry(*job)
+        return crawler.report
+
+    return asyncio.run(run())
+
+
+@dataclass
+class Schedule:
+    feed_ids: list[int]
+    entry_ids: list[int]
+
+
+def schedule_due(settings: Settings, *, lease_seconds: int = 900, limit: int = 1000) -> Schedule:
+    """What a scheduler hands to workers now: due feeds, and queued entries not already handed out.
+
+    Both are leased (their next time moved ``lease_seconds`` ahead) so the next pass does not hand
+    them out twice; a job whose worker died comes back when its lease runs out.
+    """
+    now = now_utc()
+    until = now + timedelta(seconds=lease_seconds)
+    with session_scope(engine_for(settings.database_url)) as session:
+        feeds = list(repo.due_feeds(session, now))[:limit]
+        for feed in feeds:
+            feed.next_check_at = until
+        entries = repo.pending_entries(session, now, limit=limit)
+        return Schedule([f.id for f in feeds], repo.lease_entries(session, entries, until))

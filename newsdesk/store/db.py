@@ -58,7 +58,21 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 @lru_cache(maxsize=8)
 def engine_for(url: str) -> Engine:
     """One shared engine per URL in a process."""
-    return make_engine(url)
+    engine = make_engine(url)
+    _live_engines.append(engine)
+    return engine
+
+
+def forget_engines_after_fork() -> None:
+    """In a forked child, drop the parent's pooled connections without closing them (they are the
+    parent's), so the child opens its own (SQLAlchemy's advice for multiprocessing)."""
+    for engine in _live_engines:
+        engine.dispose(close=False)
+    _live_engines.clear()
+    engine_for.cache_clear()
+
+
+_live_engines: list[Engine] = []  # what engine_for has made (lru_cache lists no values)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -12,7 +12,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from newsdesk.errors import UsageError
@@ -145,16 +145,25 @@ def queue_entry(
 def pending_entries(
     session: Session, now: datetime, *, limit: int, source_id: int | None = None
 ) -> Sequence[Entry]:
-    """Entries to process: new ones, and transient failures whose retry time has come."""
+    """Entries to process: new ones, and transient failures whose retry time has come.
+
+    A pending entry with a future ``next_attempt_at`` is leased to a worker (see ``lease_entries``).
+    """
     query = select(Entry).where(
-        or_(
-            Entry.status == "pending",
-            and_(Entry.status == "retry", or_(Entry.next_attempt_at.is_(None), Entry.next_attempt_at <= now)),
-        )
+        Entry.status.in_(["pending", "retry"]),
+        or_(Entry.next_attempt_at.is_(None), Entry.next_attempt_at <= now),
     )
     if source_id is not None:
         query = query.where(Entry.source_id == source_id)
     return session.scalars(query.order_by(Entry.id).limit(limit)).all()
+
+
+def lease_entries(session: Session, entries: Sequence[Entry], until: datetime) -> list[int]:
+    """Mark entries as handed to a queue until ``until``, so the next scheduling pass skips them;
+    an entry whose worker died comes back when the lease runs out."""
+    for entry in entries:
+        entry.next_attempt_at = until
+    return [entry.id for entry in entries]
 
 
 def entry_by_url(session: Session, url: str) -> Entry | None:
