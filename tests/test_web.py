@@ -171,7 +171,7 @@ def test_translation_notice_and_language_choice(client: TestClient, site_url: st
         session.flush()
         index_article(session, article)
         article_id = article.id
-    original = client.get(f"/article/{article_id}").text
+    original = client.get(f"/article/{article_id}", headers={"Accept-Language": "ru"}).text  # default: en
     assert "Machine-translated" not in original and "Translated headline" not in original
     chosen = client.get(f"/article/{article_id}?lang=en").text
     assert "Translated headline" in chosen and "<p>Translated body</p>" in chosen

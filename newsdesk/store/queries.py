@@ -11,7 +11,7 @@ import base64
 import binascii
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -65,6 +65,8 @@ class Teaser:
     lang: str | None
     authors: tuple[str, ...]
     source: SourceRef | None
+    original_lang: str | None = None  # set when title and snippet are a translation (``lang`` is then its language)
+    translated_by: str | None = None  # the engine that made that translation
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,18 @@ class TranslationView:
     title: str
     html: str
     text: str
+    engine: str
+    teaser: str = ""
+
+
+@dataclass(frozen=True)
+class TeaserTranslation:
+    """What a list shows of a translation: its title, a snippet, and the engine that made it."""
+
+    article_id: int
+    lang: str
+    title: str
+    snippet: str
     engine: str
 
 
@@ -141,6 +155,7 @@ class ListFilters:
     section: str | None = None
     author: str | None = None
     since: datetime | None = None
+    in_lang: str | None = None  # written in this language, or translated into it (feeds)
 
 
 # --- lists --------------------------------------------------------------------------------------
@@ -183,6 +198,9 @@ def _teaser_select(filters: ListFilters) -> Select[Any]:
         stmt = stmt.where(Article.lang == filters.lang)
     if filters.section:
         stmt = stmt.where(Article.section == filters.section)
+    if filters.in_lang:
+        translated = select(Translation.article_id).where(Translation.lang == filters.in_lang)
+        stmt = stmt.where(or_(Article.lang == filters.in_lang, Article.id.in_(translated)))
     if filters.since is not None:
         stmt = stmt.where(Article.published_at >= filters.since)
     return stmt
@@ -303,8 +321,14 @@ def _build(name: str, session: Session) -> Any:
                 .where(Comment.article_id == bindparam("article_id"), Comment.status == "published")
                 .order_by(Comment.created_at, Comment.id).limit(bindparam("n")))
     if name == "translations":
-        return (select(Translation.lang, Translation.title, Translation.html, Translation.text, Translation.engine)
+        return (select(Translation.lang, Translation.title, Translation.html, Translation.text, Translation.engine,
+                       Translation.teaser)
                 .where(Translation.article_id == bindparam("article_id")).order_by(Translation.lang))
+    if name == "list_translations":
+        return (select(Translation.article_id, Translation.lang, Translation.title, Translation.teaser,
+                       func.substr(Translation.text, 1, SNIPPET_SOURCE_CHARS).label("text_head"), Translation.engine)
+                .where(Translation.article_id.in_(bindparam("ids", expanding=True)),
+                       Translation.lang.in_(bindparam("langs", expanding=True))))
     if name == "article":
         return (select(Article.__table__, Source.name.label("source_name"), Source.home_url.label("source_home"),
                        Source.lang.label("source_lang"))
@@ -363,9 +387,45 @@ def get_article(session: Session, article_id: int) -> ArticleDetail | None:
         source=SourceRef(row.source_id, row.source_name, row.source_home, row.source_lang)
         if row.source_id is not None and row.source_name is not None else None,
         translations=tuple(
-            TranslationView(t.lang, t.title or "", t.html or "", t.text or "", t.engine) for t in translations
+            TranslationView(t.lang, t.title or "", t.html or "", t.text or "", t.engine, t.teaser or "")
+            for t in translations
         ),
     )
+
+
+def translations_for(session: Session, ids: Sequence[int],
+                     langs: Sequence[str]) -> dict[tuple[int, str], TeaserTranslation]:
+    """The translations into ``langs`` of the listed articles, keyed by (article id, language).
+
+    One query for the whole list (never one per teaser), on the ``translations.article_id`` index;
+    bodies are not read, only a snippet's worth of text.
+    """
+    if not ids or not langs:
+        return {}
+    rows = session.execute(_prepared(session, "list_translations"), {"ids": list(ids), "langs": list(langs)})
+    return {
+        (r.article_id, r.lang): TeaserTranslation(r.article_id, r.lang, r.title or "",
+                                                  snippet(r.teaser or r.text_head or ""), r.engine)
+        for r in rows
+    }
+
+
+def localize(teasers: Sequence[Teaser], langs: Sequence[str],
+             found: dict[tuple[int, str], TeaserTranslation]) -> list[Teaser]:
+    """Each teaser in the first of ``langs`` it is available in: its own language, or a translation."""
+    out = []
+    for t in teasers:
+        original = (t.lang or "").split("-")[0].lower()
+        for lang in langs:
+            if lang == original:
+                break
+            tr = found.get((t.id, lang))
+            if tr is not None and tr.title:
+                t = replace(t, title=tr.title, snippet=tr.snippet or t.snippet, lang=lang,
+                            original_lang=t.lang, translated_by=tr.engine)
+                break
+        out.append(t)
+    return out
 
 
 def texts_for(session: Session, hits: Sequence[tuple[int, str]]) -> dict[int, tuple[str, str | None]]:
@@ -488,6 +548,7 @@ __all__ = [
     "SourceRef",
     "SourceSummary",
     "Teaser",
+    "TeaserTranslation",
     "TranslationView",
     "comments_by_status",
     "decode_cursor",
@@ -506,5 +567,7 @@ __all__ = [
     "published_comments",
     "snippet",
     "teasers_by_ids",
+    "localize",
     "texts_for",
+    "translations_for",
 ]

@@ -62,6 +62,24 @@ def _day(value: str | None, *, end: bool = False) -> datetime | None:
     return start + timedelta(days=1) if end else start
 
 
+def _wanted(value: str | None) -> str | None:
+    """A ``?lang=`` or cookie value: a language code, "original", or None when it is neither."""
+    value = (value or "").strip().lower()
+    return value if value == views.ORIGINAL else _lang(value)
+
+
+def _reader(request: Request, *, wanted: str | None = None) -> views.Reader:
+    """The reader's languages: ``wanted`` (the page's ``?lang=``), cookie, Accept-Language, default."""
+    site = site_of(request)
+    default = site.settings.target_language_list[0] if site.settings.target_language_list else None
+    cookie = _wanted(request.cookies.get(views.LANG_COOKIE)) if views.LANG_COOKIE in request.cookies else None
+    accepted = () if wanted else tuple(views.parse_accept_language(request.headers.get("accept-language")))
+    return views.Reader(wanted, cookie, accepted, default)
+
+
+READER_VARY = "Accept-Encoding, Accept-Language, Cookie"  # lists and articles depend on the reader's language
+
+
 def _search_params(request: Request) -> views.SearchParams:
     qp = request.query_params
     return views.SearchParams(
@@ -128,7 +146,7 @@ def _list_page(site: Site, view: views.ListView | None, nav: views.Nav) -> Built
     if view is None:
         return not_found(site, nav)
     body = site.render("list.html", view=view, nav=nav)
-    return Built(body, last_modified=view.last_modified)
+    return Built(body, last_modified=view.last_modified, vary=READER_VARY)
 
 
 # --- public pages -------------------------------------------------------------------------------
@@ -137,36 +155,36 @@ def _list_page(site: Site, view: views.ListView | None, nav: views.Nav) -> Built
 async def front(request: Request) -> Response:
     qp = request.query_params
     lang, source_id, page = _lang(qp.get("lang")), _int(qp.get("source")), _page(request)
+    reader = _reader(request)  # ?lang= filters the front page by language, so it is not the reader's
 
     def build(site: Site, session: Any, nav: views.Nav) -> Built:
         view = views.front_view(session, lang=lang, source_id=source_id, page=page,
-                                page_size=site.settings.page_size)
+                                page_size=site.settings.page_size, reader=reader)
         body = site.render("front.html", view=view, nav=nav, lang=lang, source_id=source_id)
-        return Built(body, last_modified=view.last_modified)
+        return Built(body, last_modified=view.last_modified, vary=READER_VARY)
 
-    return await _page_response(request, build)
+    return await _page_response(request, build, variant=reader.key())
 
 
 async def article(request: Request) -> Response:
     article_id = _int(request.path_params["article_id"])
-    wanted = request.query_params.get("lang")
-    wanted = wanted if wanted == "original" else _lang(wanted)
-    accepted = [] if wanted else views.parse_accept_language(request.headers.get("accept-language"))
+    reader = _reader(request, wanted=_wanted(request.query_params.get("lang")))
     notice = request.query_params.get("comment")
 
     def build(site: Site, session: Any, nav: views.Nav) -> Built:
         if article_id is None:
             return not_found(site, nav)
-        view = views.article_view(session, article_id, wanted_lang=wanted, accepted=accepted)
+        view = views.article_view(session, article_id, reader=reader,
+                                  translate_engine=site.settings.translate_engine)
         if view is None:
             return not_found(site, nav)
         body = site.render("article.html", view=view, nav=nav, notice=COMMENT_NOTICES.get(notice or ""),
                            limits=(comment_store.MAX_NAME_CHARS, comment_store.MAX_BODY_CHARS))
         return Built(body, last_modified=view.last_modified, cache_control="private, no-cache",
-                     personal=True, vary="Accept-Encoding, Accept-Language, Cookie")
+                     personal=True, vary=READER_VARY)
 
     # Readers whose languages pick the same version share a cache entry.
-    return await _page_response(request, build, variant=",".join(accepted[:3]))
+    return await _page_response(request, build, variant=reader.key())
 
 
 COMMENT_NOTICES = {
@@ -176,48 +194,48 @@ COMMENT_NOTICES = {
 
 
 async def source_page(request: Request) -> Response:
-    source_id, page = _int(request.path_params["source_id"]), _page(request)
+    source_id, page, reader = _int(request.path_params["source_id"]), _page(request), _reader(request)
 
     def build(site: Site, session: Any, nav: views.Nav) -> Built:
-        view = views.source_view(session, source_id, page=page, page_size=site.settings.page_size) \
-            if source_id else None
+        view = views.source_view(session, source_id, page=page, page_size=site.settings.page_size,
+                                 reader=reader) if source_id else None
         return _list_page(site, view, nav)
 
-    return await _page_response(request, build)
+    return await _page_response(request, build, variant=reader.key())
 
 
 async def section_page(request: Request) -> Response:
-    name, page = unquote(request.path_params["name"])[:200], _page(request)
+    name, page, reader = unquote(request.path_params["name"])[:200], _page(request), _reader(request)
 
     def build(site: Site, session: Any, nav: views.Nav) -> Built:
-        return _list_page(site, views.section_view(session, name, page=page,
-                                                   page_size=site.settings.page_size), nav)
+        return _list_page(site, views.section_view(session, name, page=page, page_size=site.settings.page_size,
+                                                   reader=reader), nav)
 
-    return await _page_response(request, build)
+    return await _page_response(request, build, variant=reader.key())
 
 
 async def author_page(request: Request) -> Response:
-    name, page = unquote(request.path_params["name"])[:300], _page(request)
+    name, page, reader = unquote(request.path_params["name"])[:300], _page(request), _reader(request)
 
     def build(site: Site, session: Any, nav: views.Nav) -> Built:
-        return _list_page(site, views.author_view(session, name, page=page,
-                                                  page_size=site.settings.page_size), nav)
+        return _list_page(site, views.author_view(session, name, page=page, page_size=site.settings.page_size,
+                                                  reader=reader), nav)
 
-    return await _page_response(request, build)
+    return await _page_response(request, build, variant=reader.key())
 
 
 async def search_page(request: Request) -> Response:
-    params, page = _search_params(request), _page(request)
+    params, page, reader = _search_params(request), _page(request), _reader(request)
 
     def build(site: Site, session: Any, nav: views.Nav) -> Built:
-        view = views.search_view(session, params, page=page, page_size=site.settings.page_size) \
-            if params.q else None
+        view = views.search_view(session, params, page=page, page_size=site.settings.page_size,
+                                 reader=reader) if params.q else None
         body = site.render("search.html", view=view, params=params, nav=nav,
                            date_to_shown=(params.date_to - timedelta(days=1)).date().isoformat()
                            if params.date_to else "")
-        return Built(body, last_modified=view.last_modified if view else None)
+        return Built(body, last_modified=view.last_modified if view else None, vary=READER_VARY)
 
-    return await _page_response(request, build)
+    return await _page_response(request, build, variant=reader.key())
 
 
 # --- feeds ----------------------------------------------------------------------------------------
@@ -243,21 +261,55 @@ def _feed_endpoint(kind: str) -> Any:
 
 
 def _feed_view(request: Request, kind: str, session: Any) -> views.ListView | None:
+    """A feed's items; ``?lang=XX`` gives them in XX where a translation exists (originals otherwise).
+
+    Feed readers send no cookies and rarely a useful Accept-Language, so a feed's language is only
+    ever its ``?lang=``: the same URL always gives the same feed. On the front page's feed ``lang``
+    also keeps its filter meaning, widened to articles translated into that language.
+    """
     pp, qp = request.path_params, request.query_params
+    wanted = _wanted(qp.get("lang"))
+    reader = views.Reader(wanted) if wanted else None
     if kind == "feed-front":
-        return views.front_view(session, lang=_lang(qp.get("lang")), source_id=_int(qp.get("source")),
-                                page_size=FEED_ITEMS)
+        lang = wanted if wanted != views.ORIGINAL else None
+        return views.front_view(session, lang=lang, source_id=_int(qp.get("source")), page_size=FEED_ITEMS,
+                                reader=reader, include_translated=True)
     if kind == "feed-source":
         source_id = _int(pp["source_id"])
-        return views.source_view(session, source_id, page_size=FEED_ITEMS) if source_id else None
+        return views.source_view(session, source_id, page_size=FEED_ITEMS, reader=reader) if source_id else None
     if kind == "feed-section":
-        return views.section_view(session, unquote(pp["name"])[:200], page_size=FEED_ITEMS)
+        return views.section_view(session, unquote(pp["name"])[:200], page_size=FEED_ITEMS, reader=reader)
     if kind == "feed-author":
-        return views.author_view(session, unquote(pp["name"])[:300], page_size=FEED_ITEMS)
+        return views.author_view(session, unquote(pp["name"])[:300], page_size=FEED_ITEMS, reader=reader)
     if kind == "feed-search":
         params = _search_params(request)
-        return views.search_view(session, params, page_size=FEED_ITEMS) if params.q else None
+        return views.search_view(session, params, page_size=FEED_ITEMS, reader=reader) if params.q else None
     return None
+
+
+# --- language preference -----------------------------------------------------------------------
+
+LANG_COOKIE_AGE = 365 * 86400  # why: a reading language is a lasting preference
+
+
+def _local_path(value: str | None) -> str:
+    """``value`` when it is a path on this site (never another host), else the front page."""
+    value = (value or "").strip()
+    if not value.startswith("/") or value.startswith("//") or "\\" in value or len(value) > 500:
+        return "/"
+    return value if not urlsplit(value).netloc else "/"
+
+
+async def set_language(request: Request) -> Response:
+    """The language switcher's plain links: remember the pick in a cookie and go back to the page."""
+    choice = _wanted(request.query_params.get("set"))
+    target = _local_path(request.query_params.get("next"))
+    response = RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
+    if choice is None:
+        response.delete_cookie(views.LANG_COOKIE, path="/")
+    else:
+        site_of(request).set_cookie(request, response, views.LANG_COOKIE, choice, max_age=LANG_COOKIE_AGE)
+    return response
 
 
 # --- comments -------------------------------------------------------------------------------------
@@ -497,6 +549,7 @@ ROUTES = [
     Route("/section/{name}", section_page, methods=["GET", "HEAD"], name="section"),
     Route("/author/{name}", author_page, methods=["GET", "HEAD"], name="author"),
     Route("/search", search_page, methods=["GET", "HEAD"], name="search"),
+    Route("/language", set_language, methods=["GET"], name="set-language"),
     Route("/feed.{fmt}", _feed_endpoint("feed-front"), methods=["GET", "HEAD"], name="feed-front"),
     Route("/source/{source_id}/feed.{fmt}", _feed_endpoint("feed-source"), methods=["GET", "HEAD"], name="feed-source"),
     Route("/section/{name}/feed.{fmt}", _feed_endpoint("feed-section"), methods=["GET", "HEAD"], name="feed-section"),

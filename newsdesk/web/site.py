@@ -169,6 +169,7 @@ class Site:
             author_path=views.author_path,
             section_path=views.section_path,
             language_name=views.language_name,
+            translation_docs_url=views.TRANSLATION_DOCS_URL,
             csrf_placeholder=self.placeholder,
         )
         env.filters.update(

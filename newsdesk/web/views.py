@@ -23,9 +23,13 @@ from newsdesk.store.queries import (
     Teaser,
     TranslationView,
 )
+from newsdesk.translate.engines.none import SETUP_HINT
 from newsdesk.web.security import sanitize_article_html
 
 RAIL_SIZE = 5  # why: the issue asks for 4–6 teasers in the "More from" rail
+LANG_COOKIE = "newsdesk_lang"  # the reader's pick from the article page's language switcher
+ORIGINAL = "original"  # ?lang= / cookie value: show every article in its own language
+TRANSLATION_DOCS_URL = "https://github.com/newsdesk/newsdesk/blob/main/docs/translation.md"
 LANGUAGE_NAMES = {
     "en": "English", "ru": "Russian", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
     "pt": "Portuguese", "nl": "Dutch", "uk": "Ukrainian", "pl": "Polish", "cs": "Czech", "sv": "Swedish",
@@ -39,6 +43,48 @@ def language_name(code: str | None) -> str:
     if not code:
         return "an unknown language"
     return LANGUAGE_NAMES.get(code.split("-")[0].lower(), code)
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Which language a reader wants, from the strongest signal to the weakest.
+
+    ``?lang=`` decides alone (a code, or "original"); otherwise the language picked on the site
+    (cookie), then the browser's Accept-Language (already sorted by q-value), then the site's
+    default (the first target language).
+    """
+
+    wanted: str | None = None
+    cookie: str | None = None
+    accepted: tuple[str, ...] = ()
+    default: str | None = None
+
+    def languages(self) -> list[str]:
+        """Languages to show, best first; empty when the reader asked for originals."""
+        if self.wanted:
+            return [] if self.wanted == ORIGINAL else [self.wanted]
+        if self.cookie == ORIGINAL:
+            return []
+        return list(dict.fromkeys(x for x in (self.cookie, *self.accepted, self.default) if x))
+
+    def key(self) -> str:
+        """The part of a response-cache key that this reader's language decides."""
+        return ",".join(self.languages()[:4]) or ORIGINAL
+
+
+def _base(lang: str | None) -> str:
+    return (lang or "").split("-")[0].lower()
+
+
+def localize(session: Session, teasers: list[Teaser], reader: Reader | None) -> list[Teaser]:
+    """Teasers in the reader's language where a translation exists (one query for the whole list)."""
+    langs = reader.languages() if reader else []
+    if not teasers or not langs:
+        return teasers
+    # Only teasers whose own language is not the reader's first choice can need a translation.
+    need = [t.id for t in teasers if _base(t.lang) != langs[0]]
+    found = queries.translations_for(session, need, langs) if need else {}
+    return queries.localize(teasers, langs, found) if found else teasers
 
 
 @dataclass(frozen=True)
@@ -76,6 +122,8 @@ class ArticleView:
     original_lang: str | None
     translation: TranslationView | None
     available_langs: tuple[str, ...]
+    teaser: str
+    setup_hint: str | None  # set when the reader's language differs and no engine is configured
     more_from_source: list[Teaser]
     more_by_author: list[Teaser]
     author_for_rail: str | None
@@ -103,9 +151,13 @@ def _group_by_section(teasers: list[Teaser]) -> list[tuple[str, list[Teaser]]]:
 
 
 def front_view(session: Session, *, lang: str | None = None, source_id: int | None = None,
-               page: int = 1, page_size: int = 20) -> ListView:
-    teasers, has_next = queries.list_page(session, ListFilters(source_id=source_id, lang=lang),
-                                          page=page, page_size=page_size)
+               page: int = 1, page_size: int = 20, reader: Reader | None = None,
+               include_translated: bool = False) -> ListView:
+    """The front page; ``include_translated`` (feeds) makes ``lang`` match translations into it too."""
+    filters = (ListFilters(source_id=source_id, in_lang=lang) if include_translated
+               else ListFilters(source_id=source_id, lang=lang))
+    teasers, has_next = queries.list_page(session, filters, page=page, page_size=page_size)
+    teasers = localize(session, teasers, reader)
     query = {k: v for k, v in (("lang", lang or ""), ("source", str(source_id or ""))) if v}
     source = queries.get_source(session, source_id) if source_id is not None else None
     title = "Latest news"
@@ -119,29 +171,35 @@ def front_view(session: Session, *, lang: str | None = None, source_id: int | No
                     groups=groups, last_modified=queries.newest_change(session))
 
 
-def source_view(session: Session, source_id: int, *, page: int = 1, page_size: int = 20) -> ListView | None:
+def source_view(session: Session, source_id: int, *, page: int = 1, page_size: int = 20,
+                reader: Reader | None = None) -> ListView | None:
     source = queries.get_source(session, source_id)
     if source is None:
         return None
     teasers, has_next = queries.list_page(session, ListFilters(source_id=source_id), page=page,
                                           page_size=page_size)
+    teasers = localize(session, teasers, reader)
     return ListView("source", source.name, f"/source/{source_id}", f"/source/{source_id}/feed", {},
                     teasers, page, has_next, description=source.home_url or "", source=source,
                     last_modified=queries.newest_change(session))
 
 
-def section_view(session: Session, name: str, *, page: int = 1, page_size: int = 20) -> ListView | None:
+def section_view(session: Session, name: str, *, page: int = 1, page_size: int = 20,
+                 reader: Reader | None = None) -> ListView | None:
     teasers, has_next = queries.list_page(session, ListFilters(section=name), page=page, page_size=page_size)
     if not teasers and page == 1:
         return None
+    teasers = localize(session, teasers, reader)
     return ListView("section", name, section_path(name), section_path(name) + "/feed", {}, teasers, page,
                     has_next, last_modified=queries.newest_change(session))
 
 
-def author_view(session: Session, name: str, *, page: int = 1, page_size: int = 20) -> ListView | None:
+def author_view(session: Session, name: str, *, page: int = 1, page_size: int = 20,
+                reader: Reader | None = None) -> ListView | None:
     teasers, has_next = queries.list_page(session, ListFilters(author=name), page=page, page_size=page_size)
     if not teasers and page == 1:
         return None
+    teasers = localize(session, teasers, reader)
     return ListView("author", name, author_path(name), author_path(name) + "/feed", {}, teasers, page,
                     has_next, description="Articles by " + name, last_modified=queries.newest_change(session))
 
@@ -167,12 +225,13 @@ class SearchParams:
         return params
 
 
-def search_view(session: Session, params: SearchParams, *, page: int = 1, page_size: int = 20) -> ListView:
+def search_view(session: Session, params: SearchParams, *, page: int = 1, page_size: int = 20,
+                reader: Reader | None = None) -> ListView:
     page = max(1, min(page, queries.MAX_PAGE))
     filters = search.SearchFilters(params.source_id, params.lang, params.date_from, params.date_to)
     hits = search.search(session, params.q, filters, limit=page_size + 1, offset=(page - 1) * page_size)
     shown = hits[:page_size]
-    teasers = queries.teasers_by_ids(session, [h.article_id for h in shown])
+    teasers = localize(session, queries.teasers_by_ids(session, [h.article_id for h in shown]), reader)
     texts = queries.texts_for(session, [(h.article_id, h.lang) for h in shown])
     snippets = {
         article_id: search.highlight(text_, params.q, lang) for article_id, (text_, lang) in texts.items()
@@ -207,14 +266,20 @@ def parse_accept_language(header: str | None, limit: int = 6) -> list[str]:
     return seen[:limit]
 
 
-def choose_translation(article: ArticleDetail, wanted: str | None, accepted: list[str]) -> TranslationView | None:
-    """The translation to show: ``?lang=`` first, else the reader's Accept-Language; None for the original."""
+def choose_translation(article: ArticleDetail, wanted: str | None, accepted: list[str], *,
+                       cookie: str | None = None, default: str | None = None) -> TranslationView | None:
+    """The translation to show (None for the original), by the order of :class:`Reader`.
+
+    The first of the reader's languages the article exists in wins: its own language means the
+    original, a stored translation means that translation.
+    """
+    return _choose(article, Reader(wanted.lower() if wanted else None, cookie, tuple(accepted), default))
+
+
+def _choose(article: ArticleDetail, reader: Reader) -> TranslationView | None:
     by_lang = {t.lang: t for t in article.translations}
-    original = (article.lang or "").lower()
-    if wanted:
-        wanted = wanted.lower()
-        return None if wanted in (original, "original") else by_lang.get(wanted)
-    for lang in accepted:
+    original = _base(article.lang)
+    for lang in reader.languages():
         if lang == original:
             return None
         if lang in by_lang:
@@ -223,11 +288,14 @@ def choose_translation(article: ArticleDetail, wanted: str | None, accepted: lis
 
 
 def article_view(session: Session, article_id: int, *, wanted_lang: str | None = None,
-                 accepted: list[str] | None = None) -> ArticleView | None:
+                 accepted: list[str] | None = None, reader: Reader | None = None,
+                 translate_engine: str = "none") -> ArticleView | None:
+    """The article in the reader's language (``reader``, or ``wanted_lang`` then ``accepted``)."""
     article = queries.get_article(session, article_id)
     if article is None:
         return None
-    translation = choose_translation(article, wanted_lang, accepted or [])
+    reader = reader or Reader(wanted_lang.lower() if wanted_lang else None, accepted=tuple(accepted or ()))
+    translation = _choose(article, reader)
     html = translation.html if translation else article.html
     rail = (queries.more_from_source(session, article.source.id, article.id, RAIL_SIZE)
             if article.source else [])
@@ -236,7 +304,15 @@ def article_view(session: Session, article_id: int, *, wanted_lang: str | None =
     shown = {t.id for t in rail}
     by_author = ([t for t in queries.more_by_author(session, author, article.id, RAIL_SIZE + len(rail))
                   if t.id not in shown][:RAIL_SIZE] if author else [])
+    # Both rails' translations in one query.
+    rails = localize(session, rail + by_author, reader)
+    rail, by_author = rails[:len(rail)], rails[len(rail):]
     langs = tuple(dict.fromkeys([x for x in [article.lang, *(t.lang for t in article.translations)] if x]))
+    wants = reader.languages()
+    setup_hint = None
+    if (translation is None and translate_engine == "none" and wants and article.lang
+            and wants[0] != _base(article.lang)):
+        setup_hint = SETUP_HINT[0].upper() + SETUP_HINT[1:] + "."
     return ArticleView(
         article=article,
         title=(translation.title if translation and translation.title else article.title),
@@ -245,6 +321,8 @@ def article_view(session: Session, article_id: int, *, wanted_lang: str | None =
         original_lang=article.lang,
         translation=translation,
         available_langs=langs,
+        teaser=(translation.teaser if translation and translation.teaser else article.teaser),
+        setup_hint=setup_hint,
         more_from_source=rail,
         more_by_author=by_author,
         author_for_rail=author,
@@ -266,14 +344,17 @@ def nav_view(session: Session) -> Nav:
 
 __all__ = [
     "ArticleView",
+    "LANG_COOKIE",
     "ListView",
     "Nav",
+    "Reader",
     "SearchParams",
     "article_view",
     "author_view",
     "choose_translation",
     "front_view",
     "language_name",
+    "localize",
     "nav_view",
     "parse_accept_language",
     "search_view",
