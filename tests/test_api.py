@@ -73,7 +73,7 @@ def test_article_filters(client: TestClient) -> None:
 def test_one_article_sources_search(client: TestClient) -> None:
     article = client.get("/api/v1/articles/1").json()
     assert article["id"] == 1 and article["page_url"] == "/article/1" and article["html"].startswith("<p>")
-    assert article["translations"] == [] and article["authors"]
+    assert article["translations"] == {} and article["authors"]
     sources = client.get("/api/v1/sources").json()["items"]
     assert sum(s["article_count"] for s in sources) == 45
     found = client.get("/api/v1/search", params={"q": "паром", "lang": "ru"}).json()

@@ -16,12 +16,14 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from newsdesk.store import queries
-from newsdesk.store.queries import ArticleDetail, ListFilters, Teaser
+from newsdesk.store.queries import ListFilters, Teaser
 from newsdesk.web import views
+from newsdesk.web.security import sanitize_article_html
 from newsdesk.web.site import Built, site_of
 
 LANG_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})?$"
 LANG_RE = re.compile(LANG_PATTERN)
+SHOW_LANG_PATTERN = r"^([A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})?|original)$"
 MAX_LIMIT = 100  # why: one answer stays small; the cursor fetches the rest
 
 
@@ -58,12 +60,15 @@ class TeaserOut(BaseModel):
     lang: str | None
     authors: list[str]
     source: SourceOut | None
+    original_lang: str | None = Field(None, description="Set when title and snippet are a translation into `lang`.")
+    translated_by: str | None = Field(None, description="The engine that made that translation.")
 
 
 class TranslationOut(BaseModel):
-    lang: str
     title: str
-    engine: str
+    teaser: str
+    html: str = Field(description="Sanitized translated HTML.")
+    engine: str = Field(description="The engine that made the translation.")
 
 
 class ArticleOut(BaseModel):
@@ -75,7 +80,9 @@ class ArticleOut(BaseModel):
     published_at: datetime | None
     updated_at: datetime | None
     fetched_at: datetime
-    lang: str | None
+    lang: str | None = Field(description="The language title, teaser, html and text are in.")
+    original_lang: str | None = Field(description="The language the article was published in.")
+    translated_by: str | None = Field(description="The engine, when the article is given in translation.")
     authors: list[str]
     section: str | None
     image: str | None
@@ -85,7 +92,7 @@ class ArticleOut(BaseModel):
     cited_sources: list[str]
     tags: list[str]
     source: SourceOut | None
-    translations: list[TranslationOut]
+    translations: dict[str, TranslationOut] = Field(description="Every stored translation, by language.")
 
 
 class ArticleList(BaseModel):
@@ -130,16 +137,24 @@ def _source(ref: queries.SourceRef | None) -> SourceOut | None:
 def teaser_out(t: Teaser) -> TeaserOut:
     return TeaserOut(id=t.id, title=t.title, url=t.url, page_url=views.article_path(t.id),
                      published_at=t.published_at, snippet=t.snippet, image=t.image, section=t.section,
-                     lang=t.lang, authors=list(t.authors), source=_source(t.source))
+                     lang=t.lang, authors=list(t.authors), source=_source(t.source),
+                     original_lang=t.original_lang, translated_by=t.translated_by)
 
 
-def article_out(a: ArticleDetail, html: str) -> ArticleOut:
+def article_out(view: views.ArticleView) -> ArticleOut:
+    """The article as shown (original or translation), with every translation alongside."""
+    a, shown = view.article, view.translation
+    base = a.canonical_url or a.url
     return ArticleOut(
-        id=a.id, title=a.title, url=a.url, canonical_url=a.canonical_url, page_url=views.article_path(a.id),
-        published_at=a.published_at, updated_at=a.updated_at, fetched_at=a.fetched_at, lang=a.lang,
-        authors=list(a.authors), section=a.section, image=a.image, html=html, text=a.text,
-        teaser=a.teaser, cited_sources=list(a.cited_sources), tags=list(a.tags), source=_source(a.source),
-        translations=[TranslationOut(lang=t.lang, title=t.title, engine=t.engine) for t in a.translations],
+        id=a.id, title=view.title, url=a.url, canonical_url=a.canonical_url, page_url=views.article_path(a.id),
+        published_at=a.published_at, updated_at=a.updated_at, fetched_at=a.fetched_at, lang=view.lang,
+        original_lang=a.lang, translated_by=shown.engine if shown else None,
+        authors=list(a.authors), section=a.section, image=a.image, html=str(view.body_html),
+        text=shown.text if shown else a.text, teaser=view.teaser, cited_sources=list(a.cited_sources),
+        tags=list(a.tags), source=_source(a.source),
+        translations={t.lang: TranslationOut(title=t.title, teaser=t.teaser, engine=t.engine,
+                                             html=str(sanitize_article_html(t.html, base)))
+                      for t in a.translations},
     )
 
 
@@ -209,14 +224,23 @@ def _offset_cursor(cursor: str | None) -> int:
 
 
 @router.get("/articles/{article_id}", response_model=ArticleOut, summary="One article")
-def get_article(request: Request, article_id: int) -> Response:
+def get_article(
+    request: Request,
+    article_id: int,
+    lang: Annotated[str | None, Query(
+        pattern=SHOW_LANG_PATTERN,
+        description="Give title, teaser, html and text in this language when a translation exists; "
+                    "`original` for the published text. Without it the article is as published.")] = None,
+) -> Response:
     if not 1 <= article_id <= 2**63 - 1:
         raise ApiError(404, "no such article")
+    # An API client asks for what it wants: no cookie, Accept-Language or site default here.
+    reader = views.Reader(lang.lower() if lang else views.ORIGINAL)
     with site_of(request).session() as session:
-        view = views.article_view(session, article_id)
+        view = views.article_view(session, article_id, reader=reader)
         if view is None:
             raise ApiError(404, "no such article")
-        return _json(request, article_out(view.article, str(view.body_html)), view.last_modified)
+        return _json(request, article_out(view), view.last_modified)
 
 
 @router.get("/sources", response_model=SourceList, summary="Every followed source")

@@ -14,7 +14,7 @@ from email.utils import format_datetime
 from xml.sax.saxutils import escape, quoteattr
 
 from newsdesk.store.queries import Teaser
-from newsdesk.web.views import ListView, article_path
+from newsdesk.web.views import ListView, article_path, language_name
 
 FORMATS = {
     "rss": "application/rss+xml; charset=utf-8",
@@ -42,18 +42,36 @@ def _item_time(teaser: Teaser, view: ListView) -> datetime:
     return teaser.published_at or view.last_modified or EPOCH
 
 
+def _item_link(base: str, teaser: Teaser) -> str:
+    """The item's page on this site, in the language the item is given in."""
+    link = base + article_path(teaser.id)
+    return link + "?lang=" + teaser.lang if teaser.original_lang and teaser.lang else link
+
+
+def _note(teaser: Teaser) -> str:
+    """A human-readable line for translated items (feed readers show little structure)."""
+    if not teaser.original_lang:
+        return ""
+    return f"Machine-translated from {language_name(teaser.original_lang)} by {teaser.translated_by}."
+
+
 def render_rss(view: ListView, base: str, site_name: str) -> str:
     self_url = base + view.feed_url("rss")
     items = []
     for t in view.teasers:
         link = base + article_path(t.id)
+        description = t.snippet + (" (" + _note(t) + ")" if t.original_lang else "")
         parts = [
             f"<title>{_x(t.title)}</title>",
-            f"<link>{_x(link)}</link>",
+            f"<link>{_x(_item_link(base, t))}</link>",
             f'<guid isPermaLink="true">{_x(link)}</guid>',
             f"<pubDate>{format_datetime(_item_time(t, view).astimezone(UTC), usegmt=True)}</pubDate>",
-            f"<description>{_x(t.snippet)}</description>",
+            f"<description>{_x(description)}</description>",
         ]
+        if t.lang:
+            parts.append(f"<dc:language>{_x(t.lang)}</dc:language>")
+        if t.original_lang:
+            parts.append(f'<category domain="original-language">{_x(t.original_lang)}</category>')
         parts += [f"<dc:creator>{_x(a)}</dc:creator>" for a in t.authors]
         if t.section:
             parts.append(f"<category>{_x(t.section)}</category>")
@@ -84,14 +102,22 @@ def render_atom(view: ListView, base: str, site_name: str) -> str:
         if not authors and t.source:
             authors = f"<author><name>{_x(t.source.name)}</name></author>"
         category = f"<category term={_attr(t.section)}/>" if t.section else ""
+        lang = f" xml:lang={_attr(t.lang)}" if t.lang else ""
+        original = ""
+        if t.original_lang:  # the original is an alternate in its own language
+            original = (f'<link rel="alternate" type="text/html" hreflang={_attr(t.original_lang)} '
+                        f"href={_attr(link + '?lang=original')} title={_attr('Original')}/>"
+                        f'<category scheme="original-language" term={_attr(t.original_lang)}/>')
+        summary = t.snippet + (" (" + _note(t) + ")" if t.original_lang else "")
         entries.append(
-            "<entry>"
+            f"<entry{lang}>"
             f"<title>{_x(t.title)}</title>"
-            f'<link rel="alternate" type="text/html" href={_attr(link)}/>'
+            f'<link rel="alternate" type="text/html" href={_attr(_item_link(base, t))}/>'
+            f"{original}"
             f"<id>{_x(link)}</id>"
             f"<updated>{when}</updated><published>{when}</published>"
             f"{authors}{category}"
-            f"<summary>{_x(t.snippet)}</summary>"
+            f"<summary>{_x(summary)}</summary>"
             "</entry>"
         )
     return (
@@ -113,7 +139,7 @@ def render_json_feed(view: ListView, base: str, site_name: str) -> str:
     for t in view.teasers:
         item: dict[str, object] = {
             "id": base + article_path(t.id),
-            "url": base + article_path(t.id),
+            "url": _item_link(base, t),
             "external_url": t.url,
             "title": t.title,
             "summary": t.snippet,
@@ -128,6 +154,9 @@ def render_json_feed(view: ListView, base: str, site_name: str) -> str:
             item["tags"] = [t.section]
         if t.lang:
             item["language"] = t.lang
+        if t.original_lang:  # JSON Feed extensions are keys starting with "_"
+            item["_newsdesk"] = {"original_language": t.original_lang, "translated_by": t.translated_by,
+                                 "note": _note(t)}
         items.append(item)
     feed = {
         "version": "https://jsonfeed.org/version/1.1",
