@@ -209,6 +209,7 @@ HOSTILE = {
     "no_body": "<html><head><title>Only a title</title></head></html>",
     "broken_encoding": "<html><body><p>" + "Ã©Ã¨\ufffd\x00 " * 2000 + "</p></body></html>",
     "not_html": "just some words without any markup at all",
+    "too_many_elements": "<body>" + "<p>x</p>" * 100_000,
     "xml_declaration": '<?xml version="1.0" encoding="ISO-8859-1"?><html><body><p>x</p></body></html>',
 }
 
