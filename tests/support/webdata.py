@@ -183,3 +183,61 @@ def bulk_seed(url: str, count: int, *, sources: int = 20, seed: int = 11, batch:
                   "body": " ".join(stems_for_document(str(r["text"]), str(r["lang"])))} for r in rows],
             )
     return Seeded(source_ids, list(range(1, next_id)))
+
+
+@dataclass(frozen=True)
+class TranslatedWorld:
+    source_id: int
+    ru_translated: int  # Russian, with an English translation
+    ru_untranslated: int  # Russian, no translation
+    en_article: int
+
+
+RU_TITLE = "Паром вернулся в гавань после шторма"
+RU_BODY = ("<p>Городской <a href=\"https://vestnik.example/port\">паром</a> вернулся в гавань после шторма.</p>"
+           "<figure><img src=\"https://vestnik.example/ferry.jpg\" alt=\"\"><figcaption>Паром у причала</figcaption>"
+           "</figure><p>Мэр поблагодарил рыбаков.</p>")
+EN_TITLE = "The ferry returned to the harbour after the storm"
+EN_TEASER = "The city ferry returned to the harbour after the storm."
+EN_BODY = ("<p>The city <a href=\"https://vestnik.example/port\">ferry</a> returned to the harbour after the "
+           "storm.</p><figure><img src=\"https://vestnik.example/ferry.jpg\" alt=\"\"><figcaption>The ferry at "
+           "the pier</figcaption></figure><p>The mayor thanked the fishermen.</p>")
+
+
+def seed_translated(url: str) -> TranslatedWorld:
+    """One Russian outlet: an article with an English translation, one without, and an English one.
+
+    Same outlet, section and author, so each article's rails and every list show the others.
+    """
+    from newsdesk.store.schema import Translation
+
+    engine = engine_for(url)
+    with session_scope(engine) as session:
+        source = Source(name="Вестник", home_url="https://vestnik.example/", lang="ru")
+        session.add(source)
+        session.flush()
+        session.add(Feed(source_id=source.id, url="https://vestnik.example/feed.xml", kind="rss"))
+        common = {"source_id": source.id, "section": "City", "authors": ["Мария Соколова"]}
+
+        def add(n: int, title: str, html: str, text_: str, lang: str, teaser: str) -> Article:
+            article = Article(url=f"https://vestnik.example/{n}", canonical_url=f"https://vestnik.example/{n}",
+                              title=title, html=html, text=text_, teaser=teaser, lang=lang,
+                              content_hash=f"{n:064x}", published_at=BASE_TIME + timedelta(hours=n), **common)
+            session.add(article)
+            session.flush()
+            return article
+
+        ru = add(1, RU_TITLE, RU_BODY, "Городской паром вернулся в гавань после шторма. Паром у причала. "
+                 "Мэр поблагодарил рыбаков.", "ru", "Городской паром вернулся в гавань после шторма.")
+        ru.translations.append(Translation(lang="en", title=EN_TITLE, html=EN_BODY, teaser=EN_TEASER,
+                                           text="The city ferry returned to the harbour after the storm. "
+                                                "The ferry at the pier. The mayor thanked the fishermen.",
+                                           engine="tiny-mt"))
+        plain = add(2, "Рыбаки вышли в море", "<p>Рыбаки вышли в море на рассвете.</p>",
+                    "Рыбаки вышли в море на рассвете.", "ru", "Рыбаки вышли в море на рассвете.")
+        english = add(3, "Harbour museum opens", "<p>The harbour museum opened its doors.</p>",
+                      "The harbour museum opened its doors.", "en", "The harbour museum opened its doors.")
+        session.flush()
+        for article in (ru, plain, english):
+            index_article(session, article)
+        return TranslatedWorld(source.id, ru.id, plain.id, english.id)
