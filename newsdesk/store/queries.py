@@ -493,6 +493,11 @@ def list_languages(session: Session) -> list[str]:
     return sorted(r for r in rows if r)
 
 
+def translated_languages(session: Session) -> frozenset[str]:
+    """Every language some article is translated into (lists skip the translation lookup for others)."""
+    return frozenset(session.execute(select(Translation.lang).distinct()).scalars())
+
+
 def newest_change(session: Session) -> datetime | None:
     """The newest fetch time (an index lookup): the Last-Modified of lists."""
     return session.execute(select(func.max(Article.fetched_at))).scalar()
@@ -569,5 +574,6 @@ __all__ = [
     "teasers_by_ids",
     "localize",
     "texts_for",
+    "translated_languages",
     "translations_for",
 ]

@@ -70,11 +70,11 @@ def _wanted(value: str | None) -> str | None:
 
 def _reader(request: Request, *, wanted: str | None = None) -> views.Reader:
     """The reader's languages: ``wanted`` (the page's ``?lang=``), cookie, Accept-Language, default."""
-    site = site_of(request)
-    default = site.settings.target_language_list[0] if site.settings.target_language_list else None
-    cookie = _wanted(request.cookies.get(views.LANG_COOKIE)) if views.LANG_COOKIE in request.cookies else None
+    cookie = None
+    if "cookie" in request.headers:  # parsing cookies costs; most page views carry none
+        cookie = _wanted(request.cookies.get(views.LANG_COOKIE))
     accepted = () if wanted else tuple(views.parse_accept_language(request.headers.get("accept-language")))
-    return views.Reader(wanted, cookie, accepted, default)
+    return views.Reader(wanted, cookie, accepted, site_of(request).default_lang)
 
 
 READER_VARY = "Accept-Encoding, Accept-Language, Cookie"  # lists and articles depend on the reader's language
@@ -159,7 +159,7 @@ async def front(request: Request) -> Response:
 
     def build(site: Site, session: Any, nav: views.Nav) -> Built:
         view = views.front_view(session, lang=lang, source_id=source_id, page=page,
-                                page_size=site.settings.page_size, reader=reader)
+                                page_size=site.settings.page_size, reader=reader.knowing(nav.translated_langs))
         body = site.render("front.html", view=view, nav=nav, lang=lang, source_id=source_id)
         return Built(body, last_modified=view.last_modified, vary=READER_VARY)
 
@@ -174,7 +174,7 @@ async def article(request: Request) -> Response:
     def build(site: Site, session: Any, nav: views.Nav) -> Built:
         if article_id is None:
             return not_found(site, nav)
-        view = views.article_view(session, article_id, reader=reader,
+        view = views.article_view(session, article_id, reader=reader.knowing(nav.translated_langs),
                                   translate_engine=site.settings.translate_engine)
         if view is None:
             return not_found(site, nav)
@@ -198,7 +198,7 @@ async def source_page(request: Request) -> Response:
 
     def build(site: Site, session: Any, nav: views.Nav) -> Built:
         view = views.source_view(session, source_id, page=page, page_size=site.settings.page_size,
-                                 reader=reader) if source_id else None
+                                 reader=reader.knowing(nav.translated_langs)) if source_id else None
         return _list_page(site, view, nav)
 
     return await _page_response(request, build, variant=reader.key())
@@ -209,7 +209,7 @@ async def section_page(request: Request) -> Response:
 
     def build(site: Site, session: Any, nav: views.Nav) -> Built:
         return _list_page(site, views.section_view(session, name, page=page, page_size=site.settings.page_size,
-                                                   reader=reader), nav)
+                                                   reader=reader.knowing(nav.translated_langs)), nav)
 
     return await _page_response(request, build, variant=reader.key())
 
@@ -219,7 +219,7 @@ async def author_page(request: Request) -> Response:
 
     def build(site: Site, session: Any, nav: views.Nav) -> Built:
         return _list_page(site, views.author_view(session, name, page=page, page_size=site.settings.page_size,
-                                                  reader=reader), nav)
+                                                  reader=reader.knowing(nav.translated_langs)), nav)
 
     return await _page_response(request, build, variant=reader.key())
 
@@ -229,7 +229,7 @@ async def search_page(request: Request) -> Response:
 
     def build(site: Site, session: Any, nav: views.Nav) -> Built:
         view = views.search_view(session, params, page=page, page_size=site.settings.page_size,
-                                 reader=reader) if params.q else None
+                                 reader=reader.knowing(nav.translated_langs)) if params.q else None
         body = site.render("search.html", view=view, params=params, nav=nav,
                            date_to_shown=(params.date_to - timedelta(days=1)).date().isoformat()
                            if params.date_to else "")
@@ -249,7 +249,7 @@ def _feed_endpoint(kind: str) -> Any:
         def build(site: Site, session: Any, nav: views.Nav) -> Built:
             if fmt not in FORMATS:
                 return not_found(site, nav)
-            view = _feed_view(request, kind, session)
+            view = _feed_view(request, kind, session, nav)
             if view is None:
                 return not_found(site, nav)
             return Built(render_feed(fmt, view, base, site.settings.site_name), media_type=FORMATS[fmt],
@@ -260,7 +260,7 @@ def _feed_endpoint(kind: str) -> Any:
     return feed
 
 
-def _feed_view(request: Request, kind: str, session: Any) -> views.ListView | None:
+def _feed_view(request: Request, kind: str, session: Any, nav: views.Nav) -> views.ListView | None:
     """A feed's items; ``?lang=XX`` gives them in XX where a translation exists (originals otherwise).
 
     Feed readers send no cookies and rarely a useful Accept-Language, so a feed's language is only
@@ -269,7 +269,7 @@ def _feed_view(request: Request, kind: str, session: Any) -> views.ListView | No
     """
     pp, qp = request.path_params, request.query_params
     wanted = _wanted(qp.get("lang"))
-    reader = views.Reader(wanted) if wanted else None
+    reader = views.Reader(wanted, translated=nav.translated_langs) if wanted else None
     if kind == "feed-front":
         lang = wanted if wanted != views.ORIGINAL else None
         return views.front_view(session, lang=lang, source_id=_int(qp.get("source")), page_size=FEED_ITEMS,

@@ -95,6 +95,8 @@ class Site:
         self.building: dict[tuple[str, ...], asyncio.Future[CachedResponse | None]] = {}  # pages being built
         self.throttle = LoginThrottle()
         self.placeholder = "csrf-" + secrets.token_hex(16)
+        targets = settings.target_language_list
+        self.default_lang: str | None = targets[0] if targets else None  # the reader's language of last resort
         try:
             self.tz: Any = ZoneInfo(settings.timezone)
         except (ZoneInfoNotFoundError, ValueError):

@@ -7,7 +7,7 @@ Feed; pages advertise their alternates from ``feed_path``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from urllib.parse import quote, urlencode
 
@@ -58,6 +58,11 @@ class Reader:
     cookie: str | None = None
     accepted: tuple[str, ...] = ()
     default: str | None = None
+    translated: frozenset[str] | None = None  # languages any translation exists in (None: unknown)
+
+    def knowing(self, translated: frozenset[str]) -> Reader:
+        """This reader, told which languages translations exist in (lists then skip needless lookups)."""
+        return replace(self, translated=translated)
 
     def languages(self) -> list[str]:
         """Languages to show, best first; empty when the reader asked for originals."""
@@ -79,11 +84,12 @@ def _base(lang: str | None) -> str:
 def localize(session: Session, teasers: list[Teaser], reader: Reader | None) -> list[Teaser]:
     """Teasers in the reader's language where a translation exists (one query for the whole list)."""
     langs = reader.languages() if reader else []
-    if not teasers or not langs:
+    if not teasers or not langs or reader is None:
         return teasers
+    known = [x for x in langs if reader.translated is None or x in reader.translated]
     # Only teasers whose own language is not the reader's first choice can need a translation.
-    need = [t.id for t in teasers if _base(t.lang) != langs[0]]
-    found = queries.translations_for(session, need, langs) if need else {}
+    need = [t.id for t in teasers if _base(t.lang) != langs[0]] if known else []
+    found = queries.translations_for(session, need, known) if need else {}
     return queries.localize(teasers, langs, found) if found else teasers
 
 
@@ -336,10 +342,12 @@ class Nav:
     sections: list[str]
     sources: list[queries.SourceSummary]
     languages: list[str]
+    translated_langs: frozenset[str] = frozenset()
 
 
 def nav_view(session: Session) -> Nav:
-    return Nav(queries.list_sections(session), queries.list_sources(session), queries.list_languages(session))
+    return Nav(queries.list_sections(session), queries.list_sources(session), queries.list_languages(session),
+               queries.translated_languages(session))
 
 
 __all__ = [
