@@ -139,15 +139,16 @@ def crawl_child(db: str, base: str, feeds: int) -> None:
         source = repo.add_source(session, name="Bench", home_url=base + "/")
         for f in range(feeds):
             repo.add_feed(session, source, url=f"{base}/feed/{f}.xml", kind="rss")
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     with DescendantRSS() as workers:
         report = pipeline.crawl(settings)
     seconds = time.perf_counter() - start
+    main_cpu = time.process_time() - cpu_start
     rss_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rss_children = workers.peak_mb
     print(json.dumps({"stored": report.articles_stored, "failed": report.entries_failed,
                       "processed": report.articles_stored + report.duplicates + report.entries_failed,
-                      "seconds": seconds, "peak_rss_mb": rss_self, "peak_worker_rss_mb": rss_children,
+                      "seconds": seconds, "main_cpu": main_cpu, "peak_rss_mb": rss_self, "peak_worker_rss_mb": rss_children,
                       "outcomes": report.outcomes.as_dict()}))
 
 
@@ -192,6 +193,7 @@ def main() -> None:
         rows.append((size, result))
         print(f"  {size} pages: processed {result['processed']} (stored {result['stored']}, failed {result['failed']}) "
               f"in {result['seconds']:.1f} s = {result['processed'] / result['seconds']:.1f} pages/s; "
+              f"main process CPU {result['main_cpu'] / result['processed'] * 1000:.1f} ms/page; "
               f"peak RSS main {result['peak_rss_mb']:.0f} MB, "
               f"extraction worker {result['peak_worker_rss_mb']:.0f} MB")
     bare = bare_extraction(min(sizes))

@@ -27,6 +27,8 @@ TRACKING_PARAMS = frozenset(
 TRACKING_PREFIXES = ("utm_", "ga_", "hmb_", "pk_", "mtm_", "at_", "__twitter")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 _WORD = re.compile(r"\w+", re.UNICODE)
+# Combining marks left by NFKD (accents); one regex pass instead of a per-character check.
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 def _is_tracking(name: str) -> bool:
@@ -60,7 +62,8 @@ def normalize_url(url: str) -> str:
 def text_fingerprint(text: str) -> str:
     """Words of ``text``, case-folded and accent-stripped, joined by spaces (the input of the hash)."""
     folded = unicodedata.normalize("NFKD", text.casefold())
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    if not folded.isascii():
+        folded = _COMBINING.sub("", folded)
     return " ".join(_WORD.findall(folded))
 
 

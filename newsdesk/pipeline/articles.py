@@ -22,7 +22,7 @@ from newsdesk.enrich.dedup import content_hash, normalize_url
 from newsdesk.errors import NoArticleFound
 from newsdesk.models import ExtractedArticle, FetchResult
 from newsdesk.store import repo
-from newsdesk.store.schema import Article
+from newsdesk.store.search import DocumentTerms, document_terms, index_article
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
@@ -35,13 +35,33 @@ class StoredArticle:
 
 
 def extract_page(html: str, url: str) -> ExtractedArticle:
-    """The extraction step (module-level so a process pool can run it)."""
+    """The extraction step."""
     from newsdesk.extract import extract_article
 
     article = extract_article(html, url)
     if not article.text.strip():
         raise NoArticleFound("no article text in the page", reason="empty_text")
     return article
+
+
+@dataclass(frozen=True)
+class PreparedArticle:
+    """An extracted article with what storing it needs computed ahead: its content hash and its
+    search stems. The crawl's worker processes make these, so the single writer only writes."""
+
+    extracted: ExtractedArticle
+    content_hash: str
+    terms: DocumentTerms
+
+
+def prepare_page(html: str, url: str) -> PreparedArticle:
+    """Extract, hash and stem one page (module-level so a process pool can run it)."""
+    return prepare(extract_page(html, url))
+
+
+def prepare(extracted: ExtractedArticle) -> PreparedArticle:
+    return PreparedArticle(extracted, content_hash(extracted.text),
+                           document_terms(extracted.title, extracted.text, extracted.lang))
 
 
 def article_urls(entry_url: str, fetched: FetchResult | None, extracted: ExtractedArticle) -> list[str]:
@@ -61,7 +81,7 @@ def store_extracted(
     *,
     entry_url: str,
     fetched: FetchResult | None,
-    extracted: ExtractedArticle,
+    extracted: ExtractedArticle | PreparedArticle,
     source_id: int | None,
     hints: dict[str, Any] | None = None,
     fetched_at: datetime | None = None,
@@ -71,8 +91,9 @@ def store_extracted(
     A duplicate is not an error here: the result says ``created=False`` and the caller commits the
     new URLs together with the entry's state.
     """
+    prepared = extracted if isinstance(extracted, PreparedArticle) else prepare(extracted)
+    extracted, digest = prepared.extracted, prepared.content_hash
     urls = article_urls(entry_url, fetched, extracted)
-    digest = content_hash(extracted.text)
     existing = repo.find_article(session, urls, digest)
     if existing is not None:
         repo.add_article_urls(session, existing, urls)
@@ -88,12 +109,5 @@ def store_extracted(
         hints=hints,
         fetched_at=fetched_at,
     )
-    index_for_search(session, article)
+    index_article(session, article, prepared.terms)  # searchable in the same transaction
     return StoredArticle(article.id, True, article.canonical_url)
-
-
-def index_for_search(session: Session, article: Article) -> None:
-    """Add the article to the full-text index in the same transaction that stores it."""
-    from newsdesk.store.search import index_article
-
-    index_article(session, article)

@@ -34,7 +34,7 @@ from newsdesk.errors import (
 from newsdesk.fetch import Fetcher
 from newsdesk.fetch.schedule import backoff_delay, next_check_after_failure, next_check_after_success
 from newsdesk.models import EntryRef, FeedKind, FeedStatus, FetchRecord, Outcomes, ParsedFeed
-from newsdesk.pipeline.articles import HTML_TYPES, extract_page, store_extracted
+from newsdesk.pipeline.articles import HTML_TYPES, PreparedArticle, prepare_page, store_extracted
 from newsdesk.settings import Settings
 from newsdesk.sources import parse_feed
 from newsdesk.store import repo
@@ -279,9 +279,9 @@ class Crawler:
             self._entry_failed(entry_id, url, Reject(f"{type(exc).__name__}: {exc}", stage="pipeline",
                                                      reason="internal_error"))
 
-    async def _extract(self, html: str, url: str) -> Any:
+    async def _extract(self, html: str, url: str) -> PreparedArticle:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, extract_page, html, url)
+        return await loop.run_in_executor(self._executor, prepare_page, html, url)
 
     def _mark_entry(self, session: Any, entry_id: int, status: str, *, article_id: int | None = None,
                     error: str | None = None, next_attempt_at: datetime | None = None) -> None:

@@ -119,8 +119,25 @@ def fts5_query(query: str, lang: str | None = None) -> str | None:
 # --- indexing -----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class DocumentTerms:
+    """A document's stems, computed ahead (by the crawl's extraction workers, off the writer's
+    process) for the title and body they were made from."""
+
+    lang: str
+    title: str
+    title_stems: str
+    body_stems: str
+
+
+def document_terms(title: str | None, body: str, lang: str | None) -> DocumentTerms:
+    lang = (lang or "und").lower()
+    return DocumentTerms(lang, title or "", " ".join(stems_for_document(title or "", lang)),
+                         " ".join(stems_for_document(body, lang)))
+
+
 def _index_text(session: Session, article: Article, lang: str, title: str, body: str,
-                is_translation: bool) -> None:
+                is_translation: bool, terms: DocumentTerms | None = None) -> None:
     dialect = session.get_bind().dialect.name
     doc_id = session.execute(
         select(SearchDoc.id).where(SearchDoc.article_id == article.id, SearchDoc.lang == lang)
@@ -149,21 +166,23 @@ def _index_text(session: Session, article: Article, lang: str, title: str, body:
             text("INSERT INTO search_fts (rowid, title, body) VALUES (:id, :title, :body)"),
             {
                 "id": doc_id,
-                "title": " ".join(stems_for_document(title, lang)),
-                "body": " ".join(stems_for_document(body, lang)),
+                "title": terms.title_stems if terms else " ".join(stems_for_document(title, lang)),
+                "body": terms.body_stems if terms else " ".join(stems_for_document(body, lang)),
             },
         )
 
 
-def index_article(session: Session, article: Article) -> None:
+def index_article(session: Session, article: Article, terms: DocumentTerms | None = None) -> None:
     """(Re)index an article, each of its translations, and its author names, in the caller's transaction.
 
-    Idempotent: call it after storing an article and again after adding a translation.
+    Idempotent: call it after storing an article and again after adding a translation. ``terms``
+    are the article's own stems computed ahead; they are used only if made from this title and language.
     """
     if article.id is None:
         session.flush()
     lang = (article.lang or "und").lower()
-    _index_text(session, article, lang, article.title or "", article.text or "", False)
+    usable = terms if terms and terms.lang == lang and terms.title == (article.title or "") else None
+    _index_text(session, article, lang, article.title or "", article.text or "", False, usable)
     for translation in article.translations:
         if translation.lang.lower() == lang:
             continue
