@@ -196,14 +196,23 @@ def test_list_translations_load_in_one_query(db_url: str, world: TranslatedWorld
     def record(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
         statements.append(statement)
 
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        with session_scope(engine) as session:
-            view = views.front_view(session, reader=views.Reader(accepted=("en",)))
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    assert [t.title for t in view.teasers if t.original_lang == "ru"] == [EN_TITLE]
-    assert sum("FROM translations" in s for s in statements) == 1
+    def lookups(reader: views.Reader) -> tuple[list[str], int]:
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            with session_scope(engine) as session:
+                view = views.front_view(session, reader=reader)
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        return [t.title for t in view.teasers if t.original_lang], sum("FROM translations" in s for s in statements)
+
+    with session_scope(engine) as session:
+        known = views.nav_view(session).translated_langs
+    assert known == frozenset({"en"})
+    assert lookups(views.Reader(accepted=("en",))) == ([EN_TITLE], 1)
+    assert lookups(views.Reader(accepted=("en",)).knowing(known)) == ([EN_TITLE], 1)
+    # no translation into German exists anywhere: the list does not look
+    assert lookups(views.Reader(accepted=("de",)).knowing(known)) == ([], 0)
 
 
 def test_feeds_carry_translations(client: TestClient, world: TranslatedWorld) -> None:

@@ -68,13 +68,29 @@ def _wanted(value: str | None) -> str | None:
     return value if value == views.ORIGINAL else _lang(value)
 
 
-def _reader(request: Request, *, wanted: str | None = None) -> views.Reader:
-    """The reader's languages: ``wanted`` (the page's ``?lang=``), cookie, Accept-Language, default."""
+# Readers by (?lang=, cookie, Accept-Language): browsers send a handful of distinct headers, and
+# looking one up costs less than parsing it again on every (cached) page view.
+_READERS: dict[tuple[str | None, str | None, str, str | None], tuple[views.Reader, str]] = {}
+MAX_READERS = 2048  # why: distinct language set-ups seen between clears; a few hundred kB at most
+
+
+def _reader_and_key(request: Request, wanted: str | None = None) -> tuple[views.Reader, str]:
+    """The reader's languages (``wanted`` is the page's ``?lang=``, then cookie, Accept-Language,
+    the site default) and their cache-key part, parsed once per distinct set of inputs."""
     cookie = None
     if "cookie" in request.headers:  # parsing cookies costs; most page views carry none
-        cookie = _wanted(request.cookies.get(views.LANG_COOKIE))
-    accepted = () if wanted else tuple(views.parse_accept_language(request.headers.get("accept-language")))
-    return views.Reader(wanted, cookie, accepted, site_of(request).default_lang)
+        cookie = request.cookies.get(views.LANG_COOKIE)
+    header = (request.headers.get("accept-language") or "")[:500]  # why: parse_accept_language reads no more
+    default = site_of(request).default_lang
+    key = (wanted, cookie, header, default)
+    found = _READERS.get(key)
+    if found is None:
+        accepted = () if wanted else tuple(views.parse_accept_language(header))
+        reader = views.Reader(wanted, _wanted(cookie), accepted, default)
+        if len(_READERS) >= MAX_READERS:
+            _READERS.clear()
+        found = _READERS[key] = (reader, reader.key())
+    return found
 
 
 READER_VARY = "Accept-Encoding, Accept-Language, Cookie"  # lists and articles depend on the reader's language
@@ -155,7 +171,7 @@ def _list_page(site: Site, view: views.ListView | None, nav: views.Nav) -> Built
 async def front(request: Request) -> Response:
     qp = request.query_params
     lang, source_id, page = _lang(qp.get("lang")), _int(qp.get("source")), _page(request)
-    reader = _reader(request)  # ?lang= filters the front page by language, so it is not the reader's
+    reader, variant = _reader_and_key(request)  # ?lang= filters the front page by language, not the reader's
 
     def build(site: Site, session: Any, nav: views.Nav) -> Built:
         view = views.front_view(session, lang=lang, source_id=source_id, page=page,
@@ -163,12 +179,12 @@ async def front(request: Request) -> Response:
         body = site.render("front.html", view=view, nav=nav, lang=lang, source_id=source_id)
         return Built(body, last_modified=view.last_modified, vary=READER_VARY)
 
-    return await _page_response(request, build, variant=reader.key())
+    return await _page_response(request, build, variant=variant)
 
 
 async def article(request: Request) -> Response:
     article_id = _int(request.path_params["article_id"])
-    reader = _reader(request, wanted=_wanted(request.query_params.get("lang")))
+    reader, variant = _reader_and_key(request, _wanted(request.query_params.get("lang")))
     notice = request.query_params.get("comment")
 
     def build(site: Site, session: Any, nav: views.Nav) -> Built:
@@ -184,7 +200,7 @@ async def article(request: Request) -> Response:
                      personal=True, vary=READER_VARY)
 
     # Readers whose languages pick the same version share a cache entry.
-    return await _page_response(request, build, variant=reader.key())
+    return await _page_response(request, build, variant=variant)
 
 
 COMMENT_NOTICES = {
@@ -194,38 +210,42 @@ COMMENT_NOTICES = {
 
 
 async def source_page(request: Request) -> Response:
-    source_id, page, reader = _int(request.path_params["source_id"]), _page(request), _reader(request)
+    source_id, page = _int(request.path_params["source_id"]), _page(request)
+    reader, variant = _reader_and_key(request)
 
     def build(site: Site, session: Any, nav: views.Nav) -> Built:
         view = views.source_view(session, source_id, page=page, page_size=site.settings.page_size,
                                  reader=reader.knowing(nav.translated_langs)) if source_id else None
         return _list_page(site, view, nav)
 
-    return await _page_response(request, build, variant=reader.key())
+    return await _page_response(request, build, variant=variant)
 
 
 async def section_page(request: Request) -> Response:
-    name, page, reader = unquote(request.path_params["name"])[:200], _page(request), _reader(request)
+    name, page = unquote(request.path_params["name"])[:200], _page(request)
+    reader, variant = _reader_and_key(request)
 
     def build(site: Site, session: Any, nav: views.Nav) -> Built:
         return _list_page(site, views.section_view(session, name, page=page, page_size=site.settings.page_size,
                                                    reader=reader.knowing(nav.translated_langs)), nav)
 
-    return await _page_response(request, build, variant=reader.key())
+    return await _page_response(request, build, variant=variant)
 
 
 async def author_page(request: Request) -> Response:
-    name, page, reader = unquote(request.path_params["name"])[:300], _page(request), _reader(request)
+    name, page = unquote(request.path_params["name"])[:300], _page(request)
+    reader, variant = _reader_and_key(request)
 
     def build(site: Site, session: Any, nav: views.Nav) -> Built:
         return _list_page(site, views.author_view(session, name, page=page, page_size=site.settings.page_size,
                                                   reader=reader.knowing(nav.translated_langs)), nav)
 
-    return await _page_response(request, build, variant=reader.key())
+    return await _page_response(request, build, variant=variant)
 
 
 async def search_page(request: Request) -> Response:
-    params, page, reader = _search_params(request), _page(request), _reader(request)
+    params, page = _search_params(request), _page(request)
+    reader, variant = _reader_and_key(request)
 
     def build(site: Site, session: Any, nav: views.Nav) -> Built:
         view = views.search_view(session, params, page=page, page_size=site.settings.page_size,
@@ -235,7 +255,7 @@ async def search_page(request: Request) -> Response:
                            if params.date_to else "")
         return Built(body, last_modified=view.last_modified if view else None, vary=READER_VARY)
 
-    return await _page_response(request, build, variant=reader.key())
+    return await _page_response(request, build, variant=variant)
 
 
 # --- feeds ----------------------------------------------------------------------------------------
