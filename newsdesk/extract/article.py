@@ -59,10 +59,35 @@ def _fallback_date(tree: HtmlElement, url: str | None) -> datetime | None:
     return parse_date(found) if found else None
 
 
-def _visible_text_date(tree: HtmlElement, url: str | None) -> datetime | None:
-    """Last resort on the prestripped tree: a date in the URL, else in the visible text's opening."""
+# Why 400 characters past the headline: the dateline or byline ("Von X, 29.04.2020, 12:01 Uhr") sits
+# within a teaser's length of the headline; further down, dates belong to the story or to rails.
+HEADLINE_DATE_WINDOW = 200
+_ANCHOR_CHARS = 60  # why: enough of a headline to find it once, short enough to survive suffix edits
+
+
+def _visible_text(tree: HtmlElement) -> str:
+    """The prestripped page's text, one space between elements ("20231. November" would hide a date)."""
     body = tree.find("body")
-    return find_url_date(url) or find_text_date(" ".join((body if body is not None else tree).text_content().split()))
+    return " ".join(" ".join((body if body is not None else tree).itertext()).split())
+
+
+def _headline_date(tree: HtmlElement, text: str, title: str | None) -> datetime | None:
+    """The first date printed just after the headline (the dateline or byline), as UTC midnight.
+
+    Dates above the headline are the site's "today" or navigation; the ones by the headline are the
+    article's own, and outrank generic date tags and htmldate's guesses among many <time> elements.
+    """
+    anchors = [title] if title else []
+    anchors += [" ".join(" ".join(h.itertext()).split()) for h in tree.iter("h1")][:3]
+    for anchor in anchors:
+        key = anchor[:_ANCHOR_CHARS]
+        if len(key) < 10:  # why: a short label ("News") matches anywhere
+            continue
+        pos = text.find(key)
+        if pos >= 0:  # start after the headline: a date in it is the subject's, not the article's
+            start = pos + (len(anchor) if text.startswith(anchor, pos) else len(key))
+            return find_text_date(text[start:], window=HEADLINE_DATE_WINDOW, in_sentence=False)
+    return None
 
 
 def _split_citations(blocks: list[Block]) -> tuple[list[Block], list[str]]:
@@ -150,8 +175,16 @@ def extract_article(html: str, url: str | None = None) -> ExtractedArticle:
     data = read_page_data(tree)
     meta = read_metadata(tree, data, url)
     prestrip(tree)
-    published = meta.published_at or _fallback_date(tree, url) or _visible_text_date(tree, url)
+    text = _visible_text(tree)
+    published = (
+        meta.published_at
+        or _headline_date(tree, text, meta.title)
+        or _fallback_date(tree, url)
+        or meta.published_hint
+        or find_url_date(url)
+        or find_text_date(text)
+    )
     if not meta.authors:  # bylines sit in the article, never in scripts, navigation or asides
         meta = replace(meta, authors=dom_authors(tree, meta.site_name))
-    blocks = extract_body(tree, lambda: prestrip_tree(parse_html(html)))
+    blocks = extract_body(tree, lambda: prestrip_tree(parse_html(html)), page_chars=len(text) - text.count(" "))
     return _assemble(blocks, meta, url, published)

@@ -215,14 +215,18 @@ def _visible_chars(tree: HtmlElement) -> int:
     return len(text) - sum(text.count(c) for c in " \n\t\r")
 
 
-def extract_body(tree: HtmlElement, reparse: Callable[[], HtmlElement]) -> list[Block]:
+def extract_body(
+    tree: HtmlElement, reparse: Callable[[], HtmlElement], *, page_chars: int | None = None
+) -> list[Block]:
     """The article's blocks: a fast precision pass, then the full cascade only where it is unsure.
 
     ``tree`` has been prestripped and is pruned in place; ``reparse`` returns a fresh prestripped
     tree of the same page for the second pass (parsing again on the few unsure pages is cheaper
-    than copying every tree up front).
+    than copying every tree up front). ``page_chars`` (the visible text's non-space characters) is
+    computed here unless the caller already has it.
     """
-    page_chars = _visible_chars(tree)
+    if page_chars is None:
+        page_chars = _visible_chars(tree)
     postbody, text = _main_pass(tree)
     blocks = render(postbody)
     chars = sum(len(block.text) for block in blocks)

@@ -94,7 +94,9 @@ _MONTHS = {
 _MONTH_ALT = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _TEXT_DATE = re.compile(
     r"\b(?P<iso>(?:19|20)\d{2}-\d{1,2}-\d{1,2})\b"
-    r"|\b(?P<dotted>\d{1,2}\.\s?\d{1,2}\.\s?(?:19|20)\d{2})\b"
+    r"|\b(?P<dotted>\d{1,2}\s?[.|]\s?\d{1,2}\s?[.|]\s?(?:19|20)\d{2})\b"
+    r"|\b(?P<short>\d{2}\.\d{2}\.\d{2})\b(?!\.\d)"
+    r"|\b(?P<slashed>\d{1,2}/\d{1,2}/(?:19|20)\d{2})\b"
     rf"|\b(?P<dmy>\d{{1,2}})\.?\s+(?:de\s+)?(?P<dmy_month>{_MONTH_ALT})\.?\s+(?:de\s+)?(?P<dmy_year>(?:19|20)\d{{2}})\b"
     rf"|\b(?P<mdy_month>{_MONTH_ALT})\.?\s+(?P<mdy>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<mdy_year>(?:19|20)\d{{2}})\b",
     re.IGNORECASE,
@@ -102,6 +104,7 @@ _TEXT_DATE = re.compile(
 # Why 3,000 characters: the date a page shows for its article sits by the headline and byline, near
 # the top of the visible text; dates further down belong to comments, archives and related stories.
 TEXT_DATE_WINDOW = 3000
+_DOTTED_SPLIT = re.compile(r"\s?[.|]\s?")  # "10.12.2022", "4. 2. 2022", "26 | 01 | 2022"
 
 
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})[/\-_](\d{1,2})[/\-_](\d{1,2})(?:/|-|_|$)|/(\d{1,2})-(\d{1,2})-((?:19|20)\d{2})(?:/|$)")
@@ -120,14 +123,39 @@ def find_url_date(url: str | None, *, now: datetime | None = None) -> datetime |
     return found if EARLIEST <= found <= (now or datetime.now(UTC)) + FUTURE_SLACK else None
 
 
-def find_text_date(text: str, *, now: datetime | None = None) -> datetime | None:
-    """The first plausible date written in ``text``'s opening (as readers see it), as UTC midnight."""
-    for match in _TEXT_DATE.finditer(text[:TEXT_DATE_WINDOW]):
+# A date followed by a lowercase word runs on in a sentence ("am 18. Oktober 2021 am steirischen
+# Erzberg eröffnet"): it is the story's, not the dateline's. Bylines go on with a time, a name or a
+# capitalised label; the few lowercase words they use are listed.
+_SENTENCE_AFTER = re.compile(
+    r"\s(?!(?:at|by|um|von|par|por|de|las|alle|ore|às|updated|aktualisiert|uhr|last)\b)"
+    r"[a-zäöüßàâçéèêëîïôûùáíóúñ]{2,}\b"
+)
+
+
+def find_text_date(
+    text: str, *, now: datetime | None = None, window: int = TEXT_DATE_WINDOW, in_sentence: bool = True
+) -> datetime | None:
+    """The first plausible date written in ``text``'s opening (as readers see it), as UTC midnight.
+
+    With ``in_sentence=False``, dates that run on in a sentence are passed over.
+    """
+    text = text[:window]
+    for match in _TEXT_DATE.finditer(text):
+        if not in_sentence and _SENTENCE_AFTER.match(text, match.end()):
+            continue
         try:
             if match.group("iso"):
                 year, month, day = (int(x) for x in match.group("iso").split("-"))
             elif match.group("dotted"):
-                day, month, year = (int(x) for x in match.group("dotted").replace(" ", "").split("."))
+                day, month, year = (int(x) for x in _DOTTED_SPLIT.split(match.group("dotted")))
+            elif match.group("short"):  # "31.10.23": day, month, two-digit year of this century
+                day, month, year = (int(x) for x in match.group("short").split("."))
+                year += 2000
+            elif match.group("slashed"):  # only when one side cannot be a month: 26/12/2019, 12/26/2019
+                first, second, year = (int(x) for x in match.group("slashed").split("/"))
+                if (first > 12) == (second > 12):
+                    continue
+                day, month = (first, second) if first > 12 else (second, first)
             elif match.group("dmy"):
                 day, year = int(match.group("dmy")), int(match.group("dmy_year"))
                 month = _MONTHS[match.group("dmy_month").lower()]

@@ -27,7 +27,8 @@ _TITLE_SEPARATORS = re.compile(r"\s+[|–—\-:·•»]\s+")
 class Metadata:
     title: str | None
     authors: tuple[str, ...]
-    published_at: datetime | None
+    published_at: datetime | None  # stated by the page's article markup
+    published_hint: datetime | None  # from generic date tags, weaker than a date by the headline
     updated_at: datetime | None
     canonical_url: str | None
     image: str | None
@@ -210,21 +211,37 @@ def _is_url(value: str | None) -> bool:
     return bool(value and value.lstrip().lower().startswith(("http://", "https://", "//", "www.")))
 
 
-def _published(data: PageData, tree: HtmlElement) -> datetime | None:
-    # Open Graph's article:published_time first: it describes this page, while JSON-LD graphs
-    # sometimes describe a template, a series or an older version of the story.
+def _published(data: PageData) -> tuple[datetime | None, datetime | None]:
+    """(stated, hinted): the publication time the page states for this article, and a weaker one.
+
+    Stated: Open Graph's article:published_time first (it describes this page, while JSON-LD graphs
+    sometimes describe a template, a series or an older version of the story), then the JSON-LD
+    article's datePublished, then microdata's. Hinted: generic meta tags ("date", Dublin Core, plug-ins' own
+    ``…published_time``) and the datePublished of non-article JSON-LD (WebPage): often the page's
+    build or crawl date, so a date printed by the headline outranks them.
+    """
+    stated = None
     for value in (
         data.first("article:published_time", "og:published_time"),
         text_of(_article_value(data, "datePublished", "dateCreated", "uploadDate")),
+        data.first("datepublished"),  # microdata itemprop on the article
+    ):
+        stated = parse_date(value)
+        if stated:
+            break
+    hinted = None
+    for value in (
         data.first(
-            "datepublished", "publish-date", "pubdate", "publishdate", "date", "dc.date", "dc.date.issued",
+            "publish-date", "pubdate", "publishdate", "date", "dc.date", "dc.date.issued",
             "dcterms.date", "sailthru.date", "parsely-pub-date", "article.published",
         ),
+        next((v[0] for k, v in data.meta.items() if k.endswith("published_time") and v), None),
+        next((text_of(o.get("datePublished")) for o in data.others if o.get("datePublished")), None),
     ):
-        found = parse_date(value)
-        if found:
-            return found
-    return None  # the page's own <time> elements are left to htmldate, which tells a byline from a sidebar
+        hinted = parse_date(value)
+        if hinted:
+            break
+    return stated, hinted
 
 
 def _updated(data: PageData) -> datetime | None:
@@ -280,11 +297,13 @@ def read_metadata(tree: HtmlElement, data: PageData, url: str | None) -> Metadat
     site_name = _short(data.first("og:site_name", "application-name") or _publisher(data))
     section_value = _article_value(data, "articleSection")
     section = _short(data.first("article:section", "section", "parsely-section") or text_of(section_value))
+    published, hinted = _published(data)
     lang = text_of(_article_value(data, "inLanguage")) or data.html_lang or data.first("og:locale", "content-language")
     return Metadata(
         title=_title(data, tree, site_name),
         authors=_authors(data, tree, site_name),
-        published_at=_published(data, tree),
+        published_at=published,
+        published_hint=hinted,
         updated_at=_updated(data),
         canonical_url=canonical,
         image=image,
