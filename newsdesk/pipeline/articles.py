@@ -96,8 +96,8 @@ def store_extracted(
     urls = article_urls(entry_url, fetched, extracted)
     existing = repo.find_article(session, urls, digest)
     if existing is not None:
-        repo.add_article_urls(session, existing, urls)
-        return StoredArticle(existing.id, False, existing.canonical_url)
+        repo.add_article_urls(session, existing[0], urls)
+        return StoredArticle(existing[0], False, existing[1])
     article = repo.insert_article(
         session,
         extracted=extracted,
@@ -109,5 +109,5 @@ def store_extracted(
         hints=hints,
         fetched_at=fetched_at,
     )
-    index_article(session, article, prepared.terms)  # searchable in the same transaction
+    index_article(session, article, prepared.terms, new=True)  # searchable in the same transaction
     return StoredArticle(article.id, True, article.canonical_url)

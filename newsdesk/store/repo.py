@@ -12,7 +12,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from newsdesk.errors import UsageError
@@ -173,30 +173,39 @@ def entry_by_url(session: Session, url: str) -> Entry | None:
 # ---------------------------------------------------------------- articles
 
 
-def find_article(session: Session, urls: Iterable[str], content_hash: str | None) -> Article | None:
-    """An article already stored under any of ``urls`` (normalized) or with the same body."""
+def find_article(session: Session, urls: Iterable[str], content_hash: str | None) -> tuple[int, str] | None:
+    """(id, canonical URL) of an article already stored under any of ``urls`` (normalized; the
+    canonical URL is always among an article's URLs) or with the same body; only ids are read."""
     wanted = [u for u in dict.fromkeys(urls) if u]
     if wanted:
-        article = session.scalar(
-            select(Article).join(ArticleUrl).where(ArticleUrl.url.in_(wanted)).limit(1)
-        ) or session.scalar(select(Article).where(Article.canonical_url.in_(wanted)).limit(1))
-        if article is not None:
-            return article
+        row = session.execute(
+            select(Article.id, Article.canonical_url)
+            .join(ArticleUrl, ArticleUrl.article_id == Article.id)
+            .where(ArticleUrl.url.in_(wanted))
+            .limit(1)
+        ).first()
+        if row is not None:
+            return row[0], row[1]
     if content_hash:
-        return session.scalar(select(Article).where(Article.content_hash == content_hash).limit(1))
+        row = session.execute(
+            select(Article.id, Article.canonical_url).where(Article.content_hash == content_hash).limit(1)
+        ).first()
+        if row is not None:
+            return row[0], row[1]
     return None
 
 
-def add_article_urls(session: Session, article: Article, urls: Iterable[str]) -> int:
-    """Record further URLs leading to ``article``; returns how many were new."""
+def add_article_urls(session: Session, article_id: int, urls: Iterable[str], *, known_new: bool = False) -> int:
+    """Record further URLs leading to an article; returns how many were new. ``known_new``: the
+    caller just looked them all up and found none (a new article), so no second look is needed."""
     wanted = [u for u in dict.fromkeys(urls) if u]
-    have = set(session.scalars(select(ArticleUrl.url).where(ArticleUrl.url.in_(wanted)))) if wanted else set()
-    added = 0
-    for url in wanted:
-        if url not in have:
-            session.add(ArticleUrl(article_id=article.id, url=url))
-            added += 1
-    return added
+    have: set[str] = set()
+    if wanted and not known_new:
+        have = set(session.scalars(select(ArticleUrl.url).where(ArticleUrl.url.in_(wanted))))
+    rows = [{"article_id": article_id, "url": url} for url in wanted if url not in have]
+    if rows:
+        session.execute(insert(ArticleUrl), rows)
+    return len(rows)
 
 
 def insert_article(
@@ -239,7 +248,7 @@ def insert_article(
     )
     session.add(article)
     session.flush()
-    add_article_urls(session, article, [canonical_url, url, *other_urls])
+    add_article_urls(session, article.id, [canonical_url, url, *other_urls], known_new=True)
     return article
 
 

@@ -137,9 +137,9 @@ def document_terms(title: str | None, body: str, lang: str | None) -> DocumentTe
 
 
 def _index_text(session: Session, article: Article, lang: str, title: str, body: str,
-                is_translation: bool, terms: DocumentTerms | None = None) -> None:
+                is_translation: bool, terms: DocumentTerms | None = None, *, new: bool = False) -> None:
     dialect = session.get_bind().dialect.name
-    doc_id = session.execute(
+    doc_id = None if new else session.execute(
         select(SearchDoc.id).where(SearchDoc.article_id == article.id, SearchDoc.lang == lang)
     ).scalar()
     values = {"source_id": article.source_id, "published_at": article.published_at,
@@ -161,7 +161,8 @@ def _index_text(session: Session, article: Article, lang: str, title: str, body:
             {"cfg": config, "title": title, "body": body[:MAX_INDEX_CHARS], "id": doc_id},
         )
     else:
-        session.execute(text("DELETE FROM search_fts WHERE rowid = :id"), {"id": doc_id})
+        if not new:
+            session.execute(text("DELETE FROM search_fts WHERE rowid = :id"), {"id": doc_id})
         session.execute(
             text("INSERT INTO search_fts (rowid, title, body) VALUES (:id, :title, :body)"),
             {
@@ -172,17 +173,22 @@ def _index_text(session: Session, article: Article, lang: str, title: str, body:
         )
 
 
-def index_article(session: Session, article: Article, terms: DocumentTerms | None = None) -> None:
+def index_article(session: Session, article: Article, terms: DocumentTerms | None = None, *,
+                  new: bool = False) -> None:
     """(Re)index an article, each of its translations, and its author names, in the caller's transaction.
 
     Idempotent: call it after storing an article and again after adding a translation. ``terms``
     are the article's own stems computed ahead; they are used only if made from this title and language.
+    ``new``: the article was inserted in this transaction (nothing indexed yet, no translations).
     """
     if article.id is None:
         session.flush()
     lang = (article.lang or "und").lower()
     usable = terms if terms and terms.lang == lang and terms.title == (article.title or "") else None
-    _index_text(session, article, lang, article.title or "", article.text or "", False, usable)
+    _index_text(session, article, lang, article.title or "", article.text or "", False, usable, new=new)
+    if new:
+        _index_authors(session, article, new=True)
+        return
     for translation in article.translations:
         if translation.lang.lower() == lang:
             continue
@@ -191,15 +197,14 @@ def index_article(session: Session, article: Article, terms: DocumentTerms | Non
     _index_authors(session, article)
 
 
-def _index_authors(session: Session, article: Article) -> None:
-    session.execute(delete(ArticleAuthor).where(ArticleAuthor.article_id == article.id))
-    seen: set[str] = set()
-    for name in article.authors or []:
-        name = name.strip()[:300]
-        if name and name not in seen:
-            seen.add(name)
-            session.add(ArticleAuthor(article_id=article.id, name=name, published_at=article.published_at))
-    session.flush()
+def _index_authors(session: Session, article: Article, *, new: bool = False) -> None:
+    if not new:
+        session.execute(delete(ArticleAuthor).where(ArticleAuthor.article_id == article.id))
+    names = dict.fromkeys(n.strip()[:300] for n in article.authors or [] if n.strip())
+    if names:
+        session.execute(insert(ArticleAuthor), [
+            {"article_id": article.id, "name": name, "published_at": article.published_at} for name in names
+        ])
 
 
 def unindex_article(session: Session, article_id: int) -> None:
