@@ -90,6 +90,19 @@ def _headline_date(tree: HtmlElement, text: str, title: str | None) -> datetime 
     return None
 
 
+def _unstated_date(tree: HtmlElement, meta: Metadata, url: str | None) -> datetime | None:
+    """For pages whose article markup states no date: the one by the headline, htmldate's search,
+    generic date tags, the URL, then the first date in the visible text."""
+    text = _visible_text(tree)
+    return (
+        _headline_date(tree, text, meta.title)
+        or _fallback_date(tree, url)
+        or meta.published_hint
+        or find_url_date(url)
+        or find_text_date(text)
+    )
+
+
 def _split_citations(blocks: list[Block]) -> tuple[list[Block], list[str]]:
     """Remove "Source: X" blocks, and such lines ending a paragraph after a <br>, keeping the names."""
     kept: list[Block] = []
@@ -175,16 +188,8 @@ def extract_article(html: str, url: str | None = None) -> ExtractedArticle:
     data = read_page_data(tree)
     meta = read_metadata(tree, data, url)
     prestrip(tree)
-    text = _visible_text(tree)
-    published = (
-        meta.published_at
-        or _headline_date(tree, text, meta.title)
-        or _fallback_date(tree, url)
-        or meta.published_hint
-        or find_url_date(url)
-        or find_text_date(text)
-    )
+    published = meta.published_at or _unstated_date(tree, meta, url)
     if not meta.authors:  # bylines sit in the article, never in scripts, navigation or asides
         meta = replace(meta, authors=dom_authors(tree, meta.site_name))
-    blocks = extract_body(tree, lambda: prestrip_tree(parse_html(html)), page_chars=len(text) - text.count(" "))
+    blocks = extract_body(tree, lambda: prestrip_tree(parse_html(html)))
     return _assemble(blocks, meta, url, published)

@@ -190,6 +190,17 @@ PRESTRIP = (
 )
 
 
+# What trafilatura's tree cleaning deletes (its MANUALLY_CLEANED list) that must survive until the
+# date and byline searches (<time>) or is rare: removed in C right before its XPath pruning, which
+# then walks a smaller tree. Deleting a subtree before or after attribute-only XPath pruning gives
+# the same tree. <figure> (may hold a table), <math> and <form> are left to trafilatura.
+MAIN_PASS_STRIP = (
+    "time", "picture", "source", "menu", "menuitem", "label", "fieldset", "legend", "link", "area", "datalist",
+    "dialog", "frame", "frameset", "marquee", "noindex", "optgroup", "output", "param", "progress", "rp", "rt",
+    "rtc", "track", "use", "fencedframe", "blink",
+)
+
+
 def prestrip(tree: HtmlElement) -> None:
     etree.strip_elements(tree, *PRESTRIP, with_tail=False)
 
@@ -215,18 +226,14 @@ def _visible_chars(tree: HtmlElement) -> int:
     return len(text) - sum(text.count(c) for c in " \n\t\r")
 
 
-def extract_body(
-    tree: HtmlElement, reparse: Callable[[], HtmlElement], *, page_chars: int | None = None
-) -> list[Block]:
+def extract_body(tree: HtmlElement, reparse: Callable[[], HtmlElement]) -> list[Block]:
     """The article's blocks: a fast precision pass, then the full cascade only where it is unsure.
 
     ``tree`` has been prestripped and is pruned in place; ``reparse`` returns a fresh prestripped
     tree of the same page for the second pass (parsing again on the few unsure pages is cheaper
-    than copying every tree up front). ``page_chars`` (the visible text's non-space characters) is
-    computed here unless the caller already has it.
+    than copying every tree up front).
     """
-    if page_chars is None:
-        page_chars = _visible_chars(tree)
+    page_chars = _visible_chars(tree)
     postbody, text = _main_pass(tree)
     blocks = render(postbody)
     chars = sum(len(block.text) for block in blocks)
@@ -255,6 +262,7 @@ def _main_pass(tree: HtmlElement) -> tuple[_Element, str]:
     if _extract_content is None:  # pragma: no cover - trafilatura moved its internals
         postbody, text, _comments, _ctext = _sequence(tree, options, None)
         return postbody, text
+    etree.strip_elements(tree, *MAIN_PASS_STRIP, with_tail=False)
     tree = _prune(tree, _RAW_PRUNE)
     tree = _prune(tree, _COMMENTS_PRUNE)
     cleaned = _convert_tags(_tree_cleaning(tree, options), options, None)
