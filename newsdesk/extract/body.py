@@ -9,6 +9,7 @@ text, so the furniture and citation filters remove a block from the text and the
 from __future__ import annotations
 
 import html as htmllib
+import re
 from collections.abc import Callable, Iterator
 from copy import copy
 from dataclasses import dataclass
@@ -201,6 +202,38 @@ MAIN_PASS_STRIP = (
 )
 
 
+# trafilatura's raw-tree and comment pruning XPaths test @id/@class with EXSLT regular expressions,
+# which call back into Python for every candidate element; on most pages nothing matches. Every one
+# of them matches an element only if one of its @id/@class tests is true, so when no @id or @class
+# value on the page matches any of those patterns, the XPath is skipped: same tree, far less time.
+_ATTR_TEST = re.compile(r"(re:test|contains)\(@(?:id|class), '([^']*)'\)")
+_ATTR_VALUES = etree.XPath("//@class | //@id", smart_strings=False)
+
+
+def _guard(xpath: etree.XPath) -> re.Pattern[str] | None:
+    """A regex that finds, in the page's newline-joined @id/@class values, anything ``xpath`` could match."""
+    parts = [p if kind == "re:test" else re.escape(p) for kind, p in _ATTR_TEST.findall(xpath.path)]
+    return re.compile("|".join(f"(?:{p})" for p in parts), re.MULTILINE) if parts else None
+
+
+def _guarded(xpaths: list[etree.XPath]) -> list[tuple[etree.XPath, re.Pattern[str] | None]]:
+    return [(xpath, _guard(xpath)) for xpath in xpaths]
+
+
+_RAW_GUARDED = _guarded(_RAW_PRUNE) if _compare is not None else []
+_COMMENTS_GUARDED = _guarded(_COMMENTS_PRUNE) if _compare is not None else []
+_COMMENTS_CONVERTED_GUARDED = _guarded(_COMMENTS_PRUNE_CONVERTED) if _extract_content is not None else []
+
+
+def _prune_guarded(tree: HtmlElement, *lists: list[tuple[etree.XPath, re.Pattern[str] | None]]) -> HtmlElement:
+    haystack = "\n".join(_ATTR_VALUES(tree))  # pruning only removes values: one read serves every list
+    for guarded in lists:
+        for xpath, guard in guarded:
+            if guard is None or guard.search(haystack):
+                _prune(tree, [xpath])
+    return tree
+
+
 def prestrip(tree: HtmlElement) -> None:
     etree.strip_elements(tree, *PRESTRIP, with_tail=False)
 
@@ -263,10 +296,9 @@ def _main_pass(tree: HtmlElement) -> tuple[_Element, str]:
         postbody, text, _comments, _ctext = _sequence(tree, options, None)
         return postbody, text
     etree.strip_elements(tree, *MAIN_PASS_STRIP, with_tail=False)
-    tree = _prune(tree, _RAW_PRUNE)
-    tree = _prune(tree, _COMMENTS_PRUNE)
+    tree = _prune_guarded(tree, _RAW_GUARDED, _COMMENTS_GUARDED)
     cleaned = _convert_tags(_tree_cleaning(tree, options), options, None)
-    cleaned = _prune(cleaned, _COMMENTS_PRUNE_CONVERTED)
+    cleaned = _prune_guarded(cleaned, _COMMENTS_CONVERTED_GUARDED)
     postbody, text = _extract_content(cleaned, options)
     return postbody, text
 
@@ -280,8 +312,7 @@ def _compare_pass(tree: HtmlElement, postbody: _Element, text: str) -> _Element:
     options = _OPTIONS[(True, False)]
     if _compare is None:  # pragma: no cover - trafilatura moved its internals
         return _sequence(tree, options, None)[0]
-    tree = _prune(tree, _RAW_PRUNE)
-    tree = _prune(tree, _COMMENTS_PRUNE)
+    tree = _prune_guarded(tree, _RAW_GUARDED, _COMMENTS_GUARDED)
     backup = _tree_cleaning(copy(tree), options)  # what jusText reads; readability reads the raw tree
     body, _text = _compare(backup, tree, postbody, text, options)
     return body
