@@ -204,20 +204,31 @@ MAIN_PASS_STRIP = (
 
 # trafilatura's raw-tree and comment pruning XPaths test @id/@class with EXSLT regular expressions,
 # which call back into Python for every candidate element; on most pages nothing matches. Every one
-# of them matches an element only if one of its @id/@class tests is true, so when no @id or @class
-# value on the page matches any of those patterns, the XPath is skipped: same tree, far less time.
+# of them selects an element of a few tags only if one of its @id/@class tests is true, so when no
+# @id or @class value of such an element matches any of those patterns, the XPath is skipped: same
+# tree, far less time.
 _ATTR_TEST = re.compile(r"(re:test|contains)\(@(?:id|class), '([^']*)'\)")
-_ATTR_VALUES = etree.XPath("//@class | //@id", smart_strings=False)
+_SELF_TAG = re.compile(r"self::(\w+)")
 
 
-def _guard(xpath: etree.XPath) -> re.Pattern[str] | None:
-    """A regex that finds, in the page's newline-joined @id/@class values, anything ``xpath`` could match."""
-    parts = [p if kind == "re:test" else re.escape(p) for kind, p in _ATTR_TEST.findall(xpath.path)]
-    return re.compile("|".join(f"(?:{p})" for p in parts), re.MULTILINE) if parts else None
+@dataclass(frozen=True, slots=True)
+class _Guarded:
+    xpath: etree.XPath
+    values: etree.XPath | None  # the @id/@class values of the elements ``xpath`` can select
+    guard: re.Pattern[str] | None  # finds, in those newline-joined values, anything it could match
 
 
-def _guarded(xpaths: list[etree.XPath]) -> list[tuple[etree.XPath, re.Pattern[str] | None]]:
-    return [(xpath, _guard(xpath)) for xpath in xpaths]
+def _guarded(xpaths: list[etree.XPath]) -> list[_Guarded]:
+    out = []
+    for xpath in xpaths:
+        parts = [p if kind == "re:test" else re.escape(p) for kind, p in _ATTR_TEST.findall(xpath.path)]
+        tags = sorted(set(_SELF_TAG.findall(xpath.path)))
+        if not parts or not tags:
+            out.append(_Guarded(xpath, None, None))
+            continue
+        values = etree.XPath(" | ".join(f"//{t}/@class | //{t}/@id" for t in tags), smart_strings=False)
+        out.append(_Guarded(xpath, values, re.compile("|".join(f"(?:{p})" for p in parts), re.MULTILINE)))
+    return out
 
 
 _RAW_GUARDED = _guarded(_RAW_PRUNE) if _compare is not None else []
@@ -225,12 +236,11 @@ _COMMENTS_GUARDED = _guarded(_COMMENTS_PRUNE) if _compare is not None else []
 _COMMENTS_CONVERTED_GUARDED = _guarded(_COMMENTS_PRUNE_CONVERTED) if _extract_content is not None else []
 
 
-def _prune_guarded(tree: HtmlElement, *lists: list[tuple[etree.XPath, re.Pattern[str] | None]]) -> HtmlElement:
-    haystack = "\n".join(_ATTR_VALUES(tree))  # pruning only removes values: one read serves every list
+def _prune_guarded(tree: HtmlElement, *lists: list[_Guarded]) -> HtmlElement:
     for guarded in lists:
-        for xpath, guard in guarded:
-            if guard is None or guard.search(haystack):
-                _prune(tree, [xpath])
+        for item in guarded:
+            if item.guard is None or item.values is None or item.guard.search("\n".join(item.values(tree))):
+                _prune(tree, [item.xpath])
     return tree
 
 
