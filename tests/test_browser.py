@@ -9,10 +9,6 @@ it skips with the command that installs it.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +19,7 @@ from newsdesk.store.db import engine_for, session_scope, upgrade
 from newsdesk.store.users import create_user
 from tests.conftest import IN_CI, ROOT
 from tests.support.origin import Origin, Response
+from tests.support.site import served_site
 from tests.support.webdata import seed_articles
 
 pytestmark = pytest.mark.browser
@@ -59,12 +56,6 @@ def _svg(n: int) -> str:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def images() -> Iterator[Origin]:
     """Lead images served on 127.0.0.1, so the page loads nothing from elsewhere."""
@@ -85,32 +76,9 @@ def server(tmp_path: Path, images: Origin) -> Iterator[str]:
                         {"base": images.base})
         create_user(session, "editor", PASSWORD)
     engine_for(url).dispose()
-    port = _free_port()
-    env = dict(os.environ, NEWSDESK_SECRET_KEY="browser-test-secret", NEWSDESK_COMMENTS_MODERATION="hold")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "newsdesk", "--db", url, "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "warning"],
-        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30  # why: first start compiles and migrates; generous on a busy CI box
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                out = process.stdout.read().decode() if process.stdout else ""
-                pytest.fail(f"newsdesk serve exited: {out}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+    with served_site(url, tmp_path, NEWSDESK_SECRET_KEY="browser-test-secret",
+                     NEWSDESK_COMMENTS_MODERATION="hold") as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def test_reader_journey_in_chromium(server: str) -> None:

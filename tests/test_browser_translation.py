@@ -9,19 +9,15 @@ cookie) holds on the next visit though the browser still asks for English. A scr
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from newsdesk.store.db import engine_for, upgrade
+from tests.support.site import served_site
 from tests.support.webdata import EN_TITLE, RU_TITLE, TranslatedWorld, seed_translated
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, OUTPUT, _free_port, _need_browser
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, OUTPUT, _need_browser
 
 pytestmark = pytest.mark.browser
 
@@ -33,31 +29,9 @@ def served(tmp_path: Path) -> Iterator[tuple[str, TranslatedWorld]]:
     upgrade(url)
     world = seed_translated(url)
     engine_for(url).dispose()
-    port = _free_port()
-    env = dict(os.environ, NEWSDESK_SECRET_KEY="browser-test-secret", NEWSDESK_TARGET_LANGUAGES="en")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "newsdesk", "--db", url, "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "warning"],
-        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 30  # why: first start compiles and migrates; generous on a busy CI box
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                out = process.stdout.read().decode() if process.stdout else ""
-                pytest.fail(f"newsdesk serve exited: {out}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}", world
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    with served_site(url, tmp_path, NEWSDESK_SECRET_KEY="browser-test-secret",
+                     NEWSDESK_TARGET_LANGUAGES="en") as base:
+        yield base, world
 
 
 def test_translated_article_and_its_original(served: tuple[str, TranslatedWorld]) -> None:
