@@ -44,11 +44,11 @@ def home_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}/"
 
 
-async def _find_feed(fetcher: Fetcher, url: str) -> tuple[str, ParsedFeed | None, list[str], bool]:
-    """(feed URL, parsed feed or None, other candidate feeds, is-an-HTML-page)."""
+async def _find_feed(fetcher: Fetcher, url: str) -> tuple[str, ParsedFeed | None, list[str]]:
+    """(feed URL, parsed feed or None, other candidate feeds)."""
     result = await fetcher.fetch(url, kind="feed")
     if looks_like_feed(result.body, result.content_type):
-        return result.final_url, parse_feed(result.body, result.final_url, result.content_type), [], False
+        return result.final_url, parse_feed(result.body, result.final_url, result.content_type), []
     discovered = discover_feeds(result.text, result.final_url)
     for candidate in discovered:
         try:
@@ -57,7 +57,7 @@ async def _find_feed(fetcher: Fetcher, url: str) -> tuple[str, ParsedFeed | None
         except StageError:
             continue
         others = [d.url for d in discovered if d.url != candidate.url]
-        return feed_result.final_url, parsed, others, True
+        return feed_result.final_url, parsed, others
     # no <link rel=alternate>: look for a (news) sitemap
     sitemaps: list[str] = []
     try:
@@ -71,8 +71,8 @@ async def _find_feed(fetcher: Fetcher, url: str) -> tuple[str, ParsedFeed | None
             parsed = parse_feed(sm.body, sm.final_url, sm.content_type)
         except StageError:
             continue
-        return sm.final_url, parsed, [], True
-    return result.final_url, None, [], True
+        return sm.final_url, parsed, []
+    return result.final_url, None, []
 
 
 def follow(settings: Settings, url: str, *, name: str | None = None, lang: str | None = None) -> FollowResult:
@@ -80,12 +80,12 @@ def follow(settings: Settings, url: str, *, name: str | None = None, lang: str |
     if urlsplit(url).scheme not in ("http", "https"):
         raise UsageError(f"sources: not an http(s) URL: {url!r}")
 
-    async def run() -> tuple[str, ParsedFeed | None, list[str], bool]:
+    async def run() -> tuple[str, ParsedFeed | None, list[str]]:
         async with Fetcher(settings) as fetcher:
             return await _find_feed(fetcher, url)
 
     try:
-        feed_url, parsed, others, is_page = asyncio.run(run())
+        feed_url, parsed, others = asyncio.run(run())
     except ParseError as exc:
         raise UsageError(f"sources: {url} is not a feed, sitemap or web page: {exc}") from exc
     except StageError as exc:
@@ -103,7 +103,7 @@ def follow(settings: Settings, url: str, *, name: str | None = None, lang: str |
             return FollowResult(source.id, source.name, article_queued=entry_url)
         if repo.find_feed(session, feed_url) is not None:
             raise UsageError(f"sources: {feed_url} is already followed")
-        home = parsed.home_url or (home_of(url) if not is_page else home_of(url))
+        home = parsed.home_url or home_of(url)
         source = repo.add_source(
             session,
             name=name or parsed.title or urlsplit(feed_url).hostname or feed_url,

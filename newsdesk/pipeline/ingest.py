@@ -6,7 +6,6 @@ whatever brought it.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from newsdesk.enrich.dedup import normalize_url
 from newsdesk.errors import StageError, UsageError
 from newsdesk.models import ExtractedArticle
 from newsdesk.pipeline.articles import StoredArticle, extract_page, store_extracted
-from newsdesk.pipeline.crawl import Crawler, CrawlReport
+from newsdesk.pipeline.crawl import CrawlReport, process_entry
 from newsdesk.pipeline.follow import home_of
 from newsdesk.settings import Settings
 from newsdesk.store import repo
@@ -41,16 +40,9 @@ def fetch_url(settings: Settings, url: str) -> CrawlReport:
         if entry is None:
             entry = repo.queue_entry(session, url=entry_url, source_id=source.id, feed_id=None)
             session.flush()
-        entry.status = "pending"
-        entry_id, source_id = entry.id, entry.source_id
-
-    async def run() -> CrawlReport:
-        crawler = Crawler(settings)
-        async with crawler.fetcher:
-            await crawler.process_entry(entry_id, url, source_id, {})
-        return crawler.report
-
-    return asyncio.run(run())
+        entry.status = "pending"  # fetched again on request, even if it was done or failed
+        entry_id = entry.id
+    return process_entry(settings, entry_id)
 
 
 def extract_one(settings: Settings, target: str, url: str | None = None) -> ExtractedArticle:
