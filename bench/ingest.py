@@ -39,17 +39,27 @@ def load_templates() -> list[tuple[str, str]]:
 def page(templates: list[tuple[str, str]], i: int) -> str:
     """Page i: a real news page made a distinct article, so no copy is deduplicated: its own URL
     (in canonical links, og:url and JSON-LD alike) gets a suffix, and a number is glued to every
-    "the" so that its text differs too."""
+    "the" (and to every full stop, for pages in other scripts) so that its text differs too."""
     html, url = templates[i % len(templates)]
     html = CANONICAL.sub("", html)
     if len(url) > 12:  # why: a bare host would also rewrite links to the home page
-        html = html.replace(url, f"{url}-copy{i}")
-    return html.replace(" the ", f" the {i} ").replace(" a ", f" a {i} ").replace("</p>", f" {i}</p>")
+        escaped = url.replace("/", "\\/")  # the same URL inside JSON-LD
+        html = html.replace(url, f"{url}-copy{i}").replace(escaped, f"{escaped}-copy{i}")
+    return (html.replace(" the ", f" the {i} ").replace(" a ", f" a {i} ").replace("</p>", f" {i}</p>")
+            .replace(". ", f". {i} "))
 
 
 def serve(port_queue: multiprocessing.Queue, total: int, feeds: int) -> None:  # type: ignore[type-arg]
+    """The origin. Every page and feed is rendered before the port is announced (why: a real origin
+    is another machine; here it shares the 2 cores, so it must not spend them while the crawl runs)."""
     templates = load_templates()
     per_feed = total // feeds
+    pages = [page(templates, i).encode("utf-8") for i in range(total)]
+    feed_items = [
+        "".join(f"<item><title>Story {i}</title><link>{{host}}/a/{i}</link><guid>{i}</guid></item>"
+                for i in range(f * per_feed, (f + 1) * per_feed))
+        for f in range(feeds)
+    ]
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -58,23 +68,19 @@ def serve(port_queue: multiprocessing.Queue, total: int, feeds: int) -> None:  #
             pass
 
         def do_GET(self) -> None:
-            host = f"http://{self.headers['Host']}"
             if self.path.startswith("/feed/"):
                 f = int(self.path.split("/")[2].split(".")[0])
-                items = "".join(
-                    f"<item><title>Story {i}</title><link>{host}/a/{i}</link><guid>{i}</guid></item>"
-                    for i in range(f * per_feed, (f + 1) * per_feed)
-                )
-                body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Bench {f}</title>{items}</channel></rss>'
+                items = feed_items[f].replace("{host}", f"http://{self.headers['Host']}")
+                data = (f'<?xml version="1.0"?><rss version="2.0"><channel><title>Bench {f}</title>{items}'
+                        "</channel></rss>").encode()
                 ctype = "application/rss+xml"
-            elif self.path.startswith("/a/"):
-                body, ctype = page(templates, int(self.path[3:])), "text/html; charset=utf-8"
+            elif self.path.startswith("/a/") and self.path[3:].isdigit() and int(self.path[3:]) < total:
+                data, ctype = pages[int(self.path[3:])], "text/html; charset=utf-8"
             else:
                 self.send_response(404)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
-            data = body.encode("utf-8")
             self.send_response(200)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(data)))
@@ -103,26 +109,30 @@ class DescendantRSS:
         self._thread.join()
 
     def _run(self) -> None:
-        me = os.getpid()
-        while not self._stop.wait(0.2):
-            parents: dict[int, int] = {}
-            for stat in Path("/proc").glob("[0-9]*/stat"):
+        while not self._stop.wait(0.25):
+            for pid in self._descendants(os.getpid()):
                 try:
-                    fields = stat.read_text().rsplit(")", 1)[1].split()
-                    parents[int(stat.parent.name)] = int(fields[1])
+                    status = Path(f"/proc/{pid}/status").read_text()
+                    rss_kb = int(status.split("VmRSS:")[1].split()[0])
                 except (OSError, IndexError, ValueError):
                     continue
-            for pid in parents:
-                ancestor = parents.get(pid)
-                while ancestor and ancestor != me:
-                    ancestor = parents.get(ancestor)
-                if ancestor == me:
-                    try:
-                        status = Path(f"/proc/{pid}/status").read_text()
-                        rss_kb = int(status.split("VmRSS:")[1].split()[0])
-                        self.peak_mb = max(self.peak_mb, rss_kb / 1024)
-                    except (OSError, IndexError, ValueError):
-                        continue
+                self.peak_mb = max(self.peak_mb, rss_kb / 1024)
+
+    @staticmethod
+    def _descendants(root: int) -> list[int]:
+        """Walks /proc/PID/task/TID/children (why not a scan of all of /proc: that scan costs the
+        measured process CPU)."""
+        found, todo = [], [root]
+        while todo:
+            pid = todo.pop()
+            for children in Path(f"/proc/{pid}/task").glob("*/children"):
+                try:
+                    kids = [int(k) for k in children.read_text().split()]
+                except (OSError, ValueError):
+                    continue
+                found.extend(kids)
+                todo.extend(kids)
+        return found
 
 
 def crawl_child(db: str, base: str, feeds: int) -> None:

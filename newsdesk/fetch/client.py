@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from newsdesk import aio
 from newsdesk.errors import (
     FetchGone,
     FetchRejected,
@@ -438,4 +439,4 @@ def fetch_sync(url: str, settings: Settings, **kw: Any) -> FetchResult:
         async with Fetcher(settings, transport=transport, observer=observer) as fetcher:
             return await fetcher.fetch(url, **kw)
 
-    return asyncio.run(one())
+    return aio.run(one())

@@ -59,6 +59,20 @@ def prepare_page(html: str, url: str) -> PreparedArticle:
     return prepare(extract_page(html, url))
 
 
+_WARM_UP_PAGE = (
+    "<html><head><title>Warm-up</title></head><body><article><h1>Warm-up</h1><p>"
+    + "The sea is calm and the harbour is quiet this morning. " * 8
+    + "</p></article></body></html>"
+)
+
+
+def warm_up() -> None:
+    """Run one small page through ``prepare_page`` (a worker process's initializer). Why: the first
+    extraction in a process loads language models and builds caches (about half a second), which
+    would otherwise land on the first real page."""
+    prepare_page(_WARM_UP_PAGE, "http://warm-up.invalid/")
+
+
 def prepare(extracted: ExtractedArticle) -> PreparedArticle:
     return PreparedArticle(extracted, content_hash(extracted.text),
                            document_terms(extracted.title, extracted.text, extracted.lang))

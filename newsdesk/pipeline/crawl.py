@@ -13,7 +13,7 @@ import asyncio
 import os
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from multiprocessing import get_context
 from typing import Any
@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
+from newsdesk import aio
 from newsdesk.enrich.dedup import normalize_url
 from newsdesk.errors import (
     FetchGone,
@@ -33,8 +34,15 @@ from newsdesk.errors import (
 )
 from newsdesk.fetch import Fetcher
 from newsdesk.fetch.schedule import backoff_delay, next_check_after_failure, next_check_after_success
-from newsdesk.models import EntryRef, FeedKind, FeedStatus, FetchRecord, Outcomes, ParsedFeed
-from newsdesk.pipeline.articles import HTML_TYPES, PreparedArticle, prepare_page, store_extracted
+from newsdesk.models import EntryRef, FeedKind, FeedStatus, FetchRecord, FetchResult, Outcomes, ParsedFeed
+from newsdesk.pipeline.articles import (
+    HTML_TYPES,
+    PreparedArticle,
+    StoredArticle,
+    prepare_page,
+    store_extracted,
+    warm_up,
+)
 from newsdesk.settings import Settings
 from newsdesk.sources import parse_feed
 from newsdesk.store import repo
@@ -49,6 +57,10 @@ ENTRY_BATCH = 500
 # Below this many entries, extraction runs in a thread instead of starting worker processes
 # (why: a pool's start-up costs more than it saves on a handful of pages).
 POOL_THRESHOLD = 16
+# The writer stores up to this many extracted articles in one transaction, waiting at most
+# STORE_LINGER seconds for them to gather (why: see Crawler._write_batches).
+STORE_BATCH = 32
+STORE_LINGER = 0.05
 # Children of a sitemap index read in one pass (why: news sitemap indexes list years of archives).
 MAX_SITEMAP_CHILDREN = 20
 
@@ -115,11 +127,39 @@ class FetchLogBuffer:
     def __call__(self, record: FetchRecord) -> None:
         self.records.append(record)
 
-    def flush(self, session: Any, feed: Feed | None = None) -> None:
+    def flush(self, session: Any, feed: Feed | None = None) -> list[FetchRecord]:
+        """Write the gathered records in ``session``; returns them, for :meth:`restore` should that
+        transaction roll back (why: a rolled-back store must not lose the log of its fetches)."""
         records, self.records = self.records, []
-        feed_urls = {feed.url} if feed is not None else set()
-        for record in records:
-            repo.record_fetches(session, [record], feed_id=feed.id if feed and record.url in feed_urls else None)
+        feed_url = feed.url if feed is not None else None
+        repo.record_fetches(session, [r for r in records if r.url == feed_url], feed_id=feed.id if feed else None)
+        repo.record_fetches(session, [r for r in records if r.url != feed_url])
+        return records
+
+    def restore(self, records: list[FetchRecord]) -> None:
+        self.records[:0] = records
+
+
+def as_stage_error(error: Exception) -> StageError:
+    """Any failure of one entry as a typed outcome: stage errors as they are, other library
+    errors as a rejection, and a bug in a stage as an internal error (the crawl goes on)."""
+    if isinstance(error, (Retry, Reject, Skip)):
+        return error
+    if isinstance(error, NewsdeskError):
+        return Reject(str(error), stage="pipeline", reason="error")
+    return Reject(f"{type(error).__name__}: {error}", stage="pipeline", reason="internal_error")
+
+
+@dataclass(frozen=True)
+class ExtractedEntry:
+    """A queued entry whose page was fetched and extracted, waiting to be stored."""
+
+    entry_id: int
+    url: str
+    source_id: int | None
+    hints: dict[str, Any]
+    fetched: FetchResult
+    prepared: PreparedArticle
 
 
 Progress = Callable[[str, int, int | None], None]  # (phase, advance, total)
@@ -136,6 +176,8 @@ class Crawler:
         self.report = CrawlReport()
         self.progress = progress or (lambda phase, advance, total: None)
         self._executor: Executor | None = None
+        self._executor_starting: asyncio.Future[Executor | None] | None = None
+        self._store_queue: asyncio.Queue[ExtractedEntry] | None = None
 
     # ------------------------------------------------------------ feeds
 
@@ -221,6 +263,7 @@ class Crawler:
         session.flush()
         self.report.queued_entry_ids.extend(entry.id for entry in queued)
         self.report.outcomes.add("feed", "ok")
+        self._ensure_executor(self.report.entries_queued)
 
     def _feed_failed(self, feed_id: int, error: StageError) -> None:
         now = now_utc()
@@ -247,53 +290,100 @@ class Crawler:
     # ------------------------------------------------------------ entries
 
     async def process_entry(self, entry_id: int, url: str, source_id: int | None, hints: dict[str, Any]) -> None:
-        """Fetch, extract and store one queued entry; its outcome is written with it."""
+        """Fetch and extract one queued entry, then store it with its outcome: at once, or, during
+        a pass over the queue, through the batch writer (see :meth:`_write_batches`)."""
         try:
             fetched = await self.fetcher.fetch(url, kind="page", accept_types=HTML_TYPES)
-            extracted = await self._extract(fetched.text, fetched.final_url)
+            prepared = await self._extract(fetched.text, fetched.final_url)
+        except Exception as exc:
+            self._entry_failed(entry_id, url, as_stage_error(exc))
+            return
+        # the body is not needed any more: only URLs are kept while the article waits to be written
+        done = ExtractedEntry(entry_id, url, source_id, hints, replace(fetched, body=b"", text=""), prepared)
+        if self._store_queue is None:
+            self._store_alone(done)
+        else:
+            await self._store_queue.put(done)
+
+    def _store_one(self, session: Any, done: ExtractedEntry) -> StoredArticle:
+        stored = store_extracted(session, entry_url=done.url, fetched=done.fetched, extracted=done.prepared,
+                                 source_id=done.source_id, hints=done.hints)
+        self._mark_entry(session, done.entry_id, "done", article_id=stored.article_id)
+        return stored
+
+    def _store_batch(self, batch: list[ExtractedEntry]) -> None:
+        """Store several articles in one transaction (each article with its entry's new state, so
+        each is still all or nothing). Should any of them fail (a race with another writer, a bug),
+        the batch is rolled back and each article is stored on its own, so only that one fails."""
+        if len(batch) > 1:
+            records: list[FetchRecord] = []
+            try:
+                with session_scope(self.engine) as session:
+                    results = [self._store_one(session, done) for done in batch]
+                    records = self.log.flush(session)
+            except Exception:
+                self.log.restore(records)
+            else:
+                for stored in results:
+                    self._count_stored(stored)
+                return
+        for done in batch:
+            self._store_alone(done)
+
+    def _store_alone(self, done: ExtractedEntry) -> None:
+        try:
             for attempt in range(2):
+                records: list[FetchRecord] = []
                 try:
                     with session_scope(self.engine) as session:
-                        stored = store_extracted(session, entry_url=url, fetched=fetched, extracted=extracted,
-                                                 source_id=source_id, hints=hints)
-                        self._mark_entry(session, entry_id, "done", article_id=stored.article_id)
-                        self.log.flush(session)
+                        stored = self._store_one(session, done)
+                        records = self.log.flush(session)
                     break
                 except IntegrityError:
                     # another worker stored the same article between our lookup and our insert:
                     # the second attempt finds it and records this entry as a duplicate
+                    self.log.restore(records)
                     if attempt:
                         raise
-            if stored.created:
-                self.report.articles_stored += 1
-                self.report.new_article_ids.append(stored.article_id)
-                self.report.outcomes.add("store", "stored")
-            else:
-                self.report.duplicates += 1
-                self.report.outcomes.add("dedup", "duplicate")
-        except (Retry, Reject, Skip) as exc:
-            self._entry_failed(entry_id, url, exc)
-        except NewsdeskError as exc:
-            self._entry_failed(entry_id, url, Reject(str(exc), stage="pipeline", reason="error"))
-        except Exception as exc:  # a bug in a stage must not stop the crawl: record it and go on
-            self._entry_failed(entry_id, url, Reject(f"{type(exc).__name__}: {exc}", stage="pipeline",
-                                                     reason="internal_error"))
+        except Exception as exc:
+            self._entry_failed(done.entry_id, done.url, as_stage_error(exc))
+            return
+        self._count_stored(stored)
+
+    def _count_stored(self, stored: StoredArticle) -> None:
+        if stored.created:
+            self.report.articles_stored += 1
+            self.report.new_article_ids.append(stored.article_id)
+            self.report.outcomes.add("store", "stored")
+        else:
+            self.report.duplicates += 1
+            self.report.outcomes.add("dedup", "duplicate")
+
+    async def _write_batches(self, queue: asyncio.Queue[ExtractedEntry]) -> None:
+        """The pass's single writer: waits a moment after the first extracted article so that
+        others join it, then stores them together (why: a commit, and SQLite's full-text index
+        segment it writes, cost about as much as the article itself; batching shares them)."""
+        while True:
+            batch = [await queue.get()]
+            if queue.qsize() < STORE_BATCH - 1:
+                await asyncio.sleep(STORE_LINGER)
+            while len(batch) < STORE_BATCH and not queue.empty():
+                batch.append(queue.get_nowait())
+            try:
+                self._store_batch(batch)
+            finally:
+                for _ in batch:
+                    queue.task_done()
 
     async def _extract(self, html: str, url: str) -> PreparedArticle:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, prepare_page, html, url)
+        executor = await self._executor_starting if self._executor_starting is not None else None
+        return await loop.run_in_executor(executor, prepare_page, html, url)
 
     def _mark_entry(self, session: Any, entry_id: int, status: str, *, article_id: int | None = None,
                     error: str | None = None, next_attempt_at: datetime | None = None) -> None:
-        entry = session.get(Entry, entry_id)
-        if entry is None:
-            return
-        entry.status = status
-        entry.attempts += 1
-        entry.last_error = error
-        entry.next_attempt_at = next_attempt_at
-        if article_id is not None:
-            entry.article_id = article_id
+        repo.mark_entry(session, entry_id, status, article_id=article_id, error=error,
+                        next_attempt_at=next_attempt_at)
 
     def _entry_failed(self, entry_id: int, url: str, error: StageError) -> None:
         self.report.outcomes.add(error.stage, error.reason, describe(error))
@@ -332,7 +422,14 @@ class Crawler:
                 queue.put_nowait(item)
 
             workers = min(self.settings.fetch_concurrency, len(batch))
-            await asyncio.gather(*(self._drain(queue) for _ in range(max(1, workers))))
+            self._store_queue = asyncio.Queue(maxsize=2 * STORE_BATCH)  # why bounded: back-pressure
+            writer = asyncio.create_task(self._write_batches(self._store_queue))
+            try:
+                await asyncio.gather(*(self._drain(queue) for _ in range(max(1, workers))))
+                await self._store_queue.join()
+            finally:
+                writer.cancel()
+                self._store_queue = None
 
     async def _drain(self, queue: asyncio.Queue[tuple[int, str, int | None, dict[str, Any]]]) -> None:
         while not queue.empty():
@@ -341,12 +438,30 @@ class Crawler:
             self.progress("entries", 1, None)
 
     def _ensure_executor(self, pending: int) -> None:
-        if self._executor is not None or pending < POOL_THRESHOLD:
+        """Start the extraction processes once there is enough work for them; called as soon as a
+        feed queues entries (why so early: a worker needs about a second to import and warm up,
+        which then overlaps the remaining feeds instead of delaying the first article). They are
+        started from a thread, so the event loop goes on fetching meanwhile."""
+        if self._executor_starting is not None or pending < POOL_THRESHOLD:
             return
         count = self.settings.extract_workers or os.cpu_count() or 1
+        loop = asyncio.get_running_loop()
         if count > 1:
-            # why forkserver: the crawl process has threads (asyncio, DB); forking it is unsafe
-            self._executor = ProcessPoolExecutor(count, mp_context=get_context("forkserver"))
+            self._executor_starting = loop.run_in_executor(None, self._start_pool, count)
+        else:
+            self._executor_starting = loop.create_future()
+            self._executor_starting.set_result(None)  # extraction in the default thread pool
+
+    def _start_pool(self, count: int) -> Executor:
+        # why forkserver: the crawl process has threads (asyncio, DB); forking it is unsafe.
+        # The fork server imports the extraction code once, so each worker starts with it loaded.
+        context = get_context("forkserver")
+        context.set_forkserver_preload(["newsdesk.pipeline.articles", "newsdesk.extract"])
+        executor = ProcessPoolExecutor(count, mp_context=context, initializer=warm_up)
+        self._executor = executor
+        for _ in range(count):  # why: workers start on demand; one call each starts them all now
+            executor.submit(int)
+        return executor
 
     # ------------------------------------------------------------ the pass
 
@@ -364,6 +479,8 @@ class Crawler:
                 await asyncio.gather(*(refresh(fid) for fid in feed_ids))
                 await self.process_queue(source_id=source_id)
         finally:
+            if self._executor_starting is not None:
+                await asyncio.wait([self._executor_starting])
             if self._executor is not None:
                 self._executor.shutdown(cancel_futures=True)
         return self.report
@@ -372,7 +489,7 @@ class Crawler:
 def crawl(settings: Settings, *, source_id: int | None = None, progress: Progress | None = None) -> CrawlReport:
     """One pass over due feeds and queued entries (the ``newsdesk crawl`` job), then translation of
     the new articles and of earlier translations whose retry time has come."""
-    report = asyncio.run(Crawler(settings, progress=progress).run(source_id=source_id))
+    report = aio.run(Crawler(settings, progress=progress).run(source_id=source_id))
     translate_after_crawl(settings, report)
     return report
 
@@ -421,7 +538,7 @@ def refresh_feed(settings: Settings, feed_id: int) -> CrawlReport:
             await crawler.refresh_feed(feed_id)
         return crawler.report
 
-    return asyncio.run(run())
+    return aio.run(run())
 
 
 def process_entry(settings: Settings, entry_id: int) -> CrawlReport:
@@ -438,7 +555,7 @@ def process_entry(settings: Settings, entry_id: int) -> CrawlReport:
             await crawler.process_entry(*job)
         return crawler.report
 
-    return asyncio.run(run())
+    return aio.run(run())
 
 
 @dataclass

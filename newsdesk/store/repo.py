@@ -12,7 +12,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import bindparam, delete, func, insert, literal, or_, select, union_all, update
 from sqlalchemy.orm import Session, selectinload
 
 from newsdesk.errors import UsageError
@@ -166,33 +166,58 @@ def lease_entries(session: Session, entries: Sequence[Entry], until: datetime) -
     return [entry.id for entry in entries]
 
 
+_MARK_ENTRY = (
+    update(Entry)
+    .where(Entry.id == bindparam("entry_id"))
+    .values(status=bindparam("new_status"), attempts=Entry.attempts + 1,
+            last_error=bindparam("error"), next_attempt_at=bindparam("next_attempt_at"),
+            article_id=func.coalesce(bindparam("new_article_id"), Entry.article_id))
+)
+
+
+def mark_entry(session: Session, entry_id: int, status: str, *, article_id: int | None = None,
+               error: str | None = None, next_attempt_at: datetime | None = None) -> None:
+    """Record one attempt at an entry: its new status, error and retry time (and its article)."""
+    session.connection().execute(_MARK_ENTRY, {
+        "entry_id": entry_id, "new_status": status, "error": error, "next_attempt_at": next_attempt_at,
+        "new_article_id": article_id,
+    })
+
+
 def entry_by_url(session: Session, url: str) -> Entry | None:
     return session.scalar(select(Entry).where(Entry.url == url))
 
 
 # ---------------------------------------------------------------- articles
 
+_INSERT_ARTICLE = insert(Article).returning(Article.id)
+
 
 def find_article(session: Session, urls: Iterable[str], content_hash: str | None) -> tuple[int, str] | None:
     """(id, canonical URL) of an article already stored under any of ``urls`` (normalized; the
-    canonical URL is always among an article's URLs) or with the same body; only ids are read."""
+    canonical URL is always among an article's URLs) or, failing that, with the same body.
+
+    One query for both tests (why: it runs for every fetched page, and a round trip through the
+    ORM costs more than the lookup itself); only ids are read.
+    """
     wanted = [u for u in dict.fromkeys(urls) if u]
+    parts = []
     if wanted:
-        row = session.execute(
-            select(Article.id, Article.canonical_url)
+        parts.append(
+            select(literal(0).label("rank"), Article.id, Article.canonical_url)
             .join(ArticleUrl, ArticleUrl.article_id == Article.id)
             .where(ArticleUrl.url.in_(wanted))
-            .limit(1)
-        ).first()
-        if row is not None:
-            return row[0], row[1]
+        )
     if content_hash:
-        row = session.execute(
-            select(Article.id, Article.canonical_url).where(Article.content_hash == content_hash).limit(1)
-        ).first()
-        if row is not None:
-            return row[0], row[1]
-    return None
+        parts.append(
+            select(literal(1).label("rank"), Article.id, Article.canonical_url)
+            .where(Article.content_hash == content_hash)
+        )
+    if not parts:
+        return None
+    query = parts[0].limit(1) if len(parts) == 1 else union_all(*parts).order_by("rank").limit(1)
+    row = session.connection().execute(query).first()
+    return (row[1], row[2]) if row is not None else None
 
 
 def add_article_urls(session: Session, article_id: int, urls: Iterable[str], *, known_new: bool = False) -> int:
@@ -204,7 +229,7 @@ def add_article_urls(session: Session, article_id: int, urls: Iterable[str], *, 
         have = set(session.scalars(select(ArticleUrl.url).where(ArticleUrl.url.in_(wanted))))
     rows = [{"article_id": article_id, "url": url} for url in wanted if url not in have]
     if rows:
-        session.execute(insert(ArticleUrl), rows)
+        session.connection().execute(insert(ArticleUrl), rows)
     return len(rows)
 
 
@@ -220,36 +245,41 @@ def insert_article(
     hints: dict[str, Any] | None = None,
     fetched_at: datetime | None = None,
 ) -> Article:
-    """Insert a new article (the caller checked it is not stored yet) with all its URLs."""
+    """Insert a new article (the caller checked it is not stored yet) with all its URLs.
+
+    Written with Core statements on the session's connection, not the ORM's unit of work (why: the
+    crawl's single writer stores every article through here, and the ORM's flush cost three times
+    the SQL; see docs/decisions/0005-ingest-throughput.md). The returned
+    ``Article`` is a detached copy of the row's values, for indexing and for the caller's report.
+    """
     hints = hints or {}
-    article = Article(
-        source_id=source_id,
-        url=url,
-        canonical_url=canonical_url,
-        title=extracted.title or hints.get("title"),
-        authors=list(extracted.authors) or list(hints.get("authors") or []),
+    values: dict[str, Any] = {
+        "source_id": source_id,
+        "url": url,
+        "canonical_url": canonical_url,
+        "title": extracted.title or hints.get("title"),
+        "authors": list(extracted.authors) or list(hints.get("authors") or []),
         # page date first; a feed's date next; a sitemap's lastmod only when nothing else is known
-        published_at=extracted.published_at
+        "published_at": extracted.published_at
         or _hint_time(hints.get("published_at"))
         or _hint_time(hints.get("updated_at")),
-        updated_at=extracted.updated_at or _hint_time(hints.get("updated_at")),
-        lang=extracted.lang or hints.get("lang"),
-        html=extracted.html,
-        text=extracted.text,
-        teaser=extracted.teaser,
-        description=extracted.description or hints.get("summary"),
-        image=extracted.image or hints.get("image"),
-        section=extracted.section or hints.get("section"),
-        site_name=extracted.site_name,
-        cited_sources=list(extracted.cited_sources),
-        tags=list(extracted.tags),
-        content_hash=content_hash,
-        fetched_at=fetched_at or utcnow(),
-    )
-    session.add(article)
-    session.flush()
-    add_article_urls(session, article.id, [canonical_url, url, *other_urls], known_new=True)
-    return article
+        "updated_at": extracted.updated_at or _hint_time(hints.get("updated_at")),
+        "lang": extracted.lang or hints.get("lang"),
+        "html": extracted.html,
+        "text": extracted.text,
+        "teaser": extracted.teaser,
+        "description": extracted.description or hints.get("summary"),
+        "image": extracted.image or hints.get("image"),
+        "section": extracted.section or hints.get("section"),
+        "site_name": extracted.site_name,
+        "cited_sources": list(extracted.cited_sources),
+        "tags": list(extracted.tags),
+        "content_hash": content_hash,
+        "fetched_at": fetched_at or utcnow(),
+    }
+    article_id = session.connection().execute(_INSERT_ARTICLE, values).scalar_one()
+    add_article_urls(session, article_id, [canonical_url, url, *other_urls], known_new=True)
+    return Article(id=article_id, **values)
 
 
 def _hint_time(value: Any) -> datetime | None:
@@ -267,19 +297,22 @@ def _hint_time(value: Any) -> datetime | None:
 
 
 def record_fetches(session: Session, records: Iterable[FetchRecord], *, feed_id: int | None = None) -> None:
-    for record in records:
-        session.add(
-            FetchLog(
-                url=record.url[:2000],
-                feed_id=feed_id,
-                kind=record.kind,
-                status=record.status,
-                bytes=record.bytes,
-                duration_ms=int(record.duration * 1000),
-                outcome=record.outcome[:40],
-                error=record.error,
-            )
-        )
+    rows = [
+        {
+            "url": record.url[:2000],
+            "feed_id": feed_id,
+            "kind": record.kind,
+            "status": record.status,
+            "bytes": record.bytes,
+            "duration_ms": int(record.duration * 1000),
+            "outcome": record.outcome[:40],
+            "error": record.error,
+            "at": utcnow(),
+        }
+        for record in records
+    ]
+    if rows:
+        session.connection().execute(insert(FetchLog), rows)
 
 
 def recent_fetches(session: Session, *, limit: int = 50, errors_only: bool = False,

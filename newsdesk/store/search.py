@@ -138,21 +138,22 @@ def document_terms(title: str | None, body: str, lang: str | None) -> DocumentTe
 
 def _index_text(session: Session, article: Article, lang: str, title: str, body: str,
                 is_translation: bool, terms: DocumentTerms | None = None, *, new: bool = False) -> None:
-    dialect = session.get_bind().dialect.name
-    doc_id = None if new else session.execute(
+    # Core statements on the session's connection (why: this runs for every stored article, and
+    # the ORM's per-statement overhead was larger than the SQL); callers flush ORM state first.
+    connection = session.connection()
+    dialect = connection.dialect.name
+    doc_id = None if new else connection.execute(
         select(SearchDoc.id).where(SearchDoc.article_id == article.id, SearchDoc.lang == lang)
     ).scalar()
     values = {"source_id": article.source_id, "published_at": article.published_at,
               "is_translation": is_translation}
     if doc_id is None:
-        doc_id = session.execute(
-            insert(SearchDoc).values(article_id=article.id, lang=lang, **values).returning(SearchDoc.id)
-        ).scalar_one()
+        doc_id = connection.execute(_INSERT_DOC, {"article_id": article.id, "lang": lang, **values}).scalar_one()
     else:
-        session.execute(update(SearchDoc).where(SearchDoc.id == doc_id).values(**values))
+        connection.execute(update(SearchDoc).where(SearchDoc.id == doc_id).values(**values))
     if dialect == "postgresql":
         config = PG_CONFIG.get(lang.split("-")[0].lower(), "simple")
-        session.execute(
+        connection.execute(
             text(
                 "UPDATE search_docs SET tsv = "
                 "setweight(to_tsvector(CAST(:cfg AS regconfig), :title), 'A') || "
@@ -162,8 +163,8 @@ def _index_text(session: Session, article: Article, lang: str, title: str, body:
         )
     else:
         if not new:
-            session.execute(text("DELETE FROM search_fts WHERE rowid = :id"), {"id": doc_id})
-        session.execute(
+            connection.execute(text("DELETE FROM search_fts WHERE rowid = :id"), {"id": doc_id})
+        connection.execute(
             text("INSERT INTO search_fts (rowid, title, body) VALUES (:id, :title, :body)"),
             {
                 "id": doc_id,
@@ -171,6 +172,9 @@ def _index_text(session: Session, article: Article, lang: str, title: str, body:
                 "body": terms.body_stems if terms else " ".join(stems_for_document(body, lang)),
             },
         )
+
+
+_INSERT_DOC = insert(SearchDoc).returning(SearchDoc.id)
 
 
 def index_article(session: Session, article: Article, terms: DocumentTerms | None = None, *,
@@ -181,8 +185,8 @@ def index_article(session: Session, article: Article, terms: DocumentTerms | Non
     are the article's own stems computed ahead; they are used only if made from this title and language.
     ``new``: the article was inserted in this transaction (nothing indexed yet, no translations).
     """
-    if article.id is None:
-        session.flush()
+    if article.id is None or not new:
+        session.flush()  # the Core statements below must see the ORM's pending changes
     lang = (article.lang or "und").lower()
     usable = terms if terms and terms.lang == lang and terms.title == (article.title or "") else None
     _index_text(session, article, lang, article.title or "", article.text or "", False, usable, new=new)
@@ -202,7 +206,7 @@ def _index_authors(session: Session, article: Article, *, new: bool = False) -> 
         session.execute(delete(ArticleAuthor).where(ArticleAuthor.article_id == article.id))
     names = dict.fromkeys(n.strip()[:300] for n in article.authors or [] if n.strip())
     if names:
-        session.execute(insert(ArticleAuthor), [
+        session.connection().execute(insert(ArticleAuthor), [
             {"article_id": article.id, "name": name, "published_at": article.published_at} for name in names
         ])
 
