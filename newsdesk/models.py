@@ -11,6 +11,11 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
+# The longest URL Newsdesk keeps (feed links, canonical and image URLs, redirects). The database's
+# URL columns have this size, and PostgreSQL refuses longer values, so a longer URL is dropped where
+# it is read; real article URLs stay far below it.
+MAX_URL_CHARS = 2_000
+
 
 class FeedKind(enum.StrEnum):
     """What a followed URL is; decides which parser reads it."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import importlib
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -300,3 +302,83 @@ def test_foreign_articles_are_translated_at_ingest_and_retried_after_failure(db_
             rows = session.scalars(select(Translation)).all()
             assert {t.lang for t in rows} == {"en"} and len(rows) == 2
             assert all(t.title and t.html and "LibreTranslate" in t.engine for t in rows)
+
+
+def test_overlong_urls_are_dropped_not_fatal(db_url: str, origin: Origin) -> None:
+    """Hostile lengths: a feed link, a redirect target, a canonical link and a lead image URL far
+    longer than any real one. PostgreSQL refuses such values in its URL columns, so they must be
+    dropped before storage; the feed and the other articles go on."""
+    huge = "/" + "x" * 3000
+    origin.route("/plain", article_page("Plain story", unique_paragraphs(301)))
+    page = article_page("Story with long links", unique_paragraphs(302), canonical=origin.url(huge))
+    page = page.replace("</head>", f'<meta property="og:image" content="{origin.url(huge + ".jpg")}"></head>')
+    origin.route("/long-links", page)
+    origin.route("/to-long", Response(b"", status=302, headers={"Location": huge + "?r=1"}))
+    origin.route(huge + "?r=1", article_page("Reached by a long redirect", unique_paragraphs(303)))
+    items = [{"title": "plain", "link": origin.url("/plain")},
+             {"title": "long link", "link": origin.url(huge + "/entry")},
+             {"title": "long links inside", "link": origin.url("/long-links")},
+             {"title": "long redirect", "link": origin.url("/to-long")}]
+    origin.route("/feed.xml", rss(items), content_type="application/rss+xml")
+    settings = make_settings(db_url)
+    follow_feed(settings, origin.url("/feed.xml"))
+
+    report = pipeline.crawl(settings)
+    assert report.feeds_failed == 0, report.as_dict()
+    assert report.entries_queued == 3 and report.outcomes.get("parse", "no_link") == 1, report.as_dict()
+    assert report.articles_stored == 3 and report.entries_failed == 0, report.as_dict()
+    with session_scope(engine_for(db_url)) as session:
+        long_links = session.scalars(select(Article).where(Article.title == "Story with long links")).one()
+        assert long_links.canonical_url == origin.url("/long-links") and long_links.image is None
+        redirected = session.scalars(select(Article).where(Article.title == "Reached by a long redirect")).one()
+        assert redirected.canonical_url == origin.url("/to-long")
+        assert max(len(u) for u in session.scalars(select(ArticleUrl.url))) <= 2000
+
+
+def test_a_failing_article_in_a_write_batch_fails_alone(db_url: str, origin: Origin,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The crawl writes extracted articles in batches; when one article of a batch cannot be
+    stored (here a fault injected into storing), the batch is rolled back and every other article
+    is stored on its own: one failure, counted with its reason, and no fetch-log row lost."""
+    crawl_module = importlib.import_module("newsdesk.pipeline.crawl")
+
+    paths = [origin.route(f"/news/{i}", article_page(f"Story {i}", unique_paragraphs(400 + i))) for i in range(8)]
+    origin.route("/feed.xml", rss([{"title": f"s{i}", "link": p} for i, p in enumerate(paths)]),
+                 content_type="application/rss+xml")
+    settings = make_settings(db_url)
+    follow_feed(settings, origin.url("/feed.xml"))
+
+    real_store = crawl_module.store_extracted
+    poisoned = paths[5]
+
+    def store_or_fail(session: object, **kw: object) -> object:
+        if kw["entry_url"] == poisoned:
+            raise RuntimeError("disk on fire")
+        return real_store(session, **kw)  # type: ignore[arg-type]
+
+    batch_sizes: list[int] = []
+    real_batch = crawl_module.Crawler._store_batch
+
+    def recorded_batch(self: Any, batch: list[Any]) -> None:
+        batch_sizes.append(len(batch))
+        real_batch(self, batch)
+
+    monkeypatch.setattr(crawl_module, "store_extracted", store_or_fail)
+    monkeypatch.setattr(crawl_module.Crawler, "_store_batch", recorded_batch)
+    report = pipeline.crawl(settings)
+
+    assert max(batch_sizes) > 1, batch_sizes  # the failure happened inside a real batch
+    assert report.articles_stored == 7 and report.entries_failed == 1, report.as_dict()
+    assert report.outcomes.get("pipeline", "internal_error") == 1
+    with session_scope(engine_for(db_url)) as session:
+        assert session.scalar(select(func.count()).select_from(Article)) == 7
+        entries = {e.url: e for e in session.scalars(select(Entry))}
+        assert entries[poisoned].status == "failed" and "disk on fire" in (entries[poisoned].last_error or "")
+        assert all(e.status == "done" and e.article_id for u, e in entries.items() if u != poisoned)
+        page_log = session.scalars(select(FetchLog.url).where(FetchLog.kind == "page")).all()
+        assert sorted(page_log) == sorted(paths)  # one row per page fetched, none lost in the rollback
+
+    # the next pass does not retry a failed entry, and stores nothing twice
+    make_due(settings)
+    again = pipeline.crawl(settings)
+    assert again.articles_stored == 0 and count(settings, Article) == 7

@@ -18,6 +18,7 @@ from lxml.html import HtmlElement
 from newsdesk.extract.authors import clean_authors
 from newsdesk.extract.dates import parse_date
 from newsdesk.extract.structured import PageData, text_of
+from newsdesk.models import MAX_URL_CHARS
 
 MAX_TAGS = 20  # why: keyword lists longer than this are SEO stuffing, not tags
 MAX_FIELD_CHARS = 500  # titles, sections and descriptions longer than this are not metadata
@@ -54,6 +55,8 @@ def _absolute(url: str | None, base: str | None) -> str | None:
     if url.startswith("//"):
         url = "https:" + url
     joined = urljoin(base, url) if base else url
+    if len(joined) > MAX_URL_CHARS:  # not a real canonical or image URL, and it would not fit in storage
+        return None
     return joined if urlsplit(joined).scheme in ("http", "https") else None
 
 

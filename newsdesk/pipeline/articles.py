@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from newsdesk.enrich.dedup import content_hash, normalize_url
 from newsdesk.errors import NoArticleFound
-from newsdesk.models import ExtractedArticle, FetchResult
+from newsdesk.models import MAX_URL_CHARS, ExtractedArticle, FetchResult
 from newsdesk.store import repo
 from newsdesk.store.search import DocumentTerms, document_terms, index_article
 
@@ -79,13 +79,15 @@ def prepare(extracted: ExtractedArticle) -> PreparedArticle:
 
 
 def article_urls(entry_url: str, fetched: FetchResult | None, extracted: ExtractedArticle) -> list[str]:
-    """Every normalized URL that identifies this article, the canonical one first."""
+    """Every normalized URL that identifies this article, the canonical one first; URLs too long to
+    store are left out (the entry's own URL was checked when it was queued)."""
     urls = []
     if extracted.canonical_url and urlsplit(extracted.canonical_url).scheme in ("http", "https"):
         urls.append(normalize_url(extracted.canonical_url))
     if fetched is not None:
         urls.append(normalize_url(fetched.final_url))
         urls.extend(normalize_url(u) for u in fetched.redirects)
+    urls = [u for u in urls if len(u) <= MAX_URL_CHARS]
     urls.append(normalize_url(entry_url))
     return list(dict.fromkeys(urls))
 

@@ -34,7 +34,16 @@ from newsdesk.errors import (
 )
 from newsdesk.fetch import Fetcher
 from newsdesk.fetch.schedule import backoff_delay, next_check_after_failure, next_check_after_success
-from newsdesk.models import EntryRef, FeedKind, FeedStatus, FetchRecord, FetchResult, Outcomes, ParsedFeed
+from newsdesk.models import (
+    MAX_URL_CHARS,
+    EntryRef,
+    FeedKind,
+    FeedStatus,
+    FetchRecord,
+    FetchResult,
+    Outcomes,
+    ParsedFeed,
+)
 from newsdesk.pipeline.articles import (
     HTML_TYPES,
     PreparedArticle,
@@ -251,7 +260,11 @@ class Crawler:
             self.report.outcomes.add("parse", reason, f"parse: {feed.url}: {detail}")
         by_url: dict[str, EntryRef] = {}
         for ref in parsed.entries:
-            by_url.setdefault(normalize_url(ref.url), ref)
+            url = normalize_url(ref.url)
+            if len(url) > MAX_URL_CHARS:  # normalizing can lengthen a link (percent-encoding)
+                self.report.outcomes.add("parse", "no_link", f"parse: {feed.url}: link too long")
+                continue
+            by_url.setdefault(url, ref)
         known = repo.known_urls(session, by_url)
         queued = []
         for url, ref in by_url.items():

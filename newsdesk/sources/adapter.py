@@ -19,7 +19,7 @@ from html import unescape
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
-from newsdesk.models import EntryRef, FeedKind, ParsedFeed
+from newsdesk.models import MAX_URL_CHARS, EntryRef, FeedKind, ParsedFeed
 
 # A publisher's clock may run a little ahead, and time zones are often mislabelled by hours; a day
 # covers both, while anything later is a wrong date that would pin the entry to the top of a list.
@@ -29,8 +29,7 @@ MAX_TITLE_CHARS = 1_000
 MAX_SUMMARY_CHARS = 5_000
 # Bytes of markup handed to the tag stripper; longer input is cut first so stripping stays linear-cheap.
 MAX_MARKUP_CHARS = 200_000
-# A URL longer than this is not a real article link (browsers and servers stop near 8 KB).
-MAX_URL_CHARS = 4_096
+# A URL longer than MAX_URL_CHARS (models) is not a real article link and would not fit in storage.
 # Authors per entry: bylines rarely name more than a handful; a long list is a tag cloud in disguise.
 MAX_AUTHORS = 20
 

@@ -25,6 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from newsdesk.models import MAX_URL_CHARS
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -58,7 +60,7 @@ class Source(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(300))
-    home_url: Mapped[str | None] = mapped_column(String(2000))
+    home_url: Mapped[str | None] = mapped_column(String(MAX_URL_CHARS))
     lang: Mapped[str | None] = mapped_column(String(16))
     country: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -72,7 +74,7 @@ class Feed(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
-    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    url: Mapped[str] = mapped_column(String(MAX_URL_CHARS), unique=True)
     kind: Mapped[str] = mapped_column(String(16))
     title: Mapped[str | None] = mapped_column(String(500))
     etag: Mapped[str | None] = mapped_column(String(500))
@@ -95,8 +97,8 @@ class Entry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     feed_id: Mapped[int | None] = mapped_column(ForeignKey("feeds.id", ondelete="SET NULL"), index=True)
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
-    url: Mapped[str] = mapped_column(String(2000), unique=True)
-    guid: Mapped[str | None] = mapped_column(String(2000))
+    url: Mapped[str] = mapped_column(String(MAX_URL_CHARS), unique=True)
+    guid: Mapped[str | None] = mapped_column(String(MAX_URL_CHARS))
     hints: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # what the feed said (title, date…)
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending/done/failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -112,8 +114,8 @@ class Article(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"), index=True)
-    url: Mapped[str] = mapped_column(String(2000))  # the first URL it was reached by
-    canonical_url: Mapped[str] = mapped_column(String(2000), unique=True)
+    url: Mapped[str] = mapped_column(String(MAX_URL_CHARS))  # the first URL it was reached by
+    canonical_url: Mapped[str] = mapped_column(String(MAX_URL_CHARS), unique=True)
     title: Mapped[str | None] = mapped_column(Text)
     authors: Mapped[list[str]] = mapped_column(JSON, default=list)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
@@ -123,7 +125,7 @@ class Article(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     teaser: Mapped[str] = mapped_column(Text, default="")
     description: Mapped[str | None] = mapped_column(Text)
-    image: Mapped[str | None] = mapped_column(String(2000))
+    image: Mapped[str | None] = mapped_column(String(MAX_URL_CHARS))
     section: Mapped[str | None] = mapped_column(String(200), index=True)
     site_name: Mapped[str | None] = mapped_column(String(300))
     cited_sources: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -144,7 +146,7 @@ class ArticleUrl(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
-    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    url: Mapped[str] = mapped_column(String(MAX_URL_CHARS), unique=True)
 
     article: Mapped[Article] = relationship(back_populates="urls")
 
@@ -203,7 +205,7 @@ class FetchLog(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    url: Mapped[str] = mapped_column(String(2000))
+    url: Mapped[str] = mapped_column(String(MAX_URL_CHARS))
     feed_id: Mapped[int | None] = mapped_column(ForeignKey("feeds.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(16))  # feed, page, robots
     status: Mapped[int | None] = mapped_column(Integer)
