@@ -202,7 +202,8 @@ def main() -> None:
         result = json.loads(out.stdout.strip().splitlines()[-1])
         rows.append((size, result))
         print(f"  {size} pages: processed {result['processed']} (stored {result['stored']}, failed {result['failed']}) "
-              f"in {result['seconds']:.1f} s = {result['processed'] / result['seconds']:.1f} pages/s; "
+              f"in {result['seconds']:.1f} s = {result['stored'] / result['seconds']:.1f} articles/s stored, "
+              f"{result['processed'] / result['seconds']:.1f} pages/s processed; "
               f"main process CPU {result['main_cpu'] / result['processed'] * 1000:.1f} ms/page; "
               f"peak RSS main {result['peak_rss_mb']:.0f} MB, "
               f"extraction worker {result['peak_worker_rss_mb']:.0f} MB")
