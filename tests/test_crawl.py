@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import importlib
+import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -382,3 +383,40 @@ def test_a_failing_article_in_a_write_batch_fails_alone(db_url: str, origin: Ori
     make_due(settings)
     again = pipeline.crawl(settings)
     assert again.articles_stored == 0 and count(settings, Article) == 7
+
+
+def _descendants() -> set[int]:
+    """Every process below this one (from /proc/PID/task/TID/children)."""
+    from pathlib import Path
+
+    found: set[int] = set()
+    todo = [os.getpid()]
+    while todo:
+        pid = todo.pop()
+        for children in Path(f"/proc/{pid}/task").glob("*/children"):
+            try:
+                kids = [int(k) for k in children.read_text().split()]
+            except OSError:
+                continue
+            found.update(kids)
+            todo.extend(kids)
+    return found
+
+
+def test_single_jobs_start_no_extraction_processes(db_url: str, origin: Origin) -> None:
+    """Worker tasks (refresh one feed, process one entry) run inside a Celery worker: they must
+    not start the crawl pass's extraction pool, however many entries a feed queues."""
+    paths = [origin.route(f"/n/{i}", article_page(f"Item {i}", unique_paragraphs(500 + i))) for i in range(20)]
+    origin.route("/feed.xml", rss([{"title": f"i{i}", "link": p} for i, p in enumerate(paths)]),
+                 content_type="application/rss+xml")
+    settings = make_settings(db_url, extract_workers=2)
+    follow_feed(settings, origin.url("/feed.xml"))
+    with session_scope(engine_for(db_url)) as session:
+        feed_id = session.scalars(select(Feed.id)).one()
+    before = _descendants()
+
+    queued = pipeline.refresh_feed(settings, feed_id)
+    assert queued.entries_queued == 20 and len(queued.queued_entry_ids) == 20
+    done = pipeline.process_entry(settings, queued.queued_entry_ids[0])
+    assert done.articles_stored == 1, done.as_dict()
+    assert _descendants() <= before  # no pool, no fork server, nothing left running

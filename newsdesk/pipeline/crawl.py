@@ -276,7 +276,6 @@ class Crawler:
         session.flush()
         self.report.queued_entry_ids.extend(entry.id for entry in queued)
         self.report.outcomes.add("feed", "ok")
-        self._ensure_executor(self.report.entries_queued)
 
     def _feed_failed(self, feed_id: int, error: StageError) -> None:
         now = now_utc()
@@ -451,8 +450,8 @@ class Crawler:
             self.progress("entries", 1, None)
 
     def _ensure_executor(self, pending: int) -> None:
-        """Start the extraction processes once there is enough work for them; called as soon as a
-        feed queues entries (why so early: a worker needs about a second to import and warm up,
+        """Start the extraction processes once there is enough work for them; a pass calls this as
+        soon as its feeds have queued enough entries (why so early: a worker needs about a second to import and warm up,
         which then overlaps the remaining feeds instead of delaying the first article). They are
         started from a thread, so the event loop goes on fetching meanwhile."""
         if self._executor_starting is not None or pending < POOL_THRESHOLD:
@@ -487,6 +486,7 @@ class Crawler:
 
                 async def refresh(feed_id: int) -> None:
                     await self.refresh_feed(feed_id)
+                    self._ensure_executor(self.report.entries_queued)  # start extracting early
                     self.progress("feeds", 1, None)
 
                 await asyncio.gather(*(refresh(fid) for fid in feed_ids))
