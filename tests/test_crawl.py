@@ -420,3 +420,31 @@ def test_single_jobs_start_no_extraction_processes(db_url: str, origin: Origin) 
     done = pipeline.process_entry(settings, queued.queued_entry_ids[0])
     assert done.articles_stored == 1, done.as_dict()
     assert _descendants() <= before  # no pool, no fork server, nothing left running
+
+
+def test_a_pass_whose_database_fails_stops_and_loses_nothing(db_url: str, origin: Origin,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """When even recording a failure fails (the database went away mid-pass), the pass stops with
+    that error instead of hanging; what it had not committed is still queued, and the next pass
+    stores it."""
+    crawl_module = importlib.import_module("newsdesk.pipeline.crawl")
+    paths = [origin.route(f"/db/{i}", article_page(f"Dbstory {i}", unique_paragraphs(600 + i))) for i in range(6)]
+    origin.route("/feed.xml", rss([{"title": f"d{i}", "link": p} for i, p in enumerate(paths)]),
+                 content_type="application/rss+xml")
+    settings = make_settings(db_url)
+    follow_feed(settings, origin.url("/feed.xml"))
+
+    def database_gone(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("database gone")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(crawl_module, "store_extracted", database_gone)
+        patch.setattr(crawl_module.Crawler, "_entry_failed", database_gone)
+        with pytest.raises(RuntimeError, match="database gone"):
+            pipeline.crawl(settings)
+    assert count(settings, Article) == 0
+    with session_scope(engine_for(db_url)) as session:
+        assert {e.status for e in session.scalars(select(Entry))} == {"pending"}
+
+    report = pipeline.crawl(settings)
+    assert report.articles_stored == 6 and report.entries_failed == 0, report.as_dict()

@@ -429,19 +429,33 @@ class Crawler:
             seen.update(item[0] for item in batch)
             self.progress("entries", 0, len(batch))
             self._ensure_executor(len(batch))
-            queue: asyncio.Queue[tuple[int, str, int | None, dict[str, Any]]] = asyncio.Queue()
-            for item in batch:
-                queue.put_nowait(item)
+            await self._process_batch(batch)
 
+    async def _process_batch(self, batch: list[tuple[int, str, int | None, dict[str, Any]]]) -> None:
+        """Fetch and extract ``batch`` with bounded concurrency while the writer stores results."""
+        queue: asyncio.Queue[tuple[int, str, int | None, dict[str, Any]]] = asyncio.Queue()
+        for item in batch:
+            queue.put_nowait(item)
+        store_queue: asyncio.Queue[ExtractedEntry] = asyncio.Queue(maxsize=2 * STORE_BATCH)  # back-pressure
+        self._store_queue = store_queue
+        writer = asyncio.create_task(self._write_batches(store_queue))
+
+        async def fetch_extract_store() -> None:
             workers = min(self.settings.fetch_concurrency, len(batch))
-            self._store_queue = asyncio.Queue(maxsize=2 * STORE_BATCH)  # why bounded: back-pressure
-            writer = asyncio.create_task(self._write_batches(self._store_queue))
-            try:
-                await asyncio.gather(*(self._drain(queue) for _ in range(max(1, workers))))
-                await self._store_queue.join()
-            finally:
-                writer.cancel()
-                self._store_queue = None
+            await asyncio.gather(*(self._drain(queue) for _ in range(max(1, workers))))
+            await store_queue.join()
+
+        work = asyncio.ensure_future(fetch_extract_store())
+        try:
+            await asyncio.wait({work, writer}, return_when=asyncio.FIRST_COMPLETED)
+            if writer.done():  # the writer stops only by failing (its database is gone): so does the pass
+                work.cancel()
+                writer.result()
+            await work
+        finally:
+            work.cancel()
+            writer.cancel()
+            self._store_queue = None
 
     async def _drain(self, queue: asyncio.Queue[tuple[int, str, int | None, dict[str, Any]]]) -> None:
         while not queue.empty():
@@ -451,8 +465,9 @@ class Crawler:
 
     def _ensure_executor(self, pending: int) -> None:
         """Start the extraction processes once there is enough work for them; a pass calls this as
-        soon as its feeds have queued enough entries (why so early: a worker needs about a second to import and warm up,
-        which then overlaps the remaining feeds instead of delaying the first article). They are
+        soon as its feeds have queued enough entries (why so early: a worker needs about a second
+        to import and warm up, which then overlaps the remaining feeds instead of delaying the
+        first article). They are
         started from a thread, so the event loop goes on fetching meanwhile."""
         if self._executor_starting is not None or pending < POOL_THRESHOLD:
             return
