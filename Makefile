@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: demo test bench lint install install-test browser clean
+.PHONY: demo test bench bench-tools lint install install-test browser clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,8 +40,16 @@ lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check newsdesk tests bench
 	$(VENV)/bin/mypy newsdesk
 
-bench: $(VENV)/.installed-test
+bench: $(VENV)/.installed-test bench-tools
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+# The web benchmark loads the site with wrk (Debian's package), from a second process.
+bench-tools:
+	@if ! command -v wrk >/dev/null; then \
+		echo "installing Debian's wrk for the web benchmark"; \
+		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk) >/dev/null \
+		|| echo "could not install wrk: bench/web.py will say so and stop"; \
+	fi
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -10,12 +10,9 @@ with nothing lost and nothing stored twice.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from multiprocessing import get_context
 from typing import Any
 
 from sqlalchemy import Engine
@@ -44,14 +41,8 @@ from newsdesk.models import (
     Outcomes,
     ParsedFeed,
 )
-from newsdesk.pipeline.articles import (
-    HTML_TYPES,
-    PreparedArticle,
-    StoredArticle,
-    prepare_page,
-    store_extracted,
-    warm_up,
-)
+from newsdesk.pipeline.articles import HTML_TYPES, PreparedArticle, StoredArticle, store_extracted
+from newsdesk.pipeline.pool import ExtractionPool
 from newsdesk.settings import Settings
 from newsdesk.sources import parse_feed
 from newsdesk.store import repo
@@ -63,9 +54,6 @@ from newsdesk.store.schema import Entry, Feed
 MAX_ENTRY_ATTEMPTS = 5
 # Entries are read from the queue in batches of this size (why: bounded memory at any queue length).
 ENTRY_BATCH = 500
-# Below this many entries, extraction runs in a thread instead of starting worker processes
-# (why: a pool's start-up costs more than it saves on a handful of pages).
-POOL_THRESHOLD = 16
 # The writer stores up to this many extracted articles in one transaction, waiting at most
 # STORE_LINGER seconds for them to gather (why: see Crawler._write_batches).
 STORE_BATCH = 32
@@ -175,7 +163,7 @@ Progress = Callable[[str, int, int | None], None]  # (phase, advance, total)
 
 
 class Crawler:
-    """Holds what a pass shares: settings, engine, fetcher, extraction executor, the report."""
+    """Holds what a pass shares: settings, engine, fetcher, extraction pool, the report."""
 
     def __init__(self, settings: Settings, *, progress: Progress | None = None, fetcher: Fetcher | None = None):
         self.settings = settings
@@ -184,8 +172,7 @@ class Crawler:
         self.fetcher = fetcher or Fetcher(settings, observer=self.log)
         self.report = CrawlReport()
         self.progress = progress or (lambda phase, advance, total: None)
-        self._executor: Executor | None = None
-        self._executor_starting: asyncio.Future[Executor | None] | None = None
+        self.pool = ExtractionPool(settings.extract_workers)
         self._store_queue: asyncio.Queue[ExtractedEntry] | None = None
 
     # ------------------------------------------------------------ feeds
@@ -306,7 +293,7 @@ class Crawler:
         a pass over the queue, through the batch writer (see :meth:`_write_batches`)."""
         try:
             fetched = await self.fetcher.fetch(url, kind="page", accept_types=HTML_TYPES)
-            prepared = await self._extract(fetched.text, fetched.final_url)
+            prepared = await self.pool.prepare(fetched.text, fetched.final_url)
         except Exception as exc:
             self._entry_failed(entry_id, url, as_stage_error(exc))
             return
@@ -387,11 +374,6 @@ class Crawler:
                 for _ in batch:
                     queue.task_done()
 
-    async def _extract(self, html: str, url: str) -> PreparedArticle:
-        loop = asyncio.get_running_loop()
-        executor = await self._executor_starting if self._executor_starting is not None else None
-        return await loop.run_in_executor(executor, prepare_page, html, url)
-
     def _mark_entry(self, session: Any, entry_id: int, status: str, *, article_id: int | None = None,
                     error: str | None = None, next_attempt_at: datetime | None = None) -> None:
         repo.mark_entry(session, entry_id, status, article_id=article_id, error=error,
@@ -428,7 +410,7 @@ class Crawler:
                 return
             seen.update(item[0] for item in batch)
             self.progress("entries", 0, len(batch))
-            self._ensure_executor(len(batch))
+            self.pool.start(len(batch))
             await self._process_batch(batch)
 
     async def _process_batch(self, batch: list[tuple[int, str, int | None, dict[str, Any]]]) -> None:
@@ -463,33 +445,6 @@ class Crawler:
             await self.process_entry(*item)
             self.progress("entries", 1, None)
 
-    def _ensure_executor(self, pending: int) -> None:
-        """Start the extraction processes once there is enough work for them; a pass calls this as
-        soon as its feeds have queued enough entries (why so early: a worker needs about a second
-        to import and warm up, which then overlaps the remaining feeds instead of delaying the
-        first article). They are
-        started from a thread, so the event loop goes on fetching meanwhile."""
-        if self._executor_starting is not None or pending < POOL_THRESHOLD:
-            return
-        count = self.settings.extract_workers or os.cpu_count() or 1
-        loop = asyncio.get_running_loop()
-        if count > 1:
-            self._executor_starting = loop.run_in_executor(None, self._start_pool, count)
-        else:
-            self._executor_starting = loop.create_future()
-            self._executor_starting.set_result(None)  # extraction in the default thread pool
-
-    def _start_pool(self, count: int) -> Executor:
-        # why forkserver: the crawl process has threads (asyncio, DB); forking it is unsafe.
-        # The fork server imports the extraction code once, so each worker starts with it loaded.
-        context = get_context("forkserver")
-        context.set_forkserver_preload(["newsdesk.pipeline.articles", "newsdesk.extract"])
-        executor = ProcessPoolExecutor(count, mp_context=context, initializer=warm_up)
-        self._executor = executor
-        for _ in range(count):  # why: workers start on demand; one call each starts them all now
-            executor.submit(int)
-        return executor
-
     # ------------------------------------------------------------ the pass
 
     async def run(self, *, source_id: int | None = None) -> CrawlReport:
@@ -501,16 +456,13 @@ class Crawler:
 
                 async def refresh(feed_id: int) -> None:
                     await self.refresh_feed(feed_id)
-                    self._ensure_executor(self.report.entries_queued)  # start extracting early
+                    self.pool.start(self.report.entries_queued)  # start extracting early
                     self.progress("feeds", 1, None)
 
                 await asyncio.gather(*(refresh(fid) for fid in feed_ids))
                 await self.process_queue(source_id=source_id)
         finally:
-            if self._executor_starting is not None:
-                await asyncio.wait([self._executor_starting])
-            if self._executor is not None:
-                self._executor.shutdown(cancel_futures=True)
+            await self.pool.close()
         return self.report
 
 

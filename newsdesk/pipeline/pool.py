@@ -1,0 +1,65 @@
+"""The crawl's extraction workers: a process pool, started early and warm.
+
+Extraction is the one CPU-heavy stage (about 9 ms a page), so a crawl pass runs it in one process
+per core while its own process fetches and writes (docs/decisions/0005-ingest-throughput.md).
+Small jobs (a handful of pages, one Celery task) extract in a thread instead: a pool's start-up
+would cost more than it saves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from concurrent.futures import Executor, ProcessPoolExecutor
+from multiprocessing import get_context
+
+from newsdesk.pipeline.articles import PreparedArticle, prepare_page, warm_up
+
+# Below this many entries, extraction runs in a thread instead of starting worker processes.
+POOL_THRESHOLD = 16
+
+
+class ExtractionPool:
+    """``start(pending)`` once the work is known, ``await prepare(html, url)`` per page, ``await close()``."""
+
+    def __init__(self, workers: int = 0) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        self._executor: Executor | None = None
+        self._starting: asyncio.Future[Executor | None] | None = None
+
+    def start(self, pending: int) -> None:
+        """Start the worker processes if ``pending`` pages make them worth it (once). Why call it
+        early, as soon as feeds have queued enough entries: a worker needs about a second to import
+        and warm up, which then overlaps the remaining feeds instead of delaying the first article.
+        The processes are started from a thread, so the event loop goes on fetching meanwhile."""
+        if self._starting is not None or pending < POOL_THRESHOLD:
+            return
+        loop = asyncio.get_running_loop()
+        if self.workers > 1:
+            self._starting = loop.run_in_executor(None, self._start_processes)
+        else:
+            self._starting = loop.create_future()
+            self._starting.set_result(None)  # extraction in the default thread pool
+
+    def _start_processes(self) -> Executor:
+        # why forkserver: the crawl process has threads (asyncio, DB); forking it is unsafe.
+        # The fork server imports the extraction code once, so each worker starts with it loaded.
+        context = get_context("forkserver")
+        context.set_forkserver_preload(["newsdesk.pipeline.articles", "newsdesk.extract"])
+        executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=warm_up)
+        self._executor = executor
+        for _ in range(self.workers):  # why: workers start on demand; one call each starts them all now
+            executor.submit(int)
+        return executor
+
+    async def prepare(self, html: str, url: str) -> PreparedArticle:
+        """Extract, hash and stem one page in a worker (in a thread when no pool was started)."""
+        executor = await self._starting if self._starting is not None else None
+        return await asyncio.get_running_loop().run_in_executor(executor, prepare_page, html, url)
+
+    async def close(self) -> None:
+        if self._starting is not None:
+            await asyncio.wait([self._starting])
+        if self._executor is not None:
+            self._executor.shutdown(cancel_futures=True)
+            self._executor = None
