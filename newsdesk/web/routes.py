@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -221,26 +222,27 @@ async def source_page(request: Request) -> Response:
     return await _page_response(request, build, variant=variant)
 
 
-async def section_page(request: Request) -> Response:
-    name, page = unquote(request.path_params["name"])[:200], _page(request)
-    reader, variant = _reader_and_key(request)
-
-    def build(site: Site, session: Any, nav: views.Nav) -> Built:
-        return _list_page(site, views.section_view(session, name, page=page, page_size=site.settings.page_size,
-                                                   reader=reader.knowing(nav.translated_langs)), nav)
-
-    return await _page_response(request, build, variant=variant)
+NamedListView = Callable[..., "views.ListView | None"]
 
 
-async def author_page(request: Request) -> Response:
-    name, page = unquote(request.path_params["name"])[:300], _page(request)
-    reader, variant = _reader_and_key(request)
+def _named_list_page(view_of: NamedListView, max_chars: int) -> Callable[[Request], Awaitable[Response]]:
+    """A list page named by its path (a section, an author): one handler shape, several views."""
 
-    def build(site: Site, session: Any, nav: views.Nav) -> Built:
-        return _list_page(site, views.author_view(session, name, page=page, page_size=site.settings.page_size,
-                                                  reader=reader.knowing(nav.translated_langs)), nav)
+    async def handler(request: Request) -> Response:
+        name, page = unquote(request.path_params["name"])[:max_chars], _page(request)
+        reader, variant = _reader_and_key(request)
 
-    return await _page_response(request, build, variant=variant)
+        def build(site: Site, session: Any, nav: views.Nav) -> Built:
+            return _list_page(site, view_of(session, name, page=page, page_size=site.settings.page_size,
+                                            reader=reader.knowing(nav.translated_langs)), nav)
+
+        return await _page_response(request, build, variant=variant)
+
+    return handler
+
+
+section_page = _named_list_page(views.section_view, 200)
+author_page = _named_list_page(views.author_view, 300)
 
 
 async def search_page(request: Request) -> Response:
