@@ -336,18 +336,26 @@ def test_overlong_urls_are_dropped_not_fatal(db_url: str, origin: Origin) -> Non
         assert max(len(u) for u in session.scalars(select(ArticleUrl.url))) <= 2000
 
 
+def follow_outlet(db_url: str, origin: Origin, prefix: str, count: int, seed: int,
+                  **overrides: object) -> tuple[Settings, list[str]]:
+    """An outlet of ``count`` distinct article pages under ``prefix`` behind one feed, followed:
+    (settings, the pages' URLs)."""
+    paths = [origin.route(f"{prefix}/{i}", article_page(f"Story {seed + i}", unique_paragraphs(seed + i)))
+             for i in range(count)]
+    origin.route("/feed.xml", rss([{"title": f"s{i}", "link": p} for i, p in enumerate(paths)]),
+                 content_type="application/rss+xml")
+    settings = make_settings(db_url, **overrides)
+    follow_feed(settings, origin.url("/feed.xml"))
+    return settings, paths
+
+
 def test_a_failing_article_in_a_write_batch_fails_alone(db_url: str, origin: Origin,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """The crawl writes extracted articles in batches; when one article of a batch cannot be
     stored (here a fault injected into storing), the batch is rolled back and every other article
     is stored on its own: one failure, counted with its reason, and no fetch-log row lost."""
     crawl_module = importlib.import_module("newsdesk.pipeline.crawl")
-
-    paths = [origin.route(f"/news/{i}", article_page(f"Story {i}", unique_paragraphs(400 + i))) for i in range(8)]
-    origin.route("/feed.xml", rss([{"title": f"s{i}", "link": p} for i, p in enumerate(paths)]),
-                 content_type="application/rss+xml")
-    settings = make_settings(db_url)
-    follow_feed(settings, origin.url("/feed.xml"))
+    settings, paths = follow_outlet(db_url, origin, "/news", 8, seed=400)
 
     real_store = crawl_module.store_extracted
     poisoned = paths[5]
@@ -406,11 +414,7 @@ def _descendants() -> set[int]:
 def test_single_jobs_start_no_extraction_processes(db_url: str, origin: Origin) -> None:
     """Worker tasks (refresh one feed, process one entry) run inside a Celery worker: they must
     not start the crawl pass's extraction pool, however many entries a feed queues."""
-    paths = [origin.route(f"/n/{i}", article_page(f"Item {i}", unique_paragraphs(500 + i))) for i in range(20)]
-    origin.route("/feed.xml", rss([{"title": f"i{i}", "link": p} for i, p in enumerate(paths)]),
-                 content_type="application/rss+xml")
-    settings = make_settings(db_url, extract_workers=2)
-    follow_feed(settings, origin.url("/feed.xml"))
+    settings, _ = follow_outlet(db_url, origin, "/n", 20, seed=500, extract_workers=2)
     with session_scope(engine_for(db_url)) as session:
         feed_id = session.scalars(select(Feed.id)).one()
     before = _descendants()
@@ -428,11 +432,7 @@ def test_a_pass_whose_database_fails_stops_and_loses_nothing(db_url: str, origin
     that error instead of hanging; what it had not committed is still queued, and the next pass
     stores it."""
     crawl_module = importlib.import_module("newsdesk.pipeline.crawl")
-    paths = [origin.route(f"/db/{i}", article_page(f"Dbstory {i}", unique_paragraphs(600 + i))) for i in range(6)]
-    origin.route("/feed.xml", rss([{"title": f"d{i}", "link": p} for i, p in enumerate(paths)]),
-                 content_type="application/rss+xml")
-    settings = make_settings(db_url)
-    follow_feed(settings, origin.url("/feed.xml"))
+    settings, _ = follow_outlet(db_url, origin, "/db", 6, seed=600)
 
     def database_gone(*args: object, **kwargs: object) -> object:
         raise RuntimeError("database gone")
