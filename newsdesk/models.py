@@ -101,7 +101,7 @@ class FetchResult:
     encoding: str | None
     etag: str | None = None
     last_modified: str | None = None
-    elapsed: float = 0.0
+    elapsed: float = 0.0  # seconds in requests (all hops), not waiting for the host's politeness slot
     redirects: tuple[str, ...] = ()
 
 

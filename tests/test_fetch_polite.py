@@ -319,3 +319,20 @@ def test_oversized_robots_is_read_up_to_500_kib(origin: Origin) -> None:
     assert len(result.body) == 500 * 1024 and result.text.startswith("User-agent: *")
     [blocked, _] = run_many(make_settings(fetch_max_bytes=100), [origin.url("/private/x")])
     assert isinstance(blocked, RobotsDisallowed)
+
+
+def test_logged_durations_are_request_time_not_queueing(origin: Origin) -> None:
+    """Three pages of one host one at a time, 0.3 s apart: the last waits 0.6 s for its slot, but
+    the fetch log (and the result) give each request's own time, so a slow queue never reads as a
+    slow server."""
+    for i in range(3):
+        origin.route(f"/q{i}", "ok")
+    started = time.monotonic()
+    *results, records = run_many(
+        make_settings(fetch_per_host_delay=0.3, fetch_per_host_concurrency=1, fetch_respect_robots=False),
+        [origin.url(f"/q{i}") for i in range(3)],
+        concurrent=True,
+    )
+    assert time.monotonic() - started >= 0.6 - JITTER  # the queueing did happen
+    assert all(isinstance(r, FetchResult) and r.elapsed < 0.25 for r in results), results
+    assert len(records) == 3 and all(r.outcome == "ok" and 0 < r.duration < 0.25 for r in records), records

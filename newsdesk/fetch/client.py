@@ -59,6 +59,9 @@ class _Trace:
 
     status: int | None = None
     bytes: int = 0
+    # Seconds spent in requests (every hop), not waiting for the host's politeness slot or robots.txt:
+    # the fetch log's duration says how slow the server was, not how long our queue was.
+    network: float = 0.0
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
@@ -251,7 +254,6 @@ class Fetcher:
         truncate: bool,
     ) -> FetchResult:
         trace = _Trace()
-        started = time.monotonic()
         try:
             result = await self._fetch(
                 url, kind, headers, accept_types, trace, robots=robots, cap=cap, truncate=truncate
@@ -260,24 +262,24 @@ class Fetcher:
             outcome = "not_modified" if isinstance(exc, NotModified) else f"{exc.stage}.{exc.reason}"
             error = None if isinstance(exc, NotModified) else str(exc)
             self._report(
-                FetchRecord(url, kind, trace.status, trace.bytes, time.monotonic() - started, outcome, error)
+                FetchRecord(url, kind, trace.status, trace.bytes, trace.network, outcome, error)
             )
             raise
         except asyncio.CancelledError:
             self._report(
                 FetchRecord(
-                    url, kind, trace.status, trace.bytes, time.monotonic() - started, "fetch.cancelled"
+                    url, kind, trace.status, trace.bytes, trace.network, "fetch.cancelled"
                 )
             )
             raise
         except BaseException as exc:  # a bug: still one record, then let it go
             self._report(
                 FetchRecord(
-                    url, kind, trace.status, trace.bytes, time.monotonic() - started, "fetch.error", repr(exc)
+                    url, kind, trace.status, trace.bytes, trace.network, "fetch.error", repr(exc)
                 )
             )
             raise
-        self._report(FetchRecord(url, kind, result.status, len(result.body), result.elapsed, "ok"))
+        self._report(FetchRecord(url, kind, result.status, len(result.body), trace.network, "ok"))
         return result
 
     async def _fetch_robots_text(self, url: str) -> str:
@@ -300,7 +302,6 @@ class Fetcher:
     ) -> FetchResult:
         if self._client is None:
             raise RuntimeError("use the Fetcher as 'async with Fetcher(settings) as fetcher:'")
-        started = time.monotonic()
         current = parse_url(url)
         seen = {str(current.copy_with(fragment=None))}
         redirects: list[str] = []
@@ -347,7 +348,7 @@ class Fetcher:
             encoding=encoding,
             etag=response.headers.get("etag"),
             last_modified=response.headers.get("last-modified"),
-            elapsed=time.monotonic() - started,
+            elapsed=trace.network,
             redirects=tuple(redirects),
         )
 
@@ -380,6 +381,7 @@ class Fetcher:
         request = self._client.build_request("GET", url, headers=headers)
         body = b""
         async with self.limiter.slot(url.host):
+            started = time.monotonic()
             try:
                 async with asyncio.timeout(self.settings.fetch_timeout):
                     response = await self._client.send(request, stream=True)
@@ -407,6 +409,8 @@ class Fetcher:
                 raise FetchRetry(f"cannot connect to {url.host}: {exc}", reason="connect_error") from None
             except httpx.TransportError as exc:
                 raise FetchRetry(f"{url}: {type(exc).__name__}: {exc}", reason="network_error") from None
+            finally:
+                trace.network += time.monotonic() - started
         return response, body
 
     def _check_headers(
