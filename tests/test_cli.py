@@ -93,6 +93,13 @@ def test_fetch_url_extract_and_bad_usage(db_url: str, outlet: Origin, tmp_path: 
 
     assert cli(db_url, "fetch-url", "ftp://example.org/x").exit_code == 2
     assert cli(db_url, "extract", str(tmp_path / "missing.html")).exit_code == 2
+    export = tmp_path / "export.jsonl"
+    export.write_text(json.dumps({"title": "Not a page", "text": "An export line."}) + "\n", "utf-8")
+    not_a_page = cli(db_url, "extract", str(export))
+    assert not_a_page.exit_code == 2 and "is JSON, not a web page" in not_a_page.output
+    feed_file = tmp_path / "feed.xml"
+    feed_file.write_text(rss([{"title": "t", "link": "https://example.org/x"}]), "utf-8")
+    assert "is a feed, not a web page" in cli(db_url, "extract", str(feed_file)).output
     assert cli(db_url, "crawl", "--bogus").exit_code == 2
     broken = cli(db_url, "fetch-url", outlet.url("/missing"))
     assert broken.exit_code == 1 and "not_found" in broken.output

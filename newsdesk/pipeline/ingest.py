@@ -50,8 +50,16 @@ def extract_one(settings: Settings, target: str, url: str | None = None) -> Extr
     path = Path(target)
     if path.is_file():
         from newsdesk.fetch.decode import decode_body
+        from newsdesk.sources.sniff import sniff
 
-        html, _ = decode_body(path.read_bytes(), None)
+        body = path.read_bytes()
+        head = body[:4096].lstrip()
+        shape = "JSON" if head.startswith((b"{", b"[")) else {"rss": "a feed", "sitemap": "a sitemap",
+                                                              "opml": "an OPML file"}.get(sniff(body))
+        if shape is not None:  # why: extraction would happily find "text" in it and print nonsense
+            raise UsageError(f"extract: {target} is {shape}, not a web page (to store an export, use "
+                             f"'newsdesk import'; to follow a feed, 'newsdesk sources add')")
+        html, _ = decode_body(body, None)
         return extract_page(html, url or path.resolve().as_uri())
     if urlsplit(target).scheme in ("http", "https"):
         from newsdesk.fetch import fetch_sync
