@@ -26,6 +26,8 @@ from newsdesk.store.search import index_article
 from newsdesk.store.users import create_user
 from newsdesk.web.app import create_app
 from newsdesk.web.cache import STALE_GRACE
+from tests.support.origin import Origin
+from tests.support.pages import rss
 from tests.support.webdata import BASE_TIME, seed_articles
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -415,26 +417,36 @@ def test_admin_requires_login(client: TestClient, site_url: str) -> None:
     assert forged
 
 
-def test_admin_sources_status_add_pause_remove(client: TestClient, site_url: str) -> None:
+def test_admin_sources_status_add_pause_remove(site_url: str, origin: Origin) -> None:
+    """The admin's sources page: feed health, and adding a source the way `sources add` does (here
+    a home page whose feed is discovered), with errors shown on the form."""
+    origin.route("/", '<!doctype html><html><head><title>New Outlet home</title>'
+                      '<link rel="alternate" type="application/rss+xml" href="/rss.xml"></head><body>Hi</body></html>')
+    origin.route("/rss.xml", rss([{"title": "One", "link": origin.url("/one")}], title="New Outlet feed"),
+                 content_type="application/rss+xml")
     with session_scope(engine_for(site_url)) as session:
         feed = session.execute(select(Feed).where(Feed.source_id == 2)).scalar_one()
         feed.status, feed.last_error, feed.consecutive_failures = "failing", "fetch: HTTP 503", 3
         feed.next_check_at = BASE_TIME + timedelta(hours=2)
+    client = make_client(site_url, fetch_allow_private_networks=True)
     login(client, site_url)
     page = client.get("/admin/sources").text
     assert "fetch: HTTP 503" in page and "3 failures in a row" in page and "status-failing" in page
     assert 'datetime="2026-11-28T11:00:00+00:00"' in page
     token = csrf_of(page)
-    r = client.post("/admin/sources", data={"csrf": token, "feed_url": "https://new.example/rss.xml",
-                                            "kind": "rss", "name": "New Outlet", "lang": "de"},
+    r = client.post("/admin/sources", data={"csrf": token, "url": origin.url("/"), "name": "New Outlet", "lang": "de"},
                     follow_redirects=False)
     assert r.headers["location"] == "/admin/sources?msg=added"
-    assert client.post("/admin/sources", data={"csrf": token, "feed_url": "javascript:alert(1)"},
-                       follow_redirects=False).headers["location"] == "/admin/sources?msg=bad-url"
     with session_scope(engine_for(site_url)) as session:
         source = session.execute(select(Source).where(Source.name == "New Outlet")).scalar_one()
         new_id = source.id
-        assert source.lang == "de" and source.feeds[0].status == "active"
+        assert source.lang == "de" and [(f.url, f.kind, f.status) for f in source.feeds] == [
+            (origin.url("/rss.xml"), "rss", "active")]
+    again = client.post("/admin/sources", data={"csrf": token, "url": origin.url("/rss.xml")})
+    assert again.status_code == 422 and "is already followed" in again.text
+    assert f'value="{origin.url("/rss.xml")}"' in again.text  # what was typed is kept
+    bad = client.post("/admin/sources", data={"csrf": token, "url": "javascript:alert(1)"})
+    assert bad.status_code == 422 and "Give an http(s) URL" in bad.text
     client.post(f"/admin/sources/{new_id}/pause", data={"csrf": token})
     with session_scope(engine_for(site_url)) as session:
         assert session.execute(select(Feed.status).where(Feed.source_id == new_id)).scalar_one() == "paused"
@@ -445,6 +457,18 @@ def test_admin_sources_status_add_pause_remove(client: TestClient, site_url: str
         assert session.get(Source, new_id) is None
     # a POST without the token does nothing
     assert client.post("/admin/sources/1/remove", data={}).status_code == 403
+    client.close()
+
+
+def test_admin_add_source_refuses_private_addresses_by_default(site_url: str, origin: Origin) -> None:
+    origin.route("/rss.xml", rss([]), content_type="application/rss+xml")
+    client = make_client(site_url, fetch_allow_private_networks=False)  # the default (the suite allows them)
+    login(client, site_url)
+    token = csrf_of(client.get("/admin/sources").text)
+    refused = client.post("/admin/sources", data={"csrf": token, "url": origin.url("/rss.xml")})
+    assert refused.status_code == 422 and "Could not add" in refused.text
+    assert "127.0.0.1" in refused.text and origin.hits("/rss.xml") == 0  # refused before connecting
+    client.close()
 
 
 def test_logout(client: TestClient, site_url: str) -> None:

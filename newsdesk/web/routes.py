@@ -21,6 +21,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from newsdesk.errors import Reject, Retry, UsageError
+from newsdesk.pipeline.follow import follow
 from newsdesk.store import comments as comment_store
 from newsdesk.store import queries, repo, users
 from newsdesk.store.schema import Feed
@@ -496,6 +497,11 @@ async def admin_moderate(request: Request) -> Response:
 async def admin_sources(request: Request) -> Response:
     if _admin_user(request) is None:
         return _login_redirect()
+    return await _sources_page(request, message=request.query_params.get("msg"))
+
+
+async def _sources_page(request: Request, *, message: str | None = None, error: str | None = None,
+                        entered: dict[str, str] | None = None, status: int = 200) -> Response:
     site = site_of(request)
 
     def load() -> list[queries.SourceSummary]:
@@ -503,11 +509,10 @@ async def admin_sources(request: Request) -> Response:
             return queries.list_sources(session, with_feeds=True)
 
     rows = await run_in_threadpool(load)
-    return _admin_page(request, "admin/sources.html", sources=rows, message=request.query_params.get("msg"),
-                       kinds=ADMIN_FEED_KINDS)
-
-
-ADMIN_FEED_KINDS = ("rss", "json", "sitemap")
+    response = _admin_page(request, "admin/sources.html", sources=rows, message=message, error=error,
+                           entered=entered or {})
+    response.status_code = status
+    return response
 
 
 def _http_url(value: str) -> str | None:
@@ -517,27 +522,27 @@ def _http_url(value: str) -> str | None:
 
 
 async def admin_add_source(request: Request) -> Response:
+    """Follow what the admin gave, as ``newsdesk sources add`` does: a feed, a sitemap, a home page
+    (its feeds are discovered) or one article. The fetch runs here, under the same address guard
+    as every user-given URL; a failure is shown on the form with what was typed kept."""
     if _admin_user(request) is None:
         return _login_redirect()
     site = site_of(request)
     form = await request.form(max_files=0, max_fields=10, max_part_size=8 * 1024)
     if not _csrf_ok(request, form):
         return _plain_error(site, 403, "Form expired", "Reload the page and try again.")
-    feed_url = _http_url(str(form.get("feed_url") or ""))
-    home_url = _http_url(str(form.get("home_url") or "")) if form.get("home_url") else None
-    name = " ".join(str(form.get("name") or "").split())[:300]
-    kind = str(form.get("kind") or "rss")
-    if feed_url is None or kind not in ADMIN_FEED_KINDS:
-        return RedirectResponse("/admin/sources?msg=bad-url", status_code=303)
+    entered = {key: str(form.get(key) or "")[:2000] for key in ("url", "name", "lang")}
+    url = _http_url(entered["url"])
+    if url is None:
+        return await _sources_page(request, error="Give an http(s) URL: a feed, a sitemap, a home page or an "
+                                   "article.", entered=entered, status=422)
+    name = " ".join(entered["name"].split())[:300] or None
     try:
-        with site.writing() as session:
-            source = repo.add_source(session, name=name or urlsplit(feed_url).netloc,
-                                     home_url=home_url or f"{urlsplit(feed_url).scheme}://{urlsplit(feed_url).netloc}/",
-                                     lang=_lang(str(form.get("lang") or "")))
-            repo.add_feed(session, source, url=feed_url, kind=kind)
-    except UsageError:
-        return RedirectResponse("/admin/sources?msg=exists", status_code=303)
-    return RedirectResponse("/admin/sources?msg=added", status_code=303)
+        result = await run_in_threadpool(follow, site.settings, url, name=name, lang=_lang(entered["lang"]))
+    except UsageError as exc:
+        return await _sources_page(request, error=str(exc), entered=entered, status=422)
+    return RedirectResponse(f"/admin/sources?msg={'article' if result.article_queued else 'added'}",
+                            status_code=303)
 
 
 async def admin_source_action(request: Request) -> Response:
