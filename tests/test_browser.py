@@ -1,7 +1,7 @@
 """End to end in a real browser: Playwright drives Debian's Chromium against ``newsdesk serve`` on 127.0.0.1.
 
 Front page → article → the "More from" rail → search → a comment holding a script tag (shown
-escaped, never run) → admin log-in → approve → the comment on the page. Screenshots of the front
+escaped, never run) → admin log-in → approve → the comment on the page → the admin follows an outlet by its home page. Screenshots of the front
 and article pages go to ``test-output/``. With CI=true a missing browser fails the test; elsewhere
 it skips with the command that installs it.
 """
@@ -19,6 +19,7 @@ from newsdesk.store.db import engine_for, session_scope, upgrade
 from newsdesk.store.users import create_user
 from tests.conftest import IN_CI, ROOT
 from tests.support.origin import Origin, Response
+from tests.support.pages import rss
 from tests.support.site import served_site
 from tests.support.webdata import seed_articles
 
@@ -62,6 +63,11 @@ def images() -> Iterator[Origin]:
     with Origin() as origin:
         for n in range(len(COLOURS)):
             origin.route(f"/img/{n}.svg", Response(_svg(n), content_type="image/svg+xml"))
+        # and an outlet home page for the admin to follow: its feed is found by autodiscovery
+        origin.route("/", '<!doctype html><html><head><title>Image Outlet</title><link rel="alternate" '
+                          'type="application/rss+xml" href="/feed.xml"></head><body>Pictures</body></html>')
+        origin.route("/feed.xml", rss([{"title": "Picture", "link": origin.url("/p/1")}], title="Image Outlet"),
+                     content_type="application/rss+xml")
         yield origin
 
 
@@ -81,7 +87,7 @@ def server(tmp_path: Path, images: Origin) -> Iterator[str]:
         yield base
 
 
-def test_reader_journey_in_chromium(server: str) -> None:
+def test_reader_journey_in_chromium(server: str, images: Origin) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     OUTPUT.mkdir(exist_ok=True)
@@ -152,6 +158,18 @@ def test_reader_journey_in_chromium(server: str) -> None:
             expect(comment.locator("a")).to_have_attribute("rel", "nofollow ugc noopener")
             assert comment.locator("script").count() == 0
             assert page.evaluate("typeof window.__pwned") == "undefined"
+
+            # the admin follows an outlet by its home page; its feed is discovered
+            page.goto(server + "/admin/sources")
+            page.fill("form.add-source input[name=url]", images.url("/"))
+            page.click("form.add-source button[type=submit]")
+            expect(page.locator("p.notice[role=status]")).to_contain_text("Source added")
+            expect(page.locator(".sources-table")).to_contain_text(images.url("/feed.xml"))
+            # a URL that cannot be read is explained on the form, the input kept
+            page.fill("form.add-source input[name=url]", images.url("/missing"))
+            page.click("form.add-source button[type=submit]")
+            expect(page.locator("p.notice.error")).to_contain_text("answered 404")
+            expect(page.locator("form.add-source input[name=url]")).to_have_value(images.url("/missing"))
         finally:
             browser.close()
     assert not [m for m in console if "Content Security Policy" in m], console
