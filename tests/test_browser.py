@@ -1,9 +1,9 @@
 """End to end in a real browser: Playwright drives Debian's Chromium against ``newsdesk serve`` on 127.0.0.1.
 
 Front page → article → the "More from" rail → search → a comment holding a script tag (shown
-escaped, never run) → admin log-in → approve → the comment on the page → the admin follows an outlet by its home page. Screenshots of the front
-and article pages go to ``test-output/``. With CI=true a missing browser fails the test; elsewhere
-it skips with the command that installs it.
+escaped, never run) → admin log-in → approve → the comment on the page → the admin follows an
+outlet by its home page. Screenshots of the front and article pages go to ``test-output/``. With
+CI=true a missing browser fails the test; elsewhere it skips with the command that installs it.
 """
 
 from __future__ import annotations
