@@ -43,9 +43,11 @@ class ExtractionPool:
 
     def _start_processes(self) -> Executor:
         # why forkserver: the crawl process has threads (asyncio, DB); forking it is unsafe.
-        # The fork server imports the extraction code once, so each worker starts with it loaded.
+        # The fork server imports and warms the extraction code once, so each worker starts warm
+        # (its own warm-up, the initializer, is then a few milliseconds; it stays for a fork server
+        # that an earlier pool started without the preload).
         context = get_context("forkserver")
-        context.set_forkserver_preload(["newsdesk.pipeline.articles", "newsdesk.extract"])
+        context.set_forkserver_preload(["newsdesk.pipeline.warm"])
         executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=warm_up)
         self._executor = executor
         for _ in range(self.workers):  # why: workers start on demand; one call each starts them all now
