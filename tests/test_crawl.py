@@ -6,6 +6,7 @@ import gzip
 import importlib
 import os
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -395,8 +396,6 @@ def test_a_failing_article_in_a_write_batch_fails_alone(db_url: str, origin: Ori
 
 def _descendants() -> set[int]:
     """Every process below this one (from /proc/PID/task/TID/children)."""
-    from pathlib import Path
-
     found: set[int] = set()
     todo = [os.getpid()]
     while todo:
@@ -448,3 +447,20 @@ def test_a_pass_whose_database_fails_stops_and_loses_nothing(db_url: str, origin
 
     report = pipeline.crawl(settings)
     assert report.articles_stored == 6 and report.entries_failed == 0, report.as_dict()
+
+
+def test_a_pass_extracts_in_worker_processes_and_stops_them(db_url: str, origin: Origin) -> None:
+    """Enough entries start the extraction pool (warm, from the fork server); every page is
+    extracted there and stored, and the pass leaves no worker running."""
+    settings, paths = follow_outlet(db_url, origin, "/w", 24, seed=700, extract_workers=2)
+    before = _descendants()
+    report = pipeline.crawl(settings)
+    assert report.articles_stored == 24 and report.entries_failed == 0, report.as_dict()
+    with session_scope(engine_for(db_url)) as session:
+        texts = session.scalars(select(Article.text)).all()
+        assert len(texts) == 24 and all("Report number 7" in t for t in texts)
+    # multiprocessing keeps its fork server and resource tracker (children of this process) for
+    # later pools; the workers (children of the fork server) must be gone
+    workers = [pid for pid in _descendants() - before
+               if int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]) != os.getpid()]
+    assert workers == [], workers
