@@ -14,7 +14,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from newsdesk import pipeline
 from newsdesk.cli.base import EXIT_PARTIAL, app, handle_errors, main, print_json
-from newsdesk.pipeline.crawl import CrawlReport, next_due_in
+from newsdesk.pipeline.crawl import next_due_in
+from newsdesk.pipeline.report import CrawlReport
 
 
 class CrawlProgress:

@@ -2,7 +2,6 @@
 
 from newsdesk.pipeline.crawl import (
     Crawler,
-    CrawlReport,
     Schedule,
     crawl,
     process_entry,
@@ -18,6 +17,7 @@ from newsdesk.pipeline.follow import (
     remove_source,
 )
 from newsdesk.pipeline.ingest import export_jsonl, extract_one, fetch_url, import_archive
+from newsdesk.pipeline.report import CrawlReport
 
 __all__ = [
     "CrawlReport",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,11 +22,8 @@ from newsdesk import aio
 from newsdesk.enrich.dedup import normalize_url
 from newsdesk.errors import (
     FetchGone,
-    NewsdeskError,
     NotModified,
-    Reject,
     Retry,
-    Skip,
     StageError,
 )
 from newsdesk.fetch import Fetcher
@@ -38,11 +35,11 @@ from newsdesk.models import (
     FeedStatus,
     FetchRecord,
     FetchResult,
-    Outcomes,
     ParsedFeed,
 )
 from newsdesk.pipeline.articles import HTML_TYPES, PreparedArticle, StoredArticle, store_extracted
 from newsdesk.pipeline.pool import ExtractionPool
+from newsdesk.pipeline.report import CrawlReport, FetchLogBuffer, as_stage_error, describe
 from newsdesk.settings import Settings
 from newsdesk.sources import parse_feed
 from newsdesk.store import repo
@@ -64,87 +61,6 @@ MAX_SITEMAP_CHILDREN = 20
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
-
-
-def describe(error: BaseException) -> str:
-    """An error as users see it: the message, then its stable ``stage.reason`` key."""
-    if isinstance(error, StageError):
-        return f"{error} [{error.stage}.{error.reason}]"
-    return str(error)
-
-
-@dataclass
-class CrawlReport:
-    """What one pass did; ``outcomes`` counts every entry and feed by stage and reason."""
-
-    feeds_checked: int = 0
-    feeds_not_modified: int = 0
-    feeds_failed: int = 0
-    entries_queued: int = 0
-    articles_stored: int = 0
-    duplicates: int = 0
-    entries_failed: int = 0
-    entries_retry: int = 0
-    outcomes: Outcomes = field(default_factory=Outcomes)
-    failures: list[dict[str, str]] = field(default_factory=list)
-    new_article_ids: list[int] = field(default_factory=list)
-    queued_entry_ids: list[int] = field(default_factory=list)
-    translation: dict[str, Any] | None = None  # what the ingest translation did, when an engine is set
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures
-
-    def fail(self, kind: str, url: str, error: BaseException) -> None:
-        if len(self.failures) < 500:  # why: the report stays printable; counts stay exact
-            self.failures.append({"kind": kind, "url": url, "error": describe(error)})
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "feeds_checked": self.feeds_checked,
-            "feeds_not_modified": self.feeds_not_modified,
-            "feeds_failed": self.feeds_failed,
-            "entries_queued": self.entries_queued,
-            "articles_stored": self.articles_stored,
-            "duplicates": self.duplicates,
-            "entries_failed": self.entries_failed,
-            "entries_retry": self.entries_retry,
-            "outcomes": self.outcomes.as_dict(),
-            "failures": self.failures,
-            "translation": self.translation,
-        }
-
-
-class FetchLogBuffer:
-    """Collects the fetcher's records; each transaction writes out what was gathered so far."""
-
-    def __init__(self) -> None:
-        self.records: list[FetchRecord] = []
-
-    def __call__(self, record: FetchRecord) -> None:
-        self.records.append(record)
-
-    def flush(self, session: Any, feed: Feed | None = None) -> list[FetchRecord]:
-        """Write the gathered records in ``session``; returns them, for :meth:`restore` should that
-        transaction roll back (why: a rolled-back store must not lose the log of its fetches)."""
-        records, self.records = self.records, []
-        feed_url = feed.url if feed is not None else None
-        repo.record_fetches(session, [r for r in records if r.url == feed_url], feed_id=feed.id if feed else None)
-        repo.record_fetches(session, [r for r in records if r.url != feed_url])
-        return records
-
-    def restore(self, records: list[FetchRecord]) -> None:
-        self.records[:0] = records
-
-
-def as_stage_error(error: Exception) -> StageError:
-    """Any failure of one entry as a typed outcome: stage errors as they are, other library
-    errors as a rejection, and a bug in a stage as an internal error (the crawl goes on)."""
-    if isinstance(error, (Retry, Reject, Skip)):
-        return error
-    if isinstance(error, NewsdeskError):
-        return Reject(str(error), stage="pipeline", reason="error")
-    return Reject(f"{type(error).__name__}: {error}", stage="pipeline", reason="internal_error")
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,9 @@ from newsdesk.enrich.dedup import normalize_url
 from newsdesk.errors import StageError, UsageError
 from newsdesk.models import ExtractedArticle
 from newsdesk.pipeline.articles import StoredArticle, extract_page, store_extracted
-from newsdesk.pipeline.crawl import CrawlReport, process_entry
+from newsdesk.pipeline.crawl import process_entry
 from newsdesk.pipeline.follow import home_of
+from newsdesk.pipeline.report import CrawlReport
 from newsdesk.settings import Settings
 from newsdesk.store import repo
 from newsdesk.store.db import engine_for, session_scope
