@@ -220,10 +220,23 @@ class Crawler:
         else:
             await self._store_queue.put(done)
 
-    def _store_one(self, session: Any, done: ExtractedEntry) -> StoredArticle:
-        stored = store_extracted(session, entry_url=done.url, fetched=done.fetched, extracted=done.prepared,
-                                 source_id=done.source_id, hints=done.hints)
-        self._mark_entry(session, done.entry_id, "done", article_id=stored.article_id)
+    def _write(self, batch: list[ExtractedEntry]) -> list[StoredArticle]:
+        """One transaction: each article of ``batch`` with its entry marked done, and the fetch log
+        gathered so far. Should it roll back, the log records go back to the buffer (why: a
+        rolled-back store must not lose the log of its fetches)."""
+        stored: list[StoredArticle] = []
+        records: list[FetchRecord] = []
+        try:
+            with session_scope(self.engine) as session:
+                for done in batch:
+                    article = store_extracted(session, entry_url=done.url, fetched=done.fetched,
+                                              extracted=done.prepared, source_id=done.source_id, hints=done.hints)
+                    repo.mark_entry(session, done.entry_id, "done", article_id=article.article_id)
+                    stored.append(article)
+                records = self.log.flush(session)
+        except BaseException:
+            self.log.restore(records)
+            raise
         return stored
 
     def _store_batch(self, batch: list[ExtractedEntry]) -> None:
@@ -231,13 +244,10 @@ class Crawler:
         each is still all or nothing). Should any of them fail (a race with another writer, a bug),
         the batch is rolled back and each article is stored on its own, so only that one fails."""
         if len(batch) > 1:
-            records: list[FetchRecord] = []
             try:
-                with session_scope(self.engine) as session:
-                    results = [self._store_one(session, done) for done in batch]
-                    records = self.log.flush(session)
+                results = self._write(batch)
             except Exception:
-                self.log.restore(records)
+                pass  # stored one by one below
             else:
                 for stored in results:
                     self._count_stored(stored)
@@ -247,19 +257,12 @@ class Crawler:
 
     def _store_alone(self, done: ExtractedEntry) -> None:
         try:
-            for attempt in range(2):
-                records: list[FetchRecord] = []
-                try:
-                    with session_scope(self.engine) as session:
-                        stored = self._store_one(session, done)
-                        records = self.log.flush(session)
-                    break
-                except IntegrityError:
-                    # another worker stored the same article between our lookup and our insert:
-                    # the second attempt finds it and records this entry as a duplicate
-                    self.log.restore(records)
-                    if attempt:
-                        raise
+            try:
+                [stored] = self._write([done])
+            except IntegrityError:
+                # another worker stored the same article between our lookup and our insert:
+                # the second attempt finds it and records this entry as a duplicate
+                [stored] = self._write([done])
         except Exception as exc:
             self._entry_failed(done.entry_id, done.url, as_stage_error(exc))
             return
@@ -290,11 +293,6 @@ class Crawler:
                 for _ in batch:
                     queue.task_done()
 
-    def _mark_entry(self, session: Any, entry_id: int, status: str, *, article_id: int | None = None,
-                    error: str | None = None, next_attempt_at: datetime | None = None) -> None:
-        repo.mark_entry(session, entry_id, status, article_id=article_id, error=error,
-                        next_attempt_at=next_attempt_at)
-
     def _entry_failed(self, entry_id: int, url: str, error: StageError) -> None:
         self.report.outcomes.add(error.stage, error.reason, describe(error))
         with session_scope(self.engine) as session:
@@ -302,11 +300,11 @@ class Crawler:
             attempts = (entry.attempts if entry else 0) + 1
             if isinstance(error, Retry) and attempts < MAX_ENTRY_ATTEMPTS:
                 delay = max(backoff_delay(attempts, self.settings), error.retry_after or 0)
-                self._mark_entry(session, entry_id, "retry", error=describe(error),
+                repo.mark_entry(session, entry_id, "retry", error=describe(error),
                                  next_attempt_at=now_utc() + timedelta(seconds=delay))
                 self.report.entries_retry += 1
             else:
-                self._mark_entry(session, entry_id, "failed", error=describe(error))
+                repo.mark_entry(session, entry_id, "failed", error=describe(error))
                 self.report.entries_failed += 1
             self.log.flush(session)
         self.report.fail("entry", url, error)
