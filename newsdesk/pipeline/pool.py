@@ -24,7 +24,8 @@ class ExtractionPool:
 
     def __init__(self, workers: int = 0) -> None:
         self.workers = workers or os.cpu_count() or 1
-        self._executor: Executor | None = None
+        # the pool once started (None: extraction in the default thread pool); a future because the
+        # processes are started from a thread
         self._starting: asyncio.Future[Executor | None] | None = None
 
     def start(self, pending: int) -> None:
@@ -49,7 +50,6 @@ class ExtractionPool:
         context = get_context("forkserver")
         context.set_forkserver_preload(["newsdesk.pipeline.warm"])
         executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=warm_up)
-        self._executor = executor
         for _ in range(self.workers):  # why: workers start on demand; one call each starts them all now
             executor.submit(int)
         return executor
@@ -60,8 +60,9 @@ class ExtractionPool:
         return await asyncio.get_running_loop().run_in_executor(executor, prepare_page, html, url)
 
     async def close(self) -> None:
-        if self._starting is not None:
-            await asyncio.wait([self._starting])
-        if self._executor is not None:
-            self._executor.shutdown(cancel_futures=True)
-            self._executor = None
+        starting, self._starting = self._starting, None
+        if starting is None:
+            return
+        await asyncio.wait([starting])  # a pool still starting is let finish, then stopped
+        if not starting.cancelled() and starting.exception() is None and (executor := starting.result()):
+            executor.shutdown(cancel_futures=True)
