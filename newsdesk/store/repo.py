@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, delete, func, insert, literal, or_, select, un
 from sqlalchemy.orm import Session, selectinload
 
 from newsdesk.errors import UsageError
-from newsdesk.models import EntryRef, ExtractedArticle, FeedStatus, FetchRecord
+from newsdesk.models import MAX_URL_CHARS, EntryRef, ExtractedArticle, FeedStatus, FetchRecord
 from newsdesk.store.schema import Article, ArticleUrl, Entry, Feed, FetchLog, Source, utcnow
 
 # ---------------------------------------------------------------- sources and feeds
@@ -299,7 +299,7 @@ def _hint_time(value: Any) -> datetime | None:
 def record_fetches(session: Session, records: Iterable[FetchRecord], *, feed_id: int | None = None) -> None:
     rows = [
         {
-            "url": record.url[:2000],
+            "url": record.url[:MAX_URL_CHARS],
             "feed_id": feed_id,
             "kind": record.kind,
             "status": record.status,

@@ -136,6 +136,9 @@ def document_terms(title: str | None, body: str, lang: str | None) -> DocumentTe
                          " ".join(stems_for_document(body, lang)))
 
 
+_INSERT_DOC = insert(SearchDoc).returning(SearchDoc.id)
+
+
 def _index_text(session: Session, article: Article, lang: str, title: str, body: str,
                 is_translation: bool, terms: DocumentTerms | None = None, *, new: bool = False) -> None:
     # Core statements on the session's connection (why: this runs for every stored article, and
@@ -172,9 +175,6 @@ def _index_text(session: Session, article: Article, lang: str, title: str, body:
                 "body": terms.body_stems if terms else " ".join(stems_for_document(body, lang)),
             },
         )
-
-
-_INSERT_DOC = insert(SearchDoc).returning(SearchDoc.id)
 
 
 def index_article(session: Session, article: Article, terms: DocumentTerms | None = None, *,

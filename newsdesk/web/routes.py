@@ -21,6 +21,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from newsdesk.errors import Reject, Retry, UsageError
+from newsdesk.models import MAX_URL_CHARS
 from newsdesk.pipeline.follow import follow
 from newsdesk.store import comments as comment_store
 from newsdesk.store import queries, repo, users
@@ -518,7 +519,7 @@ async def _sources_page(request: Request, *, message: str | None = None, error: 
 def _http_url(value: str) -> str | None:
     value = value.strip()
     parts = urlsplit(value)
-    return value if parts.scheme in ("http", "https") and parts.netloc and len(value) <= 2000 else None
+    return value if parts.scheme in ("http", "https") and parts.netloc and len(value) <= MAX_URL_CHARS else None
 
 
 async def admin_add_source(request: Request) -> Response:
@@ -531,7 +532,7 @@ async def admin_add_source(request: Request) -> Response:
     form = await request.form(max_files=0, max_fields=10, max_part_size=8 * 1024)
     if not _csrf_ok(request, form):
         return _plain_error(site, 403, "Form expired", "Reload the page and try again.")
-    entered = {key: str(form.get(key) or "")[:2000] for key in ("url", "name", "lang")}
+    entered = {key: str(form.get(key) or "")[:MAX_URL_CHARS] for key in ("url", "name", "lang")}
     url = _http_url(entered["url"])
     if url is None:
         return await _sources_page(request, error="Give an http(s) URL: a feed, a sitemap, a home page or an "
