@@ -137,7 +137,7 @@ class DescendantRSS:
 
 def crawl_child(db: str, base: str, feeds: int) -> None:
     """Runs in a fresh process so its peak RSS belongs to this size alone."""
-    from newsdesk import pipeline
+    from newsdesk.pipeline.crawl import crawl
     from newsdesk.settings import Settings
     from newsdesk.store import repo
     from newsdesk.store.db import engine_for, session_scope, upgrade
@@ -151,7 +151,7 @@ def crawl_child(db: str, base: str, feeds: int) -> None:
             repo.add_feed(session, source, url=f"{base}/feed/{f}.xml", kind="rss")
     start, cpu_start = time.perf_counter(), time.process_time()
     with DescendantRSS() as workers:
-        report = pipeline.crawl(settings)
+        report = crawl(settings)
     seconds = time.perf_counter() - start
     main_cpu = time.process_time() - cpu_start
     rss_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import importlib
 import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,7 +14,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from newsdesk import pipeline
+from newsdesk.pipeline.crawl import crawl, process_entry, refresh_feed
+from newsdesk.pipeline.follow import follow
 from newsdesk.settings import Settings
 from newsdesk.store.db import engine_for, session_scope
 from newsdesk.store.schema import Article, ArticleUrl, Entry, Feed, FetchLog
@@ -36,7 +39,7 @@ def make_settings(db_url: str, **overrides: object) -> Settings:
 
 
 def follow_feed(settings: Settings, url: str) -> int:
-    result = pipeline.follow(settings, url)
+    result = follow(settings, url)
     assert result.feeds, result
     return result.source_id
 
@@ -71,7 +74,7 @@ def test_real_news_pages_behind_a_feed_then_conditional_get(db_url: str, origin:
     settings = make_settings(db_url)
     follow_feed(settings, origin.url("/feed.xml"))
 
-    first = pipeline.crawl(settings)
+    first = crawl(settings)
     assert first.entries_queued == len(pages)
     assert first.articles_stored + first.entries_failed + first.duplicates == len(pages)
     assert first.articles_stored >= len(pages) - 1, first.failures
@@ -83,7 +86,7 @@ def test_real_news_pages_behind_a_feed_then_conditional_get(db_url: str, origin:
 
     page_hits = sum(origin.hits(f"/news/{pid}.html") for pid, _ in pages)
     make_due(settings)
-    second = pipeline.crawl(settings)
+    second = crawl(settings)
     assert second.feeds_not_modified == 1
     assert second.entries_queued == 0 and second.articles_stored == 0
     assert sum(origin.hits(f"/news/{pid}.html") for pid, _ in pages) == page_hits
@@ -117,7 +120,7 @@ def test_one_article_through_many_urls_is_stored_once(db_url: str, origin: Origi
     settings = make_settings(db_url)
     follow_feed(settings, origin.url("/a.xml"))
     follow_feed(settings, origin.url("/b.xml"))
-    report = pipeline.crawl(settings)
+    report = crawl(settings)
     assert report.articles_stored == 2, report.as_dict()
     with session_scope(engine_for(db_url)) as session:
         # whichever copy was processed first holds the row; every URL leads to it
@@ -169,7 +172,7 @@ def test_bad_inputs_are_recorded_and_the_crawl_goes_on(db_url: str, origin: Orig
             origin.route(path, response)
             repo.add_feed(session, source, url=origin.url(path), kind="rss")
 
-    report = pipeline.crawl(settings)
+    report = crawl(settings)
     # good[1] shares its GUID with good[0], so it is dropped as a duplicate GUID
     assert report.articles_stored == 2, report.as_dict()
     outcomes = report.outcomes.as_dict()
@@ -206,7 +209,7 @@ def test_retry_after_and_capped_backoff(db_url: str, origin: Origin) -> None:
     for _ in range(6):
         make_due(settings)
         started = datetime.now(UTC)
-        pipeline.crawl(settings)
+        crawl(settings)
         with session_scope(engine_for(db_url)) as session:
             busy, down = session.scalars(select(Feed).order_by(Feed.id)).all()
             # Retry-After is honoured up to the cap
@@ -229,7 +232,7 @@ def test_robots_txt_is_obeyed(db_url: str, origin: Origin) -> None:
                  content_type="application/rss+xml")
     settings = make_settings(db_url)
     follow_feed(settings, origin.url("/feed.xml"))
-    report = pipeline.crawl(settings)
+    report = crawl(settings)
     assert report.articles_stored == 1
     assert report.outcomes.get("fetch", "robots_disallowed") == 1
     assert origin.hits("/private/a") == 0
@@ -266,9 +269,9 @@ def test_home_page_autodiscovery(db_url: str, origin: Origin, kind: str) -> None
                      f"<url><loc>{article}</loc><lastmod>2026-11-01T10:00:00+01:00</lastmod></url></urlset>",
                      content_type="application/xml")
     settings = make_settings(db_url)
-    result = pipeline.follow(settings, origin.url("/"))
+    result = follow(settings, origin.url("/"))
     assert result.feeds and result.feeds[0]["kind"] == ("rss" if kind == "rss" else "sitemap")
-    assert pipeline.crawl(settings).articles_stored == 1
+    assert crawl(settings).articles_stored == 1
 
 
 def test_foreign_articles_are_translated_at_ingest_and_retried_after_failure(db_url: str, origin: Origin) -> None:
@@ -287,7 +290,7 @@ def test_foreign_articles_are_translated_at_ingest_and_retried_after_failure(db_
         settings = make_settings(db_url, translate_engine="libretranslate", libretranslate_url=server.url,
                                  target_languages="en")
         follow_feed(settings, origin.url("/ru.xml"))
-        first = pipeline.crawl(settings)
+        first = crawl(settings)
         assert first.articles_stored == 2  # the articles are kept whatever the engine does
         assert first.translation is not None and first.translation["done"] == 0
         from newsdesk.store.schema import Translation, TranslationJob
@@ -298,7 +301,7 @@ def test_foreign_articles_are_translated_at_ingest_and_retried_after_failure(db_
             for job in jobs:  # the retry time comes
                 job.next_attempt_at = datetime.now(UTC) - timedelta(seconds=1)
         server.mode = "ok"
-        second = pipeline.crawl(settings)
+        second = crawl(settings)
         assert second.translation is not None and second.translation["done"] == 2, second.as_dict()
         with session_scope(engine_for(db_url)) as session:
             rows = session.scalars(select(Translation)).all()
@@ -325,7 +328,7 @@ def test_overlong_urls_are_dropped_not_fatal(db_url: str, origin: Origin) -> Non
     settings = make_settings(db_url)
     follow_feed(settings, origin.url("/feed.xml"))
 
-    report = pipeline.crawl(settings)
+    report = crawl(settings)
     assert report.feeds_failed == 0, report.as_dict()
     assert report.entries_queued == 3 and report.outcomes.get("parse", "no_link") == 1, report.as_dict()
     assert report.articles_stored == 3 and report.entries_failed == 0, report.as_dict()
@@ -375,7 +378,7 @@ def test_a_failing_article_in_a_write_batch_fails_alone(db_url: str, origin: Ori
 
     monkeypatch.setattr(crawl_module, "store_extracted", store_or_fail)
     monkeypatch.setattr(crawl_module.Crawler, "_store_batch", recorded_batch)
-    report = pipeline.crawl(settings)
+    report = crawl(settings)
 
     assert max(batch_sizes) > 1, batch_sizes  # the failure happened inside a real batch
     assert report.articles_stored == 7 and report.entries_failed == 1, report.as_dict()
@@ -390,7 +393,7 @@ def test_a_failing_article_in_a_write_batch_fails_alone(db_url: str, origin: Ori
 
     # the next pass does not retry a failed entry, and stores nothing twice
     make_due(settings)
-    again = pipeline.crawl(settings)
+    again = crawl(settings)
     assert again.articles_stored == 0 and count(settings, Article) == 7
 
 
@@ -418,9 +421,9 @@ def test_single_jobs_start_no_extraction_processes(db_url: str, origin: Origin) 
         feed_id = session.scalars(select(Feed.id)).one()
     before = _descendants()
 
-    queued = pipeline.refresh_feed(settings, feed_id)
+    queued = refresh_feed(settings, feed_id)
     assert queued.entries_queued == 20 and len(queued.queued_entry_ids) == 20
-    done = pipeline.process_entry(settings, queued.queued_entry_ids[0])
+    done = process_entry(settings, queued.queued_entry_ids[0])
     assert done.articles_stored == 1, done.as_dict()
     assert _descendants() <= before  # no pool, no fork server, nothing left running
 
@@ -440,12 +443,12 @@ def test_a_pass_whose_database_fails_stops_and_loses_nothing(db_url: str, origin
         patch.setattr(crawl_module, "store_extracted", database_gone)
         patch.setattr(crawl_module.Crawler, "_entry_failed", database_gone)
         with pytest.raises(RuntimeError, match="database gone"):
-            pipeline.crawl(settings)
+            crawl(settings)
     assert count(settings, Article) == 0
     with session_scope(engine_for(db_url)) as session:
         assert {e.status for e in session.scalars(select(Entry))} == {"pending"}
 
-    report = pipeline.crawl(settings)
+    report = crawl(settings)
     assert report.articles_stored == 6 and report.entries_failed == 0, report.as_dict()
 
 
@@ -454,7 +457,7 @@ def test_a_pass_extracts_in_worker_processes_and_stops_them(db_url: str, origin:
     extracted there and stored, and the pass leaves no worker running."""
     settings, paths = follow_outlet(db_url, origin, "/w", 24, seed=700, extract_workers=2)
     before = _descendants()
-    report = pipeline.crawl(settings)
+    report = crawl(settings)
     assert report.articles_stored == 24 and report.entries_failed == 0, report.as_dict()
     with session_scope(engine_for(db_url)) as session:
         texts = session.scalars(select(Article.text)).all()
@@ -464,3 +467,21 @@ def test_a_pass_extracts_in_worker_processes_and_stops_them(db_url: str, origin:
     workers = [pid for pid in _descendants() - before
                if int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]) != os.getpid()]
     assert workers == [], workers
+
+
+def test_extraction_workers_import_neither_the_store_nor_the_fetcher() -> None:
+    """The fork server imports ``newsdesk.pipeline.warm`` before forking each worker; a worker that
+    also imported SQLAlchemy, httpx or the crawl would start about half a second later on every
+    pass (decision 5). A fresh interpreter shows what that import pulls in."""
+    code = (
+        "import sys, newsdesk.pipeline.warm\n"
+        "heavy = ('sqlalchemy', 'httpx', 'httpcore', 'newsdesk.store', 'newsdesk.fetch',\n"
+        "         'newsdesk.sources', 'newsdesk.pipeline.crawl', 'newsdesk.pipeline.articles')\n"
+        "print(','.join(name for name in heavy if name in sys.modules))\n"
+        "print('newsdesk.extract' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                            cwd=Path(__file__).resolve().parents[1])
+    assert result.returncode == 0, result.stderr
+    heavy, extraction_loaded = result.stdout.splitlines()
+    assert heavy == "" and extraction_loaded == "True"

@@ -16,8 +16,8 @@ from newsdesk.store.search import (
     index_article,
     reindex_all,
     search,
-    stems_for_document,
 )
+from newsdesk.terms import stems_for_document
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 

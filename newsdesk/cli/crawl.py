@@ -12,9 +12,9 @@ from typing import Any
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from newsdesk import pipeline
 from newsdesk.cli.base import EXIT_PARTIAL, app, handle_errors, main, print_json
-from newsdesk.pipeline.crawl import next_due_in
+from newsdesk.pipeline import crawl as crawling
+from newsdesk.pipeline import ingest
 from newsdesk.pipeline.report import CrawlReport
 
 
@@ -74,7 +74,7 @@ def crawl(ctx: click.Context, source_id: int | None, loop: bool, as_json: bool) 
     settings = app(ctx).settings
     while True:
         with make_progress(not as_json and sys.stderr.isatty()) as progress:
-            report = pipeline.crawl(settings, source_id=source_id,
+            report = crawling.crawl(settings, source_id=source_id,
                                     progress=CrawlProgress(progress) if progress else None)
         if as_json:
             print_json(report.as_dict())
@@ -82,7 +82,7 @@ def crawl(ctx: click.Context, source_id: int | None, loop: bool, as_json: bool) 
             print_report(report)
         if not loop:
             sys.exit(0 if report.ok else EXIT_PARTIAL)
-        wait = min(max(next_due_in(settings), 5.0), 300.0)  # why: re-read the queue at least every 5 min
+        wait = min(max(crawling.next_due_in(settings), 5.0), 300.0)  # why: re-read the queue at least every 5 min
         click.echo(f"next pass in {wait:.0f} s", err=True)
         time.sleep(wait)
 
@@ -94,7 +94,7 @@ def crawl(ctx: click.Context, source_id: int | None, loop: bool, as_json: bool) 
 @handle_errors
 def fetch_url(ctx: click.Context, url: str, as_json: bool) -> None:
     """Fetch, extract and store one article now."""
-    report = pipeline.fetch_url(app(ctx).settings, url)
+    report = ingest.fetch_url(app(ctx).settings, url)
     if as_json:
         print_json(report.as_dict())
     else:
@@ -111,7 +111,7 @@ def import_(ctx: click.Context, path: Path, as_json: bool) -> None:
     """Store the articles of a WARC file, a JSONL export or a folder of saved HTML pages."""
     with make_progress(not as_json and sys.stderr.isatty()) as progress:
         task = progress.add_task("import", total=None) if progress else None
-        report = pipeline.import_archive(
+        report = ingest.import_archive(
             app(ctx).settings, path,
             progress=(lambda n: progress.advance(task, n)) if progress and task is not None else None,
         )
@@ -134,10 +134,10 @@ def export(ctx: click.Context, fmt: str, out: Path | None) -> None:
     settings = app(ctx).settings
     if out:
         with out.open("w", encoding="utf-8") as handle:
-            count = pipeline.export_jsonl(settings, handle)
+            count = ingest.export_jsonl(settings, handle)
         click.echo(f"wrote {count} articles to {out}", err=True)
     else:
-        pipeline.export_jsonl(settings, sys.stdout)
+        ingest.export_jsonl(settings, sys.stdout)
 
 
 @main.command("extract")
@@ -148,7 +148,7 @@ def export(ctx: click.Context, fmt: str, out: Path | None) -> None:
 @handle_errors
 def extract(ctx: click.Context, file_or_url: str, url: str | None, as_json: bool) -> None:
     """Extract an article from a saved page or a URL and print it (nothing is stored)."""
-    article = pipeline.extract_one(app(ctx).settings, file_or_url, url)
+    article = ingest.extract_one(app(ctx).settings, file_or_url, url)
     if as_json:
         print_json(asdict(article))
         return

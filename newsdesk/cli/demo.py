@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import click
 
-from newsdesk import pipeline
 from newsdesk.cli.base import app, handle_errors, main
 from newsdesk.cli.crawl import print_report
 from newsdesk.errors import UsageError
+from newsdesk.pipeline import crawl as crawling
+from newsdesk.pipeline import follow as following
 
 
 @main.command("demo")
@@ -32,14 +33,14 @@ def demo(ctx: click.Context, serve: bool, host: str, port: int, outlet_port: int
         raise UsageError(f"demo: port {outlet_port} is taken ({exc}); choose another with --outlet-port") from exc
     with outlet_server as outlet:
         click.echo(f"sample outlet serving at {outlet.home_url}")
-        known = {f["url"] for s in pipeline.list_sources(settings) for f in s["feeds"]}  # type: ignore[attr-defined]
+        known = {f["url"] for s in following.list_sources(settings) for f in s["feeds"]}  # type: ignore[attr-defined]
         if outlet.feed_url not in known:
-            result = pipeline.follow(settings, outlet.home_url)
+            result = following.follow(settings, outlet.home_url)
             for feed in result.feeds:
                 click.echo(f"following {feed['kind']} {feed['url']} as source {result.source_id} ({result.name})")
-        report = pipeline.crawl(settings)
+        report = crawling.crawl(settings)
         print_report(report)
-        for row in pipeline.list_sources(settings):
+        for row in following.list_sources(settings):
             click.echo(f"source {row['id']} {row['name']}: {row['articles']} articles stored in {settings.database_url}")
         if serve:
             from newsdesk.cli.web import run_server

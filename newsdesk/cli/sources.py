@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from newsdesk import pipeline
 from newsdesk.cli.base import app, handle_errors, main, print_json
+from newsdesk.pipeline import follow
 
 
 @main.group("sources")
@@ -25,7 +25,7 @@ def sources_group() -> None:
 @handle_errors
 def add(ctx: click.Context, url: str, name: str | None, lang: str | None, as_json: bool) -> None:
     """Follow URL: a feed, a home page (feeds are discovered), a sitemap or one article."""
-    result = pipeline.follow(app(ctx).settings, url, name=name, lang=lang)
+    result = follow.follow(app(ctx).settings, url, name=name, lang=lang)
     if as_json:
         print_json(result.__dict__)
         return
@@ -44,7 +44,7 @@ def add(ctx: click.Context, url: str, name: str | None, lang: str | None, as_jso
 @handle_errors
 def list_(ctx: click.Context, as_json: bool) -> None:
     """List followed sources with each feed's status, last error and next check."""
-    rows = pipeline.list_sources(app(ctx).settings)
+    rows = follow.list_sources(app(ctx).settings)
     if as_json:
         print_json(rows)
         return
@@ -66,7 +66,7 @@ def list_(ctx: click.Context, as_json: bool) -> None:
 @handle_errors
 def remove(ctx: click.Context, source_id: int) -> None:
     """Stop following a source (its stored articles stay)."""
-    name = pipeline.remove_source(app(ctx).settings, source_id)
+    name = follow.remove_source(app(ctx).settings, source_id)
     click.echo(f"removed source {source_id} ({name})")
 
 
@@ -77,7 +77,7 @@ def remove(ctx: click.Context, source_id: int) -> None:
 @handle_errors
 def import_opml(ctx: click.Context, file: Path, as_json: bool) -> None:
     """Follow every feed listed in an OPML file."""
-    added, skipped = pipeline.import_opml(app(ctx).settings, file)
+    added, skipped = follow.import_opml(app(ctx).settings, file)
     if as_json:
         print_json({"added": [a.__dict__ for a in added], "skipped": skipped})
         return
@@ -92,7 +92,7 @@ def import_opml(ctx: click.Context, file: Path, as_json: bool) -> None:
 @handle_errors
 def export_opml(ctx: click.Context, out: Path | None) -> None:
     """Write every followed feed as OPML."""
-    text = pipeline.export_opml(app(ctx).settings)
+    text = follow.export_opml(app(ctx).settings)
     if out:
         out.write_text(text, "utf-8")
         click.echo(f"wrote {out}", err=True)
@@ -109,7 +109,7 @@ def export_opml(ctx: click.Context, out: Path | None) -> None:
 @handle_errors
 def fetch_log(ctx: click.Context, errors_only: bool, feed_id: int | None, limit: int, as_json: bool) -> None:
     """Show the newest requests with status, size, duration and outcome (the reason of each failure)."""
-    rows = pipeline.fetch_log(app(ctx).settings, limit=limit, errors_only=errors_only, feed_id=feed_id)
+    rows = follow.fetch_log(app(ctx).settings, limit=limit, errors_only=errors_only, feed_id=feed_id)
     if as_json:
         print_json(rows)
         return

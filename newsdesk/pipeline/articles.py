@@ -18,11 +18,11 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
-from newsdesk.enrich.dedup import content_hash, normalize_url
-from newsdesk.errors import NoArticleFound
+from newsdesk.enrich.dedup import normalize_url
 from newsdesk.models import MAX_URL_CHARS, ExtractedArticle, FetchResult
+from newsdesk.pipeline.prepare import PreparedArticle, prepare
 from newsdesk.store import repo
-from newsdesk.store.search import DocumentTerms, document_terms, index_article
+from newsdesk.store.search import index_article
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
@@ -32,50 +32,6 @@ class StoredArticle:
     article_id: int
     created: bool  # False: it was a duplicate of a stored article
     url: str
-
-
-def extract_page(html: str, url: str) -> ExtractedArticle:
-    """The extraction step."""
-    from newsdesk.extract import extract_article
-
-    article = extract_article(html, url)
-    if not article.text.strip():
-        raise NoArticleFound("no article text in the page", reason="empty_text")
-    return article
-
-
-@dataclass(frozen=True)
-class PreparedArticle:
-    """An extracted article with what storing it needs computed ahead: its content hash and its
-    search stems. The crawl's worker processes make these, so the single writer only writes."""
-
-    extracted: ExtractedArticle
-    content_hash: str
-    terms: DocumentTerms
-
-
-def prepare_page(html: str, url: str) -> PreparedArticle:
-    """Extract, hash and stem one page (module-level so a process pool can run it)."""
-    return prepare(extract_page(html, url))
-
-
-_WARM_UP_PAGE = (
-    "<html><head><title>Warm-up</title></head><body><article><h1>Warm-up</h1><p>"
-    + "The sea is calm and the harbour is quiet this morning. " * 8
-    + "</p></article></body></html>"
-)
-
-
-def warm_up() -> None:
-    """Run one small page through ``prepare_page`` (a worker process's initializer). Why: the first
-    extraction in a process loads language models and builds caches (about half a second), which
-    would otherwise land on the first real page."""
-    prepare_page(_WARM_UP_PAGE, "http://warm-up.invalid/")
-
-
-def prepare(extracted: ExtractedArticle) -> PreparedArticle:
-    return PreparedArticle(extracted, content_hash(extracted.text),
-                           document_terms(extracted.title, extracted.text, extracted.lang))
 
 
 def article_urls(entry_url: str, fetched: FetchResult | None, extracted: ExtractedArticle) -> list[str]:

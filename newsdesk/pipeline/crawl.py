@@ -37,8 +37,9 @@ from newsdesk.models import (
     FetchResult,
     ParsedFeed,
 )
-from newsdesk.pipeline.articles import HTML_TYPES, PreparedArticle, StoredArticle, store_extracted
+from newsdesk.pipeline.articles import HTML_TYPES, StoredArticle, store_extracted
 from newsdesk.pipeline.pool import ExtractionPool
+from newsdesk.pipeline.prepare import PreparedArticle
 from newsdesk.pipeline.report import CrawlReport, FetchLogBuffer, as_stage_error, describe
 from newsdesk.settings import Settings
 from newsdesk.sources import parse_feed

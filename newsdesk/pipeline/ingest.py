@@ -20,9 +20,10 @@ from sqlalchemy.orm import selectinload
 from newsdesk.enrich.dedup import normalize_url
 from newsdesk.errors import StageError, UsageError
 from newsdesk.models import ExtractedArticle
-from newsdesk.pipeline.articles import StoredArticle, extract_page, store_extracted
+from newsdesk.pipeline.articles import StoredArticle, store_extracted
 from newsdesk.pipeline.crawl import process_entry
 from newsdesk.pipeline.follow import home_of
+from newsdesk.pipeline.prepare import extract_page
 from newsdesk.pipeline.report import CrawlReport
 from newsdesk.settings import Settings
 from newsdesk.store import repo

@@ -13,7 +13,7 @@ import os
 from concurrent.futures import Executor, ProcessPoolExecutor
 from multiprocessing import get_context
 
-from newsdesk.pipeline.articles import PreparedArticle, prepare_page, warm_up
+from newsdesk.pipeline.prepare import PreparedArticle, prepare_page, warm_up
 
 # Below this many entries, extraction runs in a thread instead of starting worker processes.
 POOL_THRESHOLD = 16

@@ -5,6 +5,6 @@ with the language models loaded and the caches built, shared copy-on-write, inst
 its first half second on them (docs/decisions/0005-ingest-throughput.md).
 """
 
-from newsdesk.pipeline.articles import warm_up
+from newsdesk.pipeline.prepare import warm_up
 
 warm_up()

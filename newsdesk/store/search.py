@@ -1,12 +1,8 @@
 """Full-text search over articles and their translations, language-aware on both backends.
 
-SQLite: FTS5 has no Russian stemmer, so words are stemmed here in Python (Snowball, through
-``snowballstemmer``) on both sides: ``index_article`` writes stems into the FTS5 table
-``search_fts`` and ``search`` turns the query into stems the same way. Which stemmer a word gets
-depends on its script: Cyrillic words get the Russian one; Latin-script words get the stemmer of the
-document's language when Snowball has one (English otherwise). A Latin query word becomes the OR of
-its stems under every Latin-script stemmer in ``LATIN_STEMMERS``, so a query finds German and
-English documents alike without knowing the query's language.
+SQLite: FTS5 has no Russian stemmer, so words are stemmed in Python (Snowball, in the leaf module
+``newsdesk.terms``, which says which stemmer a word gets) on both sides: ``index_article`` writes
+stems into the FTS5 table ``search_fts`` and ``search`` turns the query into stems the same way.
 
 PostgreSQL: ``search_docs.tsv`` holds ``to_tsvector`` made with the text-search configuration of
 the document's language ('english', 'russian', …, else 'simple'), weighted title A / body B, under a
@@ -25,28 +21,24 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 
-import snowballstemmer
 from markupsafe import Markup, escape
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from newsdesk.store.schema import Article, ArticleAuthor, SearchDoc, UTCDateTime
+from newsdesk.terms import (
+    CYRILLIC,
+    MAX_INDEX_CHARS,
+    WORD,
+    DocumentTerms,
+    latin_stemmer,
+    stem,
+    stems_for_document,
+    stems_for_query_word,
+    words,
+)
 
-WORD = re.compile(r"[^\W_]+", re.UNICODE)
-CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-
-# ISO 639-1 → Snowball algorithm, for the languages Snowball stems.
-SNOWBALL = {
-    "en": "english", "ru": "russian", "de": "german", "fr": "french", "es": "spanish",
-    "it": "italian", "pt": "portuguese", "nl": "dutch", "sv": "swedish", "no": "norwegian",
-    "nb": "norwegian", "da": "danish", "fi": "finnish", "hu": "hungarian", "ro": "romanian",
-    "tr": "turkish", "uk": "russian", "pl": "polish", "cs": "czech", "ca": "catalan",
-    "id": "indonesian", "lt": "lithuanian", "et": "estonian", "el": "greek", "ga": "irish",
-}
-# Latin-script stemmers a query word is expanded over (kept short: each adds an OR term).
-LATIN_STEMMERS = ("english", "german", "french", "spanish")
 # PostgreSQL text-search configurations by article language.
 PG_CONFIG = {
     "en": "english", "ru": "russian", "de": "german", "fr": "french", "es": "spanish",
@@ -56,55 +48,11 @@ PG_CONFIG = {
 }
 PG_QUERY_CONFIGS = ("english", "russian", "simple")
 
-MAX_INDEX_CHARS = 200_000  # why: a runaway page must not make one giant index row
 MAX_QUERY_WORDS = 12  # why: each word expands to several OR terms; caps query cost
 SNIPPET_WORDS = 32  # why: about two lines of teaser text
 SNIPPET_FIRST_CHARS = 2_000  # why: the opening paragraphs; most matches of a ranked hit are there
-SNIPPET_SCAN_CHARS = 30_000
-RECENT_WINDOW = 10_000  # why: ranking 10k texts takes ~20 ms; the p95 target for a search is 50 ms  # why: highlight from the first 30 kB; enough to find a match
-
-
-@lru_cache(maxsize=64)
-def _stemmer(algorithm: str) -> snowballstemmer.stemmer:
-    return snowballstemmer.stemmer(algorithm)
-
-
-_STEMS: dict[tuple[str, str], str] = {}
-STEM_CACHE_SIZE = 500_000  # why: words are Zipf-distributed; a big cache makes stemming a dict hit
-
-
-def stem(word: str, algorithm: str) -> str:
-    key = (word, algorithm)
-    found = _STEMS.get(key)
-    if found is None:
-        if len(_STEMS) >= STEM_CACHE_SIZE:
-            _STEMS.clear()
-        found = _STEMS[key] = str(_stemmer(algorithm).stemWord(word))
-    return found
-
-
-def _doc_algorithm(lang: str | None) -> str:
-    algorithm = SNOWBALL.get((lang or "").split("-")[0].lower(), "english")
-    return "english" if algorithm == "russian" else algorithm  # Latin words in a Russian text
-
-
-def words(text_: str) -> list[str]:
-    return WORD.findall(text_.lower())
-
-
-def stems_for_document(text_: str, lang: str | None) -> list[str]:
-    """The stems of a document's words (script picks Russian; the document picks the Latin stemmer)."""
-    latin = _doc_algorithm(lang)
-    return [stem(w, "russian" if CYRILLIC.search(w) else latin) for w in words(text_[:MAX_INDEX_CHARS])]
-
-
-def stems_for_query_word(word: str, lang: str | None = None) -> set[str]:
-    """Every stem a document could hold for this query word."""
-    if CYRILLIC.search(word):
-        return {stem(word, "russian")}
-    if lang and lang in SNOWBALL:
-        return {stem(word, _doc_algorithm(lang))}
-    return {stem(word, algorithm) for algorithm in LATIN_STEMMERS}
+SNIPPET_SCAN_CHARS = 30_000  # why: highlight from the first 30 kB; enough to find a match
+RECENT_WINDOW = 10_000  # why: ranking 10k texts takes ~20 ms; the p95 target for a search is 50 ms
 
 
 def fts5_query(query: str, lang: str | None = None) -> str | None:
@@ -117,23 +65,6 @@ def fts5_query(query: str, lang: str | None = None) -> str | None:
 
 
 # --- indexing -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class DocumentTerms:
-    """A document's stems, computed ahead (by the crawl's extraction workers, off the writer's
-    process) for the title and body they were made from."""
-
-    lang: str
-    title: str
-    title_stems: str
-    body_stems: str
-
-
-def document_terms(title: str | None, body: str, lang: str | None) -> DocumentTerms:
-    lang = (lang or "und").lower()
-    return DocumentTerms(lang, title or "", " ".join(stems_for_document(title or "", lang)),
-                         " ".join(stems_for_document(body, lang)))
 
 
 _INSERT_DOC = insert(SearchDoc).returning(SearchDoc.id)
@@ -371,7 +302,7 @@ def highlight(text_: str, query: str, lang: str | None = None, *, max_words: int
     the opening has no match, which keeps a page of twenty snippets to a few milliseconds.
     """
     wanted = query_stems(query)
-    latin = _doc_algorithm(lang)
+    latin = latin_stemmer(lang)
     tokens = list(WORD.finditer(text_[:SNIPPET_FIRST_CHARS]))
     hits = _hits(tokens, wanted, latin)
     if not hits and len(text_) > SNIPPET_FIRST_CHARS:
@@ -412,6 +343,5 @@ __all__ = [
     "index_article",
     "reindex_all",
     "search",
-    "stems_for_document",
     "unindex_article",
 ]

@@ -52,7 +52,7 @@ def _fresh_connections(**_: Any) -> None:
 
 @app.task(name="newsdesk.schedule")
 def schedule() -> dict[str, int]:
-    from newsdesk.pipeline import schedule_due
+    from newsdesk.pipeline.crawl import schedule_due
 
     due = schedule_due(settings())
     for feed_id in due.feed_ids:
@@ -64,7 +64,7 @@ def schedule() -> dict[str, int]:
 
 @app.task(name="newsdesk.refresh_feed")
 def refresh_feed(feed_id: int) -> dict[str, Any]:
-    from newsdesk.pipeline import refresh_feed as refresh
+    from newsdesk.pipeline.crawl import refresh_feed as refresh
 
     report = refresh(settings(), feed_id)
     for entry_id in report.queued_entry_ids:
@@ -74,7 +74,7 @@ def refresh_feed(feed_id: int) -> dict[str, Any]:
 
 @app.task(name="newsdesk.process_entry")
 def process_entry(entry_id: int) -> dict[str, Any]:
-    from newsdesk.pipeline import process_entry as process
+    from newsdesk.pipeline.crawl import process_entry as process
 
     config = settings()
     report = process(config, entry_id)

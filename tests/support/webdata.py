@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from newsdesk.store.db import engine_for, session_scope
 from newsdesk.store.schema import Article, ArticleAuthor, Feed, SearchDoc, Source
-from newsdesk.store.search import index_article, stems_for_document
+from newsdesk.store.search import index_article
+from newsdesk.terms import stems_for_document
 
 _EN_TEXT = (
     "harbour city council ferry port budget school teachers storm weather river bridge museum "
