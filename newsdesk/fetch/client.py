@@ -22,7 +22,6 @@ from typing import Any
 
 import httpx
 
-from newsdesk import aio
 from newsdesk.errors import (
     FetchGone,
     FetchRejected,
@@ -443,4 +442,4 @@ def fetch_sync(url: str, settings: Settings, **kw: Any) -> FetchResult:
         async with Fetcher(settings, transport=transport, observer=observer) as fetcher:
             return await fetcher.fetch(url, **kw)
 
-    return aio.run(one())
+    return asyncio.run(one())

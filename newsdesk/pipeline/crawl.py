@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
-from newsdesk import aio
 from newsdesk.enrich.dedup import normalize_url
 from newsdesk.errors import (
     FetchGone,
@@ -384,7 +383,7 @@ class Crawler:
 def crawl(settings: Settings, *, source_id: int | None = None, progress: Progress | None = None) -> CrawlReport:
     """One pass over due feeds and queued entries (the ``newsdesk crawl`` job), then translation of
     the new articles and of earlier translations whose retry time has come."""
-    report = aio.run(Crawler(settings, progress=progress).run(source_id=source_id))
+    report = asyncio.run(Crawler(settings, progress=progress).run(source_id=source_id))
     translate_after_crawl(settings, report)
     return report
 
@@ -433,7 +432,7 @@ def refresh_feed(settings: Settings, feed_id: int) -> CrawlReport:
             await crawler.refresh_feed(feed_id)
         return crawler.report
 
-    return aio.run(run())
+    return asyncio.run(run())
 
 
 def process_entry(settings: Settings, entry_id: int) -> CrawlReport:
@@ -450,7 +449,7 @@ def process_entry(settings: Settings, entry_id: int) -> CrawlReport:
             await crawler.process_entry(*job)
         return crawler.report
 
-    return aio.run(run())
+    return asyncio.run(run())
 
 
 @dataclass

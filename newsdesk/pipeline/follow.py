@@ -7,11 +7,11 @@ A URL a user gives may be a feed, a home page (its feeds are discovered through
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from newsdesk import aio
 from newsdesk.errors import ParseError, StageError, UsageError
 from newsdesk.fetch import Fetcher
 from newsdesk.models import OutlineFeed, ParsedFeed
@@ -85,7 +85,7 @@ def follow(settings: Settings, url: str, *, name: str | None = None, lang: str |
             return await _find_feed(fetcher, url)
 
     try:
-        feed_url, parsed, others = aio.run(run())
+        feed_url, parsed, others = asyncio.run(run())
     except ParseError as exc:
         raise UsageError(f"sources: {url} is not a feed, sitemap or web page: {exc}") from exc
     except StageError as exc:
