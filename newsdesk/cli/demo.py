@@ -43,7 +43,7 @@ def demo(ctx: click.Context, serve: bool, host: str, port: int, outlet_port: int
         for row in following.list_sources(settings):
             click.echo(f"source {row['id']} {row['name']}: {row['articles']} articles stored in {settings.database_url}")
         if serve:
-            from newsdesk.cli.web import run_server
+            from newsdesk.web.server import run_server
 
             click.echo(f"reader site: http://{host}:{port}/  (Ctrl-C to stop)")
-            run_server(settings, host=host, port=port)
+            run_server(settings, host=host, port=port, workers=1, log_level="warning")

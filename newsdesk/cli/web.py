@@ -2,40 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 import sys
 
 import click
 
 from newsdesk.cli.base import app, handle_errors, main, print_json
-from newsdesk.settings import Settings
 
 # why: one worker already serves cached pages at thousands of requests/s; more use more cores
 DEFAULT_WORKERS = 1
-
-
-def run_server(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, workers: int = DEFAULT_WORKERS,
-               log_level: str = "warning") -> None:
-    """Upgrade the schema, then serve the site with uvicorn (several worker processes if asked)."""
-    import uvicorn
-
-    from newsdesk.store.db import upgrade
-
-    upgrade(settings.database_url)
-    if workers <= 1:
-        from newsdesk.web.app import create_app
-
-        uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, proxy_headers=True,
-                    server_header=False)
-        return
-    # Worker processes rebuild settings from the environment: hand them the effective values,
-    # and one shared secret so a session or CSRF token from one worker is valid in the others.
-    os.environ["NEWSDESK_DATABASE_URL"] = settings.database_url
-    if settings.secret_key is None and "NEWSDESK_SECRET_KEY" not in os.environ:
-        os.environ["NEWSDESK_SECRET_KEY"] = secrets.token_urlsafe(32)
-    uvicorn.run("newsdesk.web.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level=log_level, proxy_headers=True, server_header=False)
 
 
 @main.command("serve")
@@ -51,6 +25,8 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, log_level: str
     """Serve the reader site, its feeds and the JSON API."""
     settings = app(ctx).settings
     click.echo(f"reader site: http://{host}:{port}/  (database {settings.database_url}; Ctrl-C to stop)")
+    from newsdesk.web.server import run_server
+
     run_server(settings, host=host, port=port, workers=workers, log_level=log_level)
 
 
