@@ -76,6 +76,8 @@ def test_opml_round_trip_and_remove(db_url: str, outlet: Origin, tmp_path: Path)
     assert outlet.url("/feed.xml") in exported and "<opml" in exported
     assert cli(db_url, "sources", "remove", "1").exit_code == 0
     assert cli(db_url, "sources", "remove", "1").exit_code == 2  # no such source: bad usage
+    unknown = cli(db_url, "crawl", "--source", "1")  # not an empty pass that looks like success
+    assert unknown.exit_code == 2 and "no source with id 1" in unknown.output
     assert "no sources yet" in cli(db_url, "sources", "list").output
 
 

@@ -383,6 +383,9 @@ class Crawler:
 def crawl(settings: Settings, *, source_id: int | None = None, progress: Progress | None = None) -> CrawlReport:
     """One pass over due feeds and queued entries (the ``newsdesk crawl`` job), then translation of
     the new articles and of earlier translations whose retry time has come."""
+    if source_id is not None:  # an unknown id is a usage error, not an empty pass
+        with session_scope(engine_for(settings.database_url)) as session:
+            repo.get_source(session, source_id)
     report = asyncio.run(Crawler(settings, progress=progress).run(source_id=source_id))
     translate_after_crawl(settings, report)
     return report
