@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import importlib
 import os
 import subprocess
 import sys
@@ -14,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+import newsdesk.pipeline.crawl as crawl_module
 from newsdesk.pipeline.crawl import crawl, process_entry, refresh_feed
 from newsdesk.pipeline.follow import follow
 from newsdesk.settings import Settings
@@ -358,7 +358,6 @@ def test_a_failing_article_in_a_write_batch_fails_alone(db_url: str, origin: Ori
     """The crawl writes extracted articles in batches; when one article of a batch cannot be
     stored (here a fault injected into storing), the batch is rolled back and every other article
     is stored on its own: one failure, counted with its reason, and no fetch-log row lost."""
-    crawl_module = importlib.import_module("newsdesk.pipeline.crawl")
     settings, paths = follow_outlet(db_url, origin, "/news", 8, seed=400)
 
     real_store = crawl_module.store_extracted
@@ -433,7 +432,6 @@ def test_a_pass_whose_database_fails_stops_and_loses_nothing(db_url: str, origin
     """When even recording a failure fails (the database went away mid-pass), the pass stops with
     that error instead of hanging; what it had not committed is still queued, and the next pass
     stores it."""
-    crawl_module = importlib.import_module("newsdesk.pipeline.crawl")
     settings, _ = follow_outlet(db_url, origin, "/db", 6, seed=600)
 
     def database_gone(*args: object, **kwargs: object) -> object:

@@ -301,7 +301,7 @@ class Crawler:
             if isinstance(error, Retry) and attempts < MAX_ENTRY_ATTEMPTS:
                 delay = max(backoff_delay(attempts, self.settings), error.retry_after or 0)
                 repo.mark_entry(session, entry_id, "retry", error=describe(error),
-                                 next_attempt_at=now_utc() + timedelta(seconds=delay))
+                                next_attempt_at=now_utc() + timedelta(seconds=delay))
                 self.report.entries_retry += 1
             else:
                 repo.mark_entry(session, entry_id, "failed", error=describe(error))

@@ -29,7 +29,6 @@ MAX_TITLE_CHARS = 1_000
 MAX_SUMMARY_CHARS = 5_000
 # Bytes of markup handed to the tag stripper; longer input is cut first so stripping stays linear-cheap.
 MAX_MARKUP_CHARS = 200_000
-# A URL longer than MAX_URL_CHARS (models) is not a real article link and would not fit in storage.
 # Authors per entry: bylines rarely name more than a handful; a long list is a tag cloud in disguise.
 MAX_AUTHORS = 20
 
@@ -142,6 +141,7 @@ def http_url(value: str | None, base: str) -> str | None:
     if not value:
         return None
     value = value.strip().replace(" ", "%20")  # unencoded spaces are common and unambiguous
+    # a URL longer than MAX_URL_CHARS is not a real article link and would not fit in storage
     if not value or len(value) > MAX_URL_CHARS or any(c in value for c in "\r\n\t\x00"):
         return None
     try:
