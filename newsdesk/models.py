@@ -20,7 +20,8 @@ MAX_URL_CHARS = 2_000
 class FeedKind(enum.StrEnum):
     """What a followed URL is; decides which parser reads it."""
 
-    RSS = "rss"  # RSS 0.9x/1.0/2.0 and Atom, both read by feedparser
+    RSS = "rss"  # RSS 0.9x/1.0/2.0, read by feedparser
+    ATOM = "atom"  # Atom feeds and Atom Entry documents, read by feedparser too
     JSON = "json"  # JSON Feed 1.x
     SITEMAP = "sitemap"  # news sitemap, sitemap or sitemap index
     PAGE = "page"  # one article URL, ingested once

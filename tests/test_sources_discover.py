@@ -42,7 +42,7 @@ def test_rel_alternate_first_then_fallback_links_deduplicated() -> None:
     assert feeds == [
         DiscoveredFeed("https://example.com/feed/", FeedKind.RSS, "The Daily Example » Feed"),
         DiscoveredFeed("https://example.com/comments/feed/", FeedKind.RSS, "Comments Feed"),
-        DiscoveredFeed("https://example.com/feeds/atom.xml", FeedKind.RSS, "Atom"),
+        DiscoveredFeed("https://example.com/feeds/atom.xml", FeedKind.ATOM, "Atom"),
         DiscoveredFeed("https://example.com/feed.json", FeedKind.JSON, "JSON"),
         DiscoveredFeed("https://example.com/world/rss.xml", FeedKind.RSS, "World RSS"),
         DiscoveredFeed("https://example.com/sitemap_news.xml", FeedKind.SITEMAP, "News sitemap"),

@@ -157,7 +157,7 @@ def test_atom_with_xml_lang_and_relative_links() -> None:
   </entry>
 </feed>""".encode()
     feed = parse(body, "https://atom.example.ua/feed.atom")
-    assert feed.kind is FeedKind.RSS
+    assert feed.kind is FeedKind.ATOM
     assert feed.title == "Новини"
     assert feed.lang == "uk"
     assert feed.home_url == "https://atom.example.ua/"

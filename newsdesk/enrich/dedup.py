@@ -48,6 +48,8 @@ def normalize_url(url: str) -> str:
     host = (parts.hostname or "").lower().rstrip(".")
     with contextlib.suppress(UnicodeError):
         host = host.encode("idna").decode("ascii") if host and not host.isascii() else host
+    if ":" in host:  # an IPv6 literal: its brackets keep its colons apart from the port's
+        host = f"[{host}]"
     netloc = host
     if parts.port and parts.port != DEFAULT_PORTS.get(scheme):
         netloc = f"{host}:{parts.port}"

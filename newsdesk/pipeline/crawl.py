@@ -146,7 +146,7 @@ class Crawler:
             if parsed is not None:
                 self._queue_entries(session, feed, parsed)
                 feed.etag, feed.last_modified = etag, last_modified
-                if parsed.kind in (FeedKind.RSS, FeedKind.JSON, FeedKind.SITEMAP):
+                if parsed.kind in (FeedKind.RSS, FeedKind.ATOM, FeedKind.JSON, FeedKind.SITEMAP):
                     feed.kind = parsed.kind.value
                 feed.title = feed.title or parsed.title
                 feed.last_error = None if parsed.entries else "feed: no entries (empty feed)"

@@ -19,7 +19,7 @@ from newsdesk.sources.jsonfeed import parse_jsonfeed
 from newsdesk.sources.opml import parse_opml, write_opml
 from newsdesk.sources.rss import parse_rss
 from newsdesk.sources.sitemap import parse_sitemap, sitemap_candidates, sitemaps_from_robots
-from newsdesk.sources.sniff import MAX_DECOMPRESSED_BYTES, Format, gunzip, looks_like_feed, sniff
+from newsdesk.sources.sniff import MAX_DECOMPRESSED_BYTES, Format, gunzip, looks_like_feed, sniff, to_utf8
 
 __all__ = [
     "ArchiveReader",
@@ -54,7 +54,7 @@ def parse_feed(
     """
     if len(body) > MAX_DECOMPRESSED_BYTES:
         raise ParseError(f"feed larger than {MAX_DECOMPRESSED_BYTES} bytes", reason="too_large")
-    body = gunzip(body)
+    body = to_utf8(gunzip(body), content_type)  # the HTTP charset is only in view here
     if not body.strip():
         raise ParseError("empty document", reason="malformed")
     kind = sniff(body, content_type)
@@ -76,7 +76,7 @@ def parse_feed(
 
 # Bytes searched for a feed's start when junk precedes it; PHP notices and BOM debris are short.
 _JUNK_WINDOW = 4096
-_FEED_START = re.compile(rb"<\?xml\b|<(rss|feed|rdf:RDF|urlset|sitemapindex)\b", re.IGNORECASE)
+_FEED_START = re.compile(rb"<\?xml\b|<(rss|feed|entry|rdf:RDF|urlset|sitemapindex)\b", re.IGNORECASE)
 
 
 def _skip_leading_junk(body: bytes, content_type: str | None) -> tuple[bytes, Format]:

@@ -25,10 +25,10 @@ MAX_FEEDS = 50
 
 _FEED_TYPES: dict[str, FeedKind] = {
     "application/rss+xml": FeedKind.RSS,
-    "application/atom+xml": FeedKind.RSS,
+    "application/atom+xml": FeedKind.ATOM,
     "application/rdf+xml": FeedKind.RSS,
     "application/x-rss+xml": FeedKind.RSS,
-    "application/x-atom+xml": FeedKind.RSS,
+    "application/x-atom+xml": FeedKind.ATOM,
     "text/rss+xml": FeedKind.RSS,
     "application/feed+json": FeedKind.JSON,
     "application/json": FeedKind.JSON,  # JSON Feed 1.0 advertised itself with this

@@ -18,7 +18,7 @@ import feedparser
 from newsdesk.errors import ParseError
 from newsdesk.models import FeedKind, ParsedFeed
 from newsdesk.sources.adapter import RawEntry, build_feed, from_struct_time
-from newsdesk.sources.sniff import repair_encoding, strip_doctype
+from newsdesk.sources.sniff import strip_doctype, to_utf8
 
 # Notes feedparser raises about a document it read fine: a charset that differed from the declared
 # one, a content type it did not expect. They do not make an empty feed broken.
@@ -30,8 +30,9 @@ def parse_rss(
 ) -> ParsedFeed:
     """Parse an RSS or Atom document; ``malformed`` when nothing usable could be read from it."""
     parsed = feedparser.parse(
-        io.BytesIO(strip_doctype(repair_encoding(body))),
-        response_headers={"content-location": url},  # the base for relative links
+        io.BytesIO(strip_doctype(to_utf8(body))),
+        # the base for relative links; the bytes are UTF-8 now, whatever the server said
+        response_headers={"content-location": url, "content-type": "application/xml; charset=utf-8"},
         resolve_relative_uris=True,
         sanitize_html=True,
     )
@@ -40,8 +41,9 @@ def parse_rss(
     problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
     if problem is not None and isinstance(problem, _BENIGN):
         problem = None
+    version = str(parsed.get("version") or "")
     result = build_feed(
-        FeedKind.RSS,
+        FeedKind.ATOM if version.startswith("atom") else FeedKind.RSS,
         list(_raw_entries(entries, feed.get("language"))),
         url=url,
         now=now,

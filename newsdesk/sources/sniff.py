@@ -8,6 +8,7 @@ live) are removed before feedparser runs, and lxml parsers never resolve entitie
 
 from __future__ import annotations
 
+import codecs
 import re
 import zlib
 from typing import Literal
@@ -35,6 +36,7 @@ _ROOTS: dict[str, Format] = {
     "rss": "rss",
     "rdf": "rss",  # RSS 1.0 is <rdf:RDF>
     "feed": "rss",  # Atom; feedparser reads both
+    "entry": "rss",  # an Atom Entry document (RFC 4287 §4.1.2): a feed of one entry
     "channel": "rss",  # bare RSS 0.9 fragments some servers send
     "urlset": "sitemap",
     "sitemapindex": "sitemap",
@@ -113,43 +115,124 @@ def strip_doctype(body: bytes) -> bytes:
     """Remove the DOCTYPE from the prolog: its internal subset is where entity bombs are declared.
 
     Feeds have no use for declared entities (RSS 0.91's HTML entities are handled by feedparser's
-    lenient fallback), so the declaration goes rather than being interpreted.
+    lenient fallback), so the declaration goes rather than being interpreted. Only the prolog is
+    touched: a ``<!DOCTYPE`` after the root element starts is text (an escaped HTML page in a
+    description, a CDATA section) and belongs to the content.
     """
-    head = body[:SNIFF_BYTES]
-    match = _DOCTYPE.search(head)
-    if not match:
-        return body
-    return body[: match.start()] + body[match.end():]
+    pos = 0
+    while True:
+        match = _PROLOG.match(body, pos, SNIFF_BYTES)
+        if not match:
+            return body
+        doctype = _DOCTYPE.search(body, match.start(), match.end())
+        if doctype is not None:
+            return body[: doctype.start()] + body[doctype.end():]
+        pos = match.end()
 
 
 _XML_DECL = re.compile(rb"^(\s*<\?xml[^>]*?encoding\s*=\s*[\"'])([A-Za-z0-9_.:-]+)([\"'])")
+_XML_DECL_TEXT = re.compile(r"^(\s*<\?xml[^>]*?encoding\s*=\s*[\"'])([A-Za-z0-9_.:-]+)([\"'])")
+_CHARSET_PARAM = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+# Byte-order marks, UTF-32 before UTF-16: UTF-32 LE's mark starts with UTF-16 LE's.
+_XML_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+# XML 1.0 Appendix F: without a mark, the bytes of "<" (or "<?") tell UTF-32 and UTF-16 apart.
+_XML_NO_BOM = (
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00<", "utf-16-be"),
+    (b"<\x00", "utf-16-le"),
+)
+# Single-byte Latin codecs a detector confuses on short western text; unlabeled, such text is
+# windows-1252 (the WHATWG default, and feedparser's own fallback).
+_WESTERN_GUESSES = frozenset({
+    "cp1250", "cp1252", "cp1254", "cp1257", "latin_1", "iso8859_2", "iso8859_3", "iso8859_4",
+    "iso8859_9", "iso8859_10", "iso8859_13", "iso8859_14", "iso8859_15", "iso8859_16", "mac_latin2",
+    "mac_roman", "mac_iceland", "mac_turkish", "cp850", "cp437",
+})
 
 
-def repair_encoding(body: bytes) -> bytes:
-    """``body`` as UTF-8 when its declared encoding (UTF-8 if none) cannot decode it.
-
-    Servers often send windows-1251 or latin-1 bytes under a UTF-8 declaration; decoding them as
-    declared would give mojibake or a parse error, so the bytes' real encoding is detected instead.
-    UTF-16/32 documents (BOM or NUL bytes) are left to the parsers, which read those themselves.
-    """
-    if body.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in body[:4]:
-        return body
-    declared = _XML_DECL.match(body[:512])
-    codec = declared.group(2).decode("ascii") if declared else "utf-8"
+def _codec(label: str | None) -> str | None:
+    if not label:
+        return None
     try:
-        body.decode(codec)
-        return body
-    except (LookupError, UnicodeDecodeError):
-        pass  # detected below
+        return codecs.lookup(label.strip().strip("\"'")).name
+    except LookupError:
+        return None
+
+
+def _is_xml_media_type(content_type: str | None) -> bool:
+    """RFC 7303: text/xml, application/xml and every ``+xml`` type, whose charset parameter rules."""
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    return media in ("text/xml", "application/xml", "application/xml-external-parsed-entity",
+                     "text/xml-external-parsed-entity", "application/xml-dtd") or media.endswith("+xml")
+
+
+def _decodes(body: bytes, codec: str | None) -> str | None:
+    if not codec:
+        return None
+    try:
+        return body.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def xml_text(body: bytes, content_type: str | None = None) -> tuple[str, str]:
+    """``(text, codec)``: an XML document decoded by the XML spec's precedence, a guess last.
+
+    Order (XML 1.0 §4.3.3 and Appendix F, RFC 7303 §3): a byte-order mark; the HTTP ``charset``
+    of an XML media type; UTF-32/UTF-16 told by the bytes of the first ``<``; the XML declaration;
+    the ``charset`` of any other media type (a server's word is still evidence); UTF-8, the
+    default; and only then a detected charset. A label that fails to decode the bytes is a lie and
+    falls through to the next one instead of producing mojibake.
+    """
+    for bom, codec in _XML_BOMS:
+        if body.startswith(bom):
+            return body[len(bom):].decode(codec, "replace"), codec
+    match = _CHARSET_PARAM.search(content_type or "")
+    http_codec = _codec(match.group(1)) if match else None
+    if _is_xml_media_type(content_type) and (text := _decodes(body, http_codec)) is not None:
+        return text, str(http_codec)
+    for start, codec in _XML_NO_BOM:
+        if body.startswith(start):
+            return body.decode(codec, "replace"), codec
+    declared = _XML_DECL.match(body[:512])
+    declared_codec = _codec(declared.group(2).decode("ascii")) if declared else None
+    if declared_codec and declared_codec.startswith(("utf-16", "utf-32")):
+        declared_codec = "utf-8"  # an ASCII-readable declaration cannot be in UTF-16/32
+    for label in (declared_codec, http_codec, "utf-8"):
+        if (text := _decodes(body, label)) is not None:
+            return text, str(label)
+    guess = _guess(body)
+    return body.decode(guess, "replace"), guess
+
+
+def _guess(body: bytes) -> str:
     from charset_normalizer import from_bytes
 
     best = from_bytes(body[:SNIFF_BYTES * 4]).best()
-    if best is None:
-        return body
-    text = body.decode(best.encoding, "replace").encode("utf-8")
-    if declared:
-        text = _XML_DECL.sub(lambda m: m.group(1) + b"utf-8" + m.group(3), text, count=1)
-    return text
+    codec = _codec(best.encoding) if best is not None else None
+    if codec is None or codec in _WESTERN_GUESSES:
+        return "cp1252"
+    return codec
+
+
+def to_utf8(body: bytes, content_type: str | None = None) -> bytes:
+    """``body`` re-encoded as UTF-8 (see :func:`xml_text`), its XML declaration saying so.
+
+    Every parser after this one reads plain UTF-8, so the charset is decided once, here, with the
+    HTTP header in view; feedparser and lxml would otherwise each guess again without it.
+    """
+    if body.isascii() and not body.startswith((b"<\x00", b"\x00")):
+        return body  # ASCII is UTF-8 whatever the label says (the common case, and the fast one)
+    text, _codec_used = xml_text(body, content_type)
+    text = _XML_DECL_TEXT.sub(lambda m: m.group(1) + "utf-8" + m.group(3), text, count=1)
+    return text.encode("utf-8")
 
 
 def safe_xml_parser(*, recover: bool = True) -> etree.XMLParser:
@@ -174,7 +257,7 @@ def parse_xml(body: bytes, *, recover: bool = True) -> tuple[etree._Element, str
     """
     parser = safe_xml_parser(recover=recover)
     try:
-        root = etree.fromstring(strip_doctype(repair_encoding(body)), parser)
+        root = etree.fromstring(strip_doctype(to_utf8(body)), parser)
     except etree.XMLSyntaxError as exc:
         raise ParseError(f"not well-formed XML: {exc}", reason="malformed") from exc
     if root is None:
