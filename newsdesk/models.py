@@ -76,13 +76,22 @@ class DiscoveredFeed:
 
 @dataclass(frozen=True, slots=True)
 class OutlineFeed:
-    """One feed of an OPML outline."""
+    """One feed of an OPML outline; ``category`` is its folder path, ``kind`` a :class:`FeedKind` value."""
 
     url: str
     title: str | None = None
     home_url: str | None = None
     category: str | None = None
     lang: str | None = None
+    kind: str | None = None  # from the outline's type; None when it did not say (the first fetch tells)
+
+
+@dataclass(frozen=True, slots=True)
+class OpmlDocument:
+    """An OPML file read: its feeds, and every outline that was not one, with the reason."""
+
+    feeds: tuple[OutlineFeed, ...] = ()
+    skipped: tuple[tuple[str, str], ...] = ()  # (reason, detail)
 
 
 @dataclass(frozen=True, slots=True)

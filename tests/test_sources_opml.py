@@ -9,11 +9,12 @@ from newsdesk.models import OutlineFeed
 from newsdesk.sources import parse_opml, write_opml
 
 FEEDS = [
-    OutlineFeed("https://a.example.de/rss", 'A & B <Zeitung> "quoted"', "https://a.example.de/", "World/Europe", "de"),
-    OutlineFeed("https://d.example.fr/feed?x=1&y=2", "Le D", None, "World/Europe", "fr-ca"),
-    OutlineFeed("https://c.example.com/atom.xml", "C", None, "World", None),
-    OutlineFeed("https://n.example.jp/rss", "日本のニュース", "https://n.example.jp/", "Asia/Japan/Tokyo", "ja"),
-    OutlineFeed("https://b.example.com/feed", None, None, None, None),
+    OutlineFeed("https://a.example.de/rss", 'A & B <Zeitung> "quoted"', "https://a.example.de/", "World/Europe", "de",
+                "rss"),
+    OutlineFeed("https://d.example.fr/feed?x=1&y=2", "Le D", None, "World/Europe", "fr-ca", "json"),
+    OutlineFeed("https://c.example.com/atom.xml", "C", None, "World", None, "atom"),
+    OutlineFeed("https://n.example.jp/rss", "日本のニュース", "https://n.example.jp/", "Asia/Japan/Tokyo", "ja", "sitemap"),
+    OutlineFeed("https://b.example.com/feed", None, None, None, None, "rss"),
 ]
 
 
@@ -27,9 +28,9 @@ def test_round_trip_with_nested_categories() -> None:
 
 def test_round_trip_groups_interleaved_categories() -> None:
     feeds = [
-        OutlineFeed("https://1.example/rss", "1", None, "Tech", None),
-        OutlineFeed("https://2.example/rss", "2", None, "Sport", None),
-        OutlineFeed("https://3.example/rss", "3", None, "Tech", None),
+        OutlineFeed("https://1.example/rss", "1", None, "Tech", None, "rss"),
+        OutlineFeed("https://2.example/rss", "2", None, "Sport", None, "rss"),
+        OutlineFeed("https://3.example/rss", "3", None, "Tech", None, "rss"),
     ]
     again = parse_opml(write_opml(feeds))
     assert sorted(again, key=lambda f: f.url) == feeds
@@ -56,8 +57,8 @@ def test_reader_export_with_folders_and_odd_outlines() -> None:
 </opml>"""
     feeds = parse_opml(opml)
     assert feeds == [
-        OutlineFeed("http://cafe.example.com/rss", "Café Times", "http://cafe.example.com/", "News", None),
-        OutlineFeed("https://deep.example.com/feed.xml", "Deep", None, "News/Nested", None),
+        OutlineFeed("http://cafe.example.com/rss", "Café Times", "http://cafe.example.com/", "News", None, "rss"),
+        OutlineFeed("https://deep.example.com/feed.xml", "Deep", None, "News/Nested", None, "rss"),
         OutlineFeed("https://top.example.com/rss", "Top level", None, "Tech/AI", "en-us"),
     ]
 

@@ -14,13 +14,13 @@ from urllib.parse import urlsplit
 
 from newsdesk.errors import ParseError, StageError, UsageError
 from newsdesk.fetch import Fetcher
-from newsdesk.models import OutlineFeed, ParsedFeed
+from newsdesk.models import FeedKind, OutlineFeed, ParsedFeed
 from newsdesk.settings import Settings
 from newsdesk.sources import (
     discover_feeds,
     looks_like_feed,
     parse_feed,
-    parse_opml,
+    read_opml,
     sitemap_candidates,
     sitemaps_from_robots,
     write_opml,
@@ -115,23 +115,29 @@ def follow(settings: Settings, url: str, *, name: str | None = None, lang: str |
                             other_feeds=others)
 
 
+# The feeds.folder column's size; a deeper path is cut (the feed itself is still followed).
+MAX_FOLDER_CHARS = 300
+
+
 def import_opml(settings: Settings, path: Path) -> tuple[list[FollowResult], list[str]]:
-    """Follow every feed of an OPML file (fetched at the first crawl); returns (added, skipped)."""
+    """Follow every feed of an OPML file (fetched at the first crawl); returns (added, skipped).
+
+    Each skipped outline comes back as ``"<reason>: <detail>"``, so the count a user sees is the
+    count of outlines really left out. A feed keeps its folder and the kind its outline named
+    (RSS until the first fetch says otherwise).
+    """
     try:
-        outlines = parse_opml(path.read_bytes())
+        document = read_opml(path.read_bytes())
     except OSError as exc:
         raise UsageError(f"opml: cannot read {path}: {exc}") from exc
     except ParseError as exc:
         raise UsageError(f"opml: {path} is not valid OPML: {exc}") from exc
     added: list[FollowResult] = []
-    skipped: list[str] = []
+    skipped = [f"{reason}: {detail}" for reason, detail in document.skipped]
     with session_scope(engine_for(settings.database_url)) as session:
-        for outline in outlines:
-            if urlsplit(outline.url).scheme not in ("http", "https"):
-                skipped.append(f"{outline.url}: not an http(s) URL")
-                continue
+        for outline in document.feeds:
             if repo.find_feed(session, outline.url) is not None:
-                skipped.append(f"{outline.url}: already followed")
+                skipped.append(f"already_followed: {outline.url}")
                 continue
             source = repo.add_source(
                 session,
@@ -139,15 +145,18 @@ def import_opml(settings: Settings, path: Path) -> tuple[list[FollowResult], lis
                 home_url=outline.home_url,
                 lang=outline.lang,
             )
-            repo.add_feed(session, source, url=outline.url, kind="rss", title=outline.title)
-            added.append(FollowResult(source.id, source.name, feeds=[{"url": outline.url, "kind": "rss"}]))
+            kind = outline.kind or FeedKind.RSS.value
+            folder = (outline.category or "")[:MAX_FOLDER_CHARS] or None
+            repo.add_feed(session, source, url=outline.url, kind=kind, title=outline.title, folder=folder)
+            added.append(FollowResult(source.id, source.name, feeds=[{"url": outline.url, "kind": kind}]))
     return added, skipped
 
 
 def export_opml(settings: Settings) -> str:
     with session_scope(engine_for(settings.database_url)) as session:
         outlines = [
-            OutlineFeed(url=feed.url, title=feed.title or source.name, home_url=source.home_url, lang=source.lang)
+            OutlineFeed(url=feed.url, title=feed.title or source.name, home_url=source.home_url, lang=source.lang,
+                        category=feed.folder, kind=feed.kind)
             for source in repo.list_sources(session)
             for feed in source.feeds
         ]

@@ -16,7 +16,7 @@ from newsdesk.models import ParsedFeed
 from newsdesk.sources.archive import ArchiveReader, read_archive
 from newsdesk.sources.discover import discover_feeds
 from newsdesk.sources.jsonfeed import parse_jsonfeed
-from newsdesk.sources.opml import parse_opml, write_opml
+from newsdesk.sources.opml import parse_opml, read_opml, write_opml
 from newsdesk.sources.rss import parse_rss
 from newsdesk.sources.sitemap import parse_sitemap, sitemap_candidates, sitemaps_from_robots
 from newsdesk.sources.sniff import MAX_DECOMPRESSED_BYTES, Format, gunzip, looks_like_feed, sniff, to_utf8
@@ -28,6 +28,7 @@ __all__ = [
     "parse_feed",
     "parse_opml",
     "read_archive",
+    "read_opml",
     "sitemap_candidates",
     "sitemaps_from_robots",
     "write_opml",

@@ -36,11 +36,13 @@ def add_source(
     return source
 
 
-def add_feed(session: Session, source: Source, *, url: str, kind: str, title: str | None = None) -> Feed:
+def add_feed(
+    session: Session, source: Source, *, url: str, kind: str, title: str | None = None, folder: str | None = None
+) -> Feed:
     existing = session.scalar(select(Feed).where(Feed.url == url))
     if existing is not None:
         raise UsageError(f"sources: feed {url} is already followed (source {existing.source_id})")
-    feed = Feed(source=source, url=url, kind=kind, title=title, status=FeedStatus.ACTIVE.value)
+    feed = Feed(source=source, url=url, kind=kind, title=title, folder=folder, status=FeedStatus.ACTIVE.value)
     session.add(feed)
     session.flush()
     return feed

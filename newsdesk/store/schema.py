@@ -77,6 +77,7 @@ class Feed(Base):
     url: Mapped[str] = mapped_column(String(MAX_URL_CHARS), unique=True)
     kind: Mapped[str] = mapped_column(String(16))
     title: Mapped[str | None] = mapped_column(String(500))
+    folder: Mapped[str | None] = mapped_column(String(300))  # OPML folder path, "World/Europe"
     etag: Mapped[str | None] = mapped_column(String(500))
     last_modified: Mapped[str | None] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(16), default="active", index=True)
