@@ -41,6 +41,10 @@ class RobotsPolicy:
     def allows(self, url: str, user_agent: str) -> bool:
         return self.parser is None or bool(self.parser.can_fetch(url, user_agent))
 
+    def sitemaps(self) -> tuple[str, ...]:
+        """The file's ``Sitemap:`` URLs as written (RFC 9309 §2.2.4: other records are kept for others)."""
+        return tuple(self.parser.sitemaps) if self.parser is not None else ()
+
     def crawl_delay(self, user_agent: str) -> float | None:
         if self.parser is None:
             return None

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from newsdesk.errors import ParseError, StageError, UsageError
 from newsdesk.fetch import Fetcher
+from newsdesk.fetch.safety import parse_url
 from newsdesk.models import FeedKind, OutlineFeed, ParsedFeed
 from newsdesk.settings import Settings
 from newsdesk.sources import (
@@ -22,7 +23,7 @@ from newsdesk.sources import (
     parse_feed,
     read_opml,
     sitemap_candidates,
-    sitemaps_from_robots,
+    sitemap_urls,
     write_opml,
 )
 from newsdesk.store import repo
@@ -60,9 +61,9 @@ async def _find_feed(fetcher: Fetcher, url: str) -> tuple[str, ParsedFeed | None
         return feed_result.final_url, parsed, others
     # no <link rel=alternate>: look for a (news) sitemap
     sitemaps: list[str] = []
-    try:
-        robots = await fetcher.fetch(home_of(result.final_url) + "robots.txt", kind="robots", check_robots=False)
-        sitemaps = sitemaps_from_robots(robots.text, result.final_url)
+    try:  # the robots.txt the fetcher already read for the home page lists them (no second request)
+        policy = await fetcher.robots.policy(parse_url(result.final_url))
+        sitemaps = sitemap_urls(policy.sitemaps(), result.final_url)
     except StageError:
         pass
     for candidate_url in [*sitemaps, *sitemap_candidates(result.final_url)]:

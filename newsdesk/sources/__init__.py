@@ -18,8 +18,22 @@ from newsdesk.sources.discover import discover_feeds
 from newsdesk.sources.jsonfeed import parse_jsonfeed
 from newsdesk.sources.opml import parse_opml, read_opml, write_opml
 from newsdesk.sources.rss import parse_rss
-from newsdesk.sources.sitemap import parse_sitemap, sitemap_candidates, sitemaps_from_robots
-from newsdesk.sources.sniff import MAX_DECOMPRESSED_BYTES, Format, gunzip, looks_like_feed, sniff, to_utf8
+from newsdesk.sources.sitemap import (
+    parse_sitemap,
+    parse_text_sitemap,
+    sitemap_candidates,
+    sitemap_urls,
+    sitemaps_from_robots,
+)
+from newsdesk.sources.sniff import (
+    MAX_DECOMPRESSED_BYTES,
+    Format,
+    gunzip,
+    looks_like_feed,
+    looks_like_text_sitemap,
+    sniff,
+    to_utf8,
+)
 
 __all__ = [
     "ArchiveReader",
@@ -30,6 +44,7 @@ __all__ = [
     "read_archive",
     "read_opml",
     "sitemap_candidates",
+    "sitemap_urls",
     "sitemaps_from_robots",
     "write_opml",
 ]
@@ -43,7 +58,7 @@ def parse_feed(
     now: datetime | None = None,
     max_entries: int = 500,
 ) -> ParsedFeed:
-    """Parse RSS, Atom, JSON Feed or a (news) sitemap / sitemap index, gzipped or not.
+    """Parse RSS, Atom, JSON Feed or a (news, index or plain-text) sitemap, gzipped or not.
 
     ``max_entries`` bounds one pass: a feed or sitemap with thousands of items would otherwise
     flood the pipeline in one refresh; the entries beyond it are noted as ``over_limit`` and come
@@ -59,6 +74,8 @@ def parse_feed(
     if not body.strip():
         raise ParseError("empty document", reason="malformed")
     kind = sniff(body, content_type)
+    if kind == "unknown" and looks_like_text_sitemap(body):
+        return parse_text_sitemap(body, url, now=now, max_entries=max_entries)
     if kind == "unknown":
         body, kind = _skip_leading_junk(body, content_type)
     if kind == "rss":

@@ -10,7 +10,8 @@ where it does (:func:`sitemaps_from_robots`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import urljoin
@@ -18,7 +19,7 @@ from urllib.parse import urljoin
 from lxml import etree
 
 from newsdesk.errors import ParseError
-from newsdesk.models import FeedKind, ParsedFeed
+from newsdesk.models import MAX_URL_CHARS, FeedKind, ParsedFeed
 from newsdesk.sources.adapter import RawEntry, build_feed, http_url, parse_datetime
 from newsdesk.sources.sniff import local, parse_xml
 
@@ -46,10 +47,14 @@ def parse_sitemap(
     """Parse a ``<urlset>`` (plain or news) or a ``<sitemapindex>``."""
     root, problem = parse_xml(body)
     kind = local(root.tag).lower()
+    # a recovered parse of a file cut off inside its last <loc> gives that URL's first half
+    cut = problem is not None and _ends_inside_loc(body)
     if kind == "sitemapindex":
-        result = _index(root, url)
+        result = _index(root, url, cut=cut)
     elif kind == "urlset":
-        result = build_feed(FeedKind.SITEMAP, _urls(root), url=url, now=now, max_entries=max_entries)
+        dropped: list[tuple[str, str]] = []
+        entries = _urls(root, cut=cut, dropped=dropped)
+        result = build_feed(FeedKind.SITEMAP, entries, url=url, now=now, max_entries=max_entries, dropped=dropped)
     else:
         raise ParseError(f"not a sitemap: root element <{kind}>", reason="unknown_format")
     langs = {entry.lang for entry in result.entries}
@@ -61,10 +66,34 @@ def parse_sitemap(
     return result
 
 
-def _index(root: etree._Element, url: str) -> ParsedFeed:
+# A cut-off <loc> is looked for this far from the end: a URL is at most MAX_URL_CHARS long.
+_TAIL_BYTES = 2 * MAX_URL_CHARS
+_LOC_OPEN = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?loc\s*>", re.IGNORECASE)
+_LOC_CLOSE = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?loc\s*>", re.IGNORECASE)
+
+
+def _ends_inside_loc(body: bytes) -> bool:
+    """True when the document stops after a ``<loc>`` that was never closed."""
+    tail = body[-_TAIL_BYTES:]
+    opens = list(_LOC_OPEN.finditer(tail))
+    return bool(opens) and _LOC_CLOSE.search(tail, opens[-1].end()) is None
+
+
+def _drop_cut_loc(nodes: list[etree._Element], dropped: list[tuple[str, str]]) -> list[etree._Element]:
+    """Without its last element, the one holding the unterminated ``<loc>``, noted as ``truncated``."""
+    for index in range(len(nodes) - 1, -1, -1):
+        loc = _text(nodes[index], "loc")
+        if loc is not None:
+            dropped.append(("truncated", f"document ends inside <loc>: {loc[:200]}"))
+            return nodes[:index] + nodes[index + 1:]
+    return nodes
+
+
+def _index(root: etree._Element, url: str, *, cut: bool = False) -> ParsedFeed:
     children: list[str] = []
     dropped: list[tuple[str, str]] = []
-    for node in _children(root, "sitemap"):
+    nodes = list(_children(root, "sitemap"))
+    for node in _drop_cut_loc(nodes, dropped) if cut else nodes:
         loc = http_url(_text(node, "loc"), url)
         if loc is None:
             dropped.append(("no_link", (_text(node, "loc") or "")[:200]))
@@ -75,14 +104,15 @@ def _index(root: etree._Element, url: str) -> ParsedFeed:
     return ParsedFeed(kind=FeedKind.SITEMAP, children=tuple(children), dropped=tuple(dropped))
 
 
-def _urls(root: etree._Element) -> list[RawEntry]:
+def _urls(root: etree._Element, *, cut: bool = False, dropped: list[tuple[str, str]] | None = None) -> list[RawEntry]:
     """Entries newest first (undated last, otherwise in document order).
 
     Plain sitemaps are often in publication order, oldest first; sorting means ``max_entries``
     keeps the newest articles rather than the site's first ones.
     """
     entries: list[RawEntry] = []
-    for node in _children(root, "url"):
+    nodes = list(_children(root, "url"))
+    for node in _drop_cut_loc(nodes, dropped if dropped is not None else []) if cut else nodes:
         fields = _fields(node)
         news = _fields(fields.get("news"))
         publication = _fields(news.get("publication"))
@@ -145,14 +175,40 @@ def sitemap_candidates(base_url: str) -> list[str]:
 
 def sitemaps_from_robots(robots_txt: str, base_url: str) -> list[str]:
     """``Sitemap:`` lines of a robots.txt, resolved against ``base_url``; http(s) only, deduplicated."""
-    found: list[str] = []
-    for line in robots_txt.splitlines():
+    values: list[str] = []
+    for line in robots_txt.lstrip("\ufeff").splitlines():
         key, sep, value = line.partition(":")
-        if not sep or key.strip().lower() != "sitemap":
-            continue
-        url = http_url(value.split("#", 1)[0].strip(), base_url)
+        if sep and key.strip().lower() == "sitemap":
+            values.append(value.split("#", 1)[0].strip())
+    return sitemap_urls(values, base_url)
+
+
+def sitemap_urls(values: Iterable[str], base_url: str) -> list[str]:
+    """Sitemap URLs a robots.txt gave (protego's ``sitemaps``), resolved; http(s) only, deduplicated."""
+    found: list[str] = []
+    for value in values:
+        url = http_url(value, base_url)
         if url and url not in found:
             found.append(url)
             if len(found) >= MAX_ROBOTS_SITEMAPS:
                 break
     return found
+
+
+def parse_text_sitemap(
+    body: bytes, url: str, *, now: datetime | None = None, max_entries: int = 500
+) -> ParsedFeed:
+    """A text sitemap (sitemaps.org "Text file"): each non-empty line one URL; other lines noted."""
+    text = body.decode("utf-8-sig", "replace")  # the protocol says UTF-8; a BOM is allowed
+    raw: list[RawEntry] = []
+    dropped: list[tuple[str, str]] = []
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) > MAX_SITEMAP_URLS:
+        dropped.append(("over_limit", f"{len(lines) - MAX_SITEMAP_URLS} lines beyond the protocol's {MAX_SITEMAP_URLS}"))
+    for line in lines[:MAX_SITEMAP_URLS]:
+        if " " in line or not line.lower().startswith(("http://", "https://")):
+            dropped.append(("no_link", f"not a URL line: {line[:200]}"))
+        else:
+            raw.append(RawEntry(link=line))
+    return build_feed(FeedKind.SITEMAP, raw, url=url, now=now, max_entries=max_entries, dropped=dropped)
+

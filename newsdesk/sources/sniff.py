@@ -16,6 +16,7 @@ from typing import Literal
 from lxml import etree
 
 from newsdesk.errors import ParseError
+from newsdesk.models import MAX_URL_CHARS
 
 Format = Literal["rss", "json", "sitemap", "html", "opml", "unknown"]
 
@@ -279,4 +280,15 @@ def looks_like_feed(body: bytes, content_type: str | None = None) -> bool:
         body = gunzip(body)
     except ParseError:
         return False
-    return sniff(body, content_type) in ("rss", "json", "sitemap")
+    return sniff(body, content_type) in ("rss", "json", "sitemap") or looks_like_text_sitemap(body)
+
+
+# sitemaps.org: a text sitemap is UTF-8, one URL per line, nothing else; the first line must be one.
+# Its bytes are searched no further than a URL's longest length, plus a line end.
+_TEXT_SITEMAP_START = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*https?://[^\s<>\"]+[ \t]*(\r?\n|\Z)", re.IGNORECASE)
+_TEXT_SITEMAP_HEAD = MAX_URL_CHARS + 2
+
+
+def looks_like_text_sitemap(body: bytes) -> bool:
+    """A plain-text sitemap: the document's first line is one http(s) URL and nothing else."""
+    return _TEXT_SITEMAP_START.match(body[:_TEXT_SITEMAP_HEAD]) is not None
