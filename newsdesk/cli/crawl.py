@@ -119,6 +119,11 @@ def import_(ctx: click.Context, path: Path, as_json: bool) -> None:
         print_json(report.as_dict())
     else:
         click.echo(f"stored {report.stored} articles, {report.duplicates} duplicates, {report.failed} failed")
+        if report.dropped:
+            counts = ", ".join(f"{reason} {n}" for reason, n in sorted(report.dropped.items()))
+            click.echo(f"skipped {sum(report.dropped.values())} archive records ({counts})")
+            for line in report.dropped_examples[:50]:
+                click.echo(f"  {line}", err=True)
         for line in (report.errors or [])[:50]:
             click.echo(f"  {line}", err=True)
     sys.exit(0 if not report.failed else EXIT_PARTIAL)

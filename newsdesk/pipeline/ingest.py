@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
@@ -78,21 +78,35 @@ class ImportReport:
     duplicates: int = 0
     failed: int = 0
     errors: list[str] | None = None
+    # records the archive reader passed over, by reason, with the first few of each
+    dropped: dict[str, int] = field(default_factory=dict)
+    dropped_examples: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"stored": self.stored, "duplicates": self.duplicates, "failed": self.failed,
-                "errors": self.errors or []}
+                "errors": self.errors or [], "dropped": self.dropped, "dropped_examples": self.dropped_examples}
+
+    def note_dropped(self, drops: list[tuple[str, str]]) -> None:
+        for reason, detail in drops:
+            self.dropped[reason] = self.dropped.get(reason, 0) + 1
+            if self.dropped[reason] <= MAX_DROP_EXAMPLES:
+                self.dropped_examples.append(f"{reason}: {detail}")
+
+
+# Example lines kept per drop reason: enough to see what was dropped, not a copy of the archive.
+MAX_DROP_EXAMPLES = 5
 
 
 def import_archive(settings: Settings, path: Path, *, progress: Callable[[int], None] | None = None) -> ImportReport:
     """Store every article page of a WARC file, a JSONL export or a folder of saved pages."""
-    from newsdesk.sources import read_archive
+    from newsdesk.sources import ArchiveReader
 
     if not path.exists():
         raise UsageError(f"import: {path} does not exist")
     report = ImportReport(errors=[])
     engine = engine_for(settings.database_url)
-    for page in read_archive(path):
+    reader = ArchiveReader(path)
+    for page in reader:
         try:
             extracted = extract_page(page.html, page.url)
             with session_scope(engine) as session:
@@ -111,6 +125,7 @@ def import_archive(settings: Settings, path: Path, *, progress: Callable[[int], 
                 report.errors.append(f"{page.url}: {exc}")
         if progress:
             progress(1)
+    report.note_dropped(reader.dropped)
     return report
 
 

@@ -6,9 +6,13 @@ to its ``dropped`` list, which callers read after iterating (``read_archive`` is
 callers that only want the pages). Whole-file problems (missing path, unknown kind) raise
 :class:`ParseError`.
 
-- ``.warc`` / ``.warc.gz``: HTML ``response`` records with a 2xx status; URL from
-  ``WARC-Target-URI``, ``fetched_at`` from ``WARC-Date``. Other record types are not pages and are
-  passed over without a note; non-HTML or non-2xx responses are noted (``not_html``, ``http_status``).
+- ``.warc`` / ``.warc.gz`` / ``.arc`` / ``.arc.gz``: HTML ``response`` records with a 2xx status;
+  URL from ``WARC-Target-URI``, ``fetched_at`` from ``WARC-Date`` (ARC v1 records are read as WARC
+  by warcio's ``arc2warc``, so they carry both). Every other capture is noted: ``revisit`` (no page
+  of its own), ``not_a_page`` (resource, conversion, continuation records), ``not_html``,
+  ``http_status``, ``corrupt``; only records that hold no capture are passed over: the file's
+  description (``warcinfo``, the ARC file header) and a response's companions (``request``,
+  ``metadata``).
 - ``.jsonl`` / ``.jsonl.gz`` / ``.ndjson``: one object a line with string ``url`` and ``html``; the
   whole object is kept in ``ArchivedPage.fields`` (Newsdesk's export carries title, text, authors,
   ``published_at``…); ``fetched_at`` is read from the object when present.
@@ -42,6 +46,9 @@ HEAD_BYTES = 64 * 1024
 # Record types of WARC 1.0/1.1 and warcio's reading of ARC files: none of them is a page but a response.
 _WARC_TYPES = frozenset({"warcinfo", "response", "resource", "request", "metadata", "revisit",
                          "conversion", "continuation", "arc_header"})
+# Records that describe the archive file or accompany a response (the request sent, crawler notes):
+# no capture is lost by passing them over, and counting them would double every crawl's drop count.
+_COMPANION_RECORDS = frozenset({"warcinfo", "arc_header", "request", "metadata"})
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _CANONICAL = re.compile(
     r"""<link\b[^>]*\brel\s*=\s*["']?canonical["']?[^>]*>|<meta\b[^>]*\bproperty\s*=\s*["']og:url["'][^>]*>""",
@@ -99,7 +106,7 @@ class ArchiveReader:
         from warcio.exceptions import ArchiveLoadFailed
 
         with self.path.open("rb") as stream:
-            records = ArchiveIterator(stream)
+            records = ArchiveIterator(stream, arc2warc=True)  # ARC headers read as WARC ones
             while True:
                 try:
                     record = next(records)
@@ -114,11 +121,10 @@ class ArchiveReader:
                     yield page
 
     def _warc_page(self, record: Any) -> ArchivedPage | None:
-        if record.rec_type != "response":
-            if record.rec_type not in _WARC_TYPES:  # what a truncated or damaged record reads as
-                self.dropped.append(("corrupt", f"record type {str(record.rec_type)[:40]!r}"))
-            return None
         uri = (record.rec_headers.get_header("WARC-Target-URI") or "").strip().strip("<>")  # WARC 1.0 drafts bracketed it
+        if record.rec_type != "response":
+            self._not_response(str(record.rec_type), uri)
+            return None
         http = record.http_headers
         if http is None:
             self.dropped.append(("not_http", uri[:300]))
@@ -149,6 +155,14 @@ class ArchiveReader:
             html=decode_html(body, charset),
             fetched_at=parse_datetime(record.rec_headers.get_header("WARC-Date")),
         )
+
+    def _not_response(self, rec_type: str, uri: str) -> None:
+        if rec_type not in _WARC_TYPES:  # what a truncated or damaged record reads as
+            self.dropped.append(("corrupt", f"record type {rec_type[:40]!r}"))
+        elif rec_type == "revisit":
+            self.dropped.append(("revisit", f"{uri}: a revisit record points to an earlier capture"[:300]))
+        elif rec_type not in _COMPANION_RECORDS:
+            self.dropped.append(("not_a_page", f"{rec_type} record {uri}"[:300]))
 
     # -- JSONL --------------------------------------------------------------------------------
     def _jsonl(self) -> Iterator[ArchivedPage]:
