@@ -67,6 +67,7 @@ class Teaser:
     source: SourceRef | None
     original_lang: str | None = None  # set when title and snippet are a translation (``lang`` is then its language)
     translated_by: str | None = None  # the engine that made that translation
+    seen_at: datetime | None = None  # when the article was first fetched: not a publication date
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,7 @@ _TEASER_COLUMNS = (
     Source.name.label("source_name"),
     Source.home_url.label("source_home"),
     Source.lang.label("source_lang"),
+    Article.fetched_at.label("seen_at"),
 )
 
 
@@ -223,6 +225,7 @@ def _teaser(row: Any) -> Teaser:
         lang=row.lang,
         authors=tuple(row.authors or ()),
         source=source,
+        seen_at=row.seen_at,
     )
 
 

@@ -38,8 +38,13 @@ def _updated(view: ListView) -> datetime:
     return max(times) if times else (view.last_modified or EPOCH)
 
 
-def _item_time(teaser: Teaser, view: ListView) -> datetime:
-    return teaser.published_at or view.last_modified or EPOCH
+def _entry_updated(teaser: Teaser, view: ListView) -> datetime:
+    """Atom's required ``updated`` of an entry: its publication, else when it was first seen here.
+
+    An undated article never borrows the list's newest fetch time as a date: RSS and JSON Feed
+    leave the date out, and Atom (which must give one) gives the article's own first fetch.
+    """
+    return teaser.published_at or teaser.seen_at or view.last_modified or EPOCH
 
 
 def _item_link(base: str, teaser: Teaser) -> str:
@@ -65,9 +70,10 @@ def render_rss(view: ListView, base: str, site_name: str) -> str:
             f"<title>{_x(t.title)}</title>",
             f"<link>{_x(_item_link(base, t))}</link>",
             f'<guid isPermaLink="true">{_x(link)}</guid>',
-            f"<pubDate>{format_datetime(_item_time(t, view).astimezone(UTC), usegmt=True)}</pubDate>",
             f"<description>{_x(description)}</description>",
         ]
+        if t.published_at:  # an undated article claims no date (pubDate is optional)
+            parts.insert(3, f"<pubDate>{format_datetime(t.published_at.astimezone(UTC), usegmt=True)}</pubDate>")
         if t.lang:
             parts.append(f"<dc:language>{_x(t.lang)}</dc:language>")
         if t.original_lang:
@@ -97,7 +103,8 @@ def render_atom(view: ListView, base: str, site_name: str) -> str:
     entries = []
     for t in view.teasers:
         link = base + article_path(t.id)
-        when = _item_time(t, view).astimezone(UTC).isoformat()
+        when = _entry_updated(t, view).astimezone(UTC).isoformat()
+        published = f"<published>{t.published_at.astimezone(UTC).isoformat()}</published>" if t.published_at else ""
         authors = "".join(f"<author><name>{_x(a)}</name></author>" for a in t.authors)
         if not authors and t.source:
             authors = f"<author><name>{_x(t.source.name)}</name></author>"
@@ -115,7 +122,7 @@ def render_atom(view: ListView, base: str, site_name: str) -> str:
             f'<link rel="alternate" type="text/html" href={_attr(_item_link(base, t))}/>'
             f"{original}"
             f"<id>{_x(link)}</id>"
-            f"<updated>{when}</updated><published>{when}</published>"
+            f"<updated>{when}</updated>{published}"
             f"{authors}{category}"
             f"<summary>{_x(summary)}</summary>"
             "</entry>"
@@ -144,8 +151,9 @@ def render_json_feed(view: ListView, base: str, site_name: str) -> str:
             "title": t.title,
             "summary": t.snippet,
             "content_text": t.snippet,
-            "date_published": _item_time(t, view).astimezone(UTC).isoformat(),
         }
+        if t.published_at:  # optional in JSON Feed: an undated article claims no date
+            item["date_published"] = t.published_at.astimezone(UTC).isoformat()
         if t.authors:
             item["authors"] = [{"name": a} for a in t.authors]
         if t.image:
