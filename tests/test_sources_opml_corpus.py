@@ -13,9 +13,16 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from newsdesk.cli import main
+from newsdesk.pipeline.crawl import refresh_feed
+from newsdesk.pipeline.follow import export_opml, import_opml
+from newsdesk.settings import Settings
 from newsdesk.sources import parse_opml, read_opml
+from newsdesk.store.db import engine_for, session_scope
+from newsdesk.store.schema import Feed
+from tests.support.origin import Origin
 
 CORPUS = """<?xml version='1.0' encoding='UTF-8' ?>
 <opml version="1.0">
@@ -108,3 +115,21 @@ def test_import_reports_skips_and_export_keeps_folders_and_kinds(db_url: str, tm
         url: (title, folder, kind or "rss") for url, (title, folder, kind) in IMPORTED.items()
     }
     assert exported.skipped == ()
+
+
+def test_first_fetch_settles_the_kind_of_an_untyped_outline(db_url: str, origin: Origin, tmp_path: Path) -> None:
+    atom = (f'<feed xmlns="http://www.w3.org/2005/Atom"><title>A</title><id>urn:a</id>'
+            f'<updated>2026-11-01T00:00:00Z</updated><entry><title>One</title><id>urn:1</id>'
+            f'<link href="{origin.url("/n/1")}"/><updated>2026-11-01T00:00:00Z</updated></entry></feed>')
+    origin.route("/atom", atom, content_type="application/atom+xml")
+    opml = tmp_path / "one.opml"
+    opml.write_text(f'<opml version="2.0"><body><outline text="Tech"><outline text="A" xmlUrl="{origin.url("/atom")}"/>'
+                    "</outline></body></opml>", "utf-8")
+    settings = Settings(database_url=db_url, fetch_allow_private_networks=True, fetch_per_host_delay=0.0)
+    added, skipped = import_opml(settings, opml)
+    assert skipped == [] and added[0].feeds == [{"url": origin.url("/atom"), "kind": "rss"}]
+    with session_scope(engine_for(db_url)) as session:
+        feed_id = session.scalars(select(Feed.id)).one()
+    refresh_feed(settings, feed_id)
+    exported = read_opml(export_opml(settings)).feeds
+    assert [(f.url, f.kind, f.category) for f in exported] == [(origin.url("/atom"), "atom", "Tech")]
