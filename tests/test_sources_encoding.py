@@ -53,6 +53,13 @@ def test_http_charset_of_an_xml_type_overrides_the_declaration() -> None:
     assert first_title(body, "application/rss+xml; charset=iso-8859-1") == FRENCH
 
 
+def test_utf8_under_a_server_default_latin1_charset_stays_utf8() -> None:
+    """A single-byte label cannot be refuted by decoding; valid multibyte UTF-8 refutes it."""
+    body = rss("Привет — Zürich").encode("utf-8")
+    assert xml_text(body, "application/rss+xml; charset=ISO-8859-1")[1] == "utf-8"
+    assert first_title(body, "application/rss+xml; charset=ISO-8859-1") == "Привет — Zürich"
+
+
 def test_declaration_wins_over_a_non_xml_types_charset() -> None:
     body = rss("Новости", '<?xml version="1.0" encoding="windows-1251"?>').encode("cp1251")
     assert first_title(body, "text/html; charset=iso-8859-1") == "Новости"

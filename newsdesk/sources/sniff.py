@@ -151,11 +151,11 @@ _XML_NO_BOM = (
 )
 # Single-byte Latin codecs a detector confuses on short western text; unlabeled, such text is
 # windows-1252 (the WHATWG default, and feedparser's own fallback).
-_WESTERN_GUESSES = frozenset({
-    "cp1250", "cp1252", "cp1254", "cp1257", "latin_1", "iso8859_2", "iso8859_3", "iso8859_4",
-    "iso8859_9", "iso8859_10", "iso8859_13", "iso8859_14", "iso8859_15", "iso8859_16", "mac_latin2",
-    "mac_roman", "mac_iceland", "mac_turkish", "cp850", "cp437",
-})
+_WESTERN_GUESSES = frozenset(codecs.lookup(label).name for label in (
+    "cp1250", "cp1252", "cp1254", "cp1257", "latin-1", "iso-8859-2", "iso-8859-3", "iso-8859-4",
+    "iso-8859-9", "iso-8859-10", "iso-8859-13", "iso-8859-14", "iso-8859-15", "iso-8859-16",
+    "mac-latin2", "mac-roman", "mac-iceland", "mac-turkish", "cp850", "cp437",
+))
 
 
 def _codec(label: str | None) -> str | None:
@@ -198,6 +198,10 @@ def xml_text(body: bytes, content_type: str | None = None) -> tuple[str, str]:
     match = _CHARSET_PARAM.search(content_type or "")
     http_codec = _codec(match.group(1)) if match else None
     if _is_xml_media_type(content_type) and (text := _decodes(body, http_codec)) is not None:
+        if http_codec in _WESTERN_GUESSES and (as_utf8 := _decodes(body, "utf-8")) is not None:
+            # a single-byte charset decodes any bytes, so it cannot be refuted; valid multibyte
+            # UTF-8 is almost never an accident, and "charset=iso-8859-1" is a server default
+            return as_utf8, "utf-8"
         return text, str(http_codec)
     for start, codec in _XML_NO_BOM:
         if body.startswith(start):
