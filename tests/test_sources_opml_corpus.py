@@ -55,6 +55,8 @@ CORPUS = """<?xml version='1.0' encoding='UTF-8' ?>
 \t\t<outline text="Script" xmlUrl="javascript:alert(1)"/>
 \t\t<outline text="Relative" xmlUrl="/feed.xml"/>
 \t\t<outline text="The Daily Star again" xmlUrl="https://www.thedailystar.net/frontpage/rss.xml" type="rss"/>
+\t\t<outline text="Vertical\x0btab" xmlUrl="https://ctl.example/rss"/>
+\t\t<outline text="Quoted" description="he said "hi" there" xmlUrl="https://quoted.example/rss"/>
 \t\t<outline text="Empty folder"/>
 \t</body>
 </opml>
@@ -73,8 +75,10 @@ IMPORTED = {
     "https://parent.example.org/rss": ("Parent feed", "Business & Economy", "rss"),
     "https://child.example.org/rss": ("Child feed", "Business & Economy", "rss"),
     "https://deep.example.org/rss": ("Deep & nested", "Business & Economy/Startups", None),
+    "https://ctl.example/rss": ("Vertical tab", None, None),  # a control character lxml would stop at
 }
-SKIPPED_REASONS = ["no_feed_url", "not_a_feed", "not_a_feed", "bad_url", "bad_url", "duplicate"]
+# the quoted outline's broken attributes lose its xmlUrl: reported as malformed, not dropped silently
+SKIPPED_REASONS = ["no_feed_url", "not_a_feed", "not_a_feed", "bad_url", "bad_url", "duplicate", "malformed"]
 
 
 def test_every_outline_is_a_feed_or_a_reason() -> None:

@@ -4,6 +4,10 @@ Folders (outlines without ``xmlUrl`` that hold others) become the ``category`` o
 nested folders joined with ``/`` (``World/Europe``); :func:`write_opml` splits it back into nested
 outlines, so writing then parsing gives the same feeds. A folder name containing ``/`` therefore
 comes back as two levels. OPML 2.0's ``category`` attribute is read when a feed sits in no folder.
+An outline's ``type`` (``rss``, ``atom``, ``json``/``jsonfeed``, ``sitemap``) becomes the feed's
+kind and is written back. :func:`read_opml` also returns every outline that gave no feed with a
+reason (``no_feed_url``, ``not_a_feed``, ``bad_url``, ``duplicate``, ``malformed``, ``too_deep``,
+``over_limit``); a folder is no such outline.
 """
 
 from __future__ import annotations
@@ -44,8 +48,9 @@ def read_opml(data: bytes | str) -> OpmlDocument:
         body = _drop_encoding_declaration(body)
     if len(body) > MAX_OPML_BYTES:
         raise ParseError(f"OPML larger than {MAX_OPML_BYTES} bytes", reason="too_large")
-    # a damaged list still gives its complete outlines
-    root, _problem = parse_xml(_escape_bare_ampersands(to_utf8(body)), recover=True)
+    cleaned = _CONTROL.sub(b" ", _escape_bare_ampersands(to_utf8(body)))
+    # a damaged list still gives its complete outlines; the ones recovery lost are counted below
+    root, problem = parse_xml(cleaned, recover=True)
     if local(root.tag).lower() != "opml":
         raise ParseError(f"not OPML: root element <{local(root.tag)}>", reason="unknown_format")
     body_node = next((c for c in root if local(c.tag).lower() == "body"), None)
@@ -53,6 +58,9 @@ def read_opml(data: bytes | str) -> OpmlDocument:
         return OpmlDocument()
     feeds: list[OutlineFeed] = []
     skipped: list[tuple[str, str]] = []
+    lost = len(_OUTLINE_TAG.findall(cleaned)) - sum(1 for _ in body_node.iter("outline", "{*}outline"))
+    if lost > 0:
+        skipped.append(("malformed", f"{lost} outline(s) unreadable as XML ({problem or 'recovered parse'})"[:300]))
     seen: dict[str, str] = {}
     for found in _walk(body_node, (), 0, skipped):
         if found.url in seen:
@@ -65,6 +73,10 @@ def read_opml(data: bytes | str) -> OpmlDocument:
     return OpmlDocument(feeds=tuple(feeds), skipped=tuple(skipped))
 
 
+# Characters XML 1.0 forbids (C0 controls but tab, newline, return): lxml stops reading at one.
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_OUTLINE_TAG = re.compile(rb"<outline[\s/>]", re.IGNORECASE)
+_STRAY_URL = re.compile(r"\b(xmlurl|htmlurl|url)\s*=", re.IGNORECASE)
 # "&" not starting a character or entity reference: a bare ampersand, as in most hand-made lists
 _AMPERSAND = re.compile(rb"&(#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{0,31};)?")
 _XML_ENTITIES = frozenset({b"amp;", b"lt;", b"gt;", b"quot;", b"apos;"})
@@ -124,6 +136,9 @@ def _walk(
         feed = _outline_feed(attrs, name, path, skipped)
         if feed is not None:
             yield feed
+        for stray in (child.text, child.tail):
+            if stray and _STRAY_URL.search(stray):  # attributes recovery pushed out of a broken tag
+                skipped.append(("malformed", f"unreadable outline near {name or '(untitled)'}: {stray.strip()[:200]}"))
         if len(child):
             yield from _walk(child, (*path, name) if name and feed is None else path, depth + 1, skipped)
 
