@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from newsdesk.models import FeedKind
-from newsdesk.sources import parse_feed
+from newsdesk.sources import looks_like_feed, parse_feed
 from newsdesk.sources.sniff import strip_doctype, xml_text
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -72,6 +72,7 @@ def test_utf32_and_utf16_with_and_without_bom(codec: str) -> None:
     feed = parse_feed(body, "http://example.org/feed", None, now=NOW)
     assert feed.kind is FeedKind.RSS
     assert feed.entries[0].title == "Привет — 東京"
+    assert looks_like_feed(body)  # what `sources add` asks before parsing
 
 
 def test_doctype_is_stripped_only_in_the_prolog() -> None:

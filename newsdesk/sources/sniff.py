@@ -71,9 +71,10 @@ def _strip_bom(head: bytes) -> bytes:
 
 def _as_ascii_compatible(head: bytes) -> bytes:
     """UTF-16/32 documents re-encoded so the byte regexes below can read their markup."""
-    for bom, codec in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
-        if head.startswith(bom):
-            return head[len(bom):].decode(codec, "ignore").encode("utf-8", "ignore")
+    for start, codec in (*_XML_BOMS, *_XML_NO_BOM[:2]):  # marks, then UTF-32 told by its "<"
+        if codec != "utf-8" and head.startswith(start):
+            skip = len(start) if start in dict(_XML_BOMS) else 0
+            return head[skip:].decode(codec, "ignore").encode("utf-8", "ignore")
     if len(head) > 4 and head[1:2] == b"\x00" and head[:1] == b"<":
         return head.decode("utf-16-le", "ignore").encode("utf-8", "ignore")
     if len(head) > 4 and head[:1] == b"\x00" and head[1:2] == b"<":
