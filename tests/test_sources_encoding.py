@@ -32,6 +32,13 @@ def test_latin1_without_declaration_uses_the_http_charset() -> None:
     assert first_title(body, "application/xml; charset=ISO-8859-1") == FRENCH
 
 
+def test_latin1_label_reads_windows_1252_quotes() -> None:
+    body = rss("\u201cQuoted\u201d \u2014 caf\u00e9").encode("cp1252")
+    assert first_title(body, "application/xml; charset=ISO-8859-1") == "\u201cQuoted\u201d \u2014 caf\u00e9"
+    declared = rss("\u201cQuoted\u201d", '<?xml version="1.0" encoding="ISO-8859-1"?>').encode("cp1252")
+    assert first_title(declared) == "\u201cQuoted\u201d"
+
+
 def test_latin1_without_any_label_is_read_as_windows_1252_not_a_central_european_guess() -> None:
     body = rss(FRENCH + " Été déjà reçu").encode("latin-1")
     assert first_title(body) == FRENCH + " Été déjà reçu"

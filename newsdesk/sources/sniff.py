@@ -160,12 +160,15 @@ _WESTERN_GUESSES = frozenset(codecs.lookup(label).name for label in (
 
 
 def _codec(label: str | None) -> str | None:
+    """Python's codec for a charset label; Latin-1 and ASCII labels read as windows-1252, as browsers
+    and feed readers do (such feeds carry its curly quotes and dashes in 0x80–0x9F)."""
     if not label:
         return None
     try:
-        return codecs.lookup(label.strip().strip("\"'")).name
+        name = codecs.lookup(label.strip().strip("\"'")).name
     except LookupError:
         return None
+    return "cp1252" if name in ("iso8859-1", "ascii") else name
 
 
 def _is_xml_media_type(content_type: str | None) -> bool:
