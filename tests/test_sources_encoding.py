@@ -82,6 +82,14 @@ def test_utf32_and_utf16_with_and_without_bom(codec: str) -> None:
     assert looks_like_feed(body)  # what `sources add` asks before parsing
 
 
+def test_ascii_document_labelled_utf16_is_read_as_the_utf8_it_is() -> None:
+    body = (b'<?xml version="1.0" encoding="UTF-16"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            b"<url><loc>https://example.org/a</loc></url></urlset>")
+    assert [e.url for e in parse_feed(body, "https://example.org/sitemap.xml", None, now=NOW).entries] == [
+        "https://example.org/a"
+    ]
+
+
 def test_doctype_is_stripped_only_in_the_prolog() -> None:
     prolog = b'<?xml version="1.0"?>\n<!-- c --><!DOCTYPE rss [<!ENTITY a "b">]>\n<rss/>'
     assert b"DOCTYPE" not in strip_doctype(prolog)

@@ -237,7 +237,9 @@ def to_utf8(body: bytes, content_type: str | None = None) -> bytes:
     Every parser after this one reads plain UTF-8, so the charset is decided once, here, with the
     HTTP header in view; feedparser and lxml would otherwise each guess again without it.
     """
-    if body.isascii() and not body.startswith((b"<\x00", b"\x00")):
+    declared = _XML_DECL.match(body[:512])
+    wide_label = declared is not None and declared.group(2).lower().startswith((b"utf-16", b"utf-32", b"ucs"))
+    if body.isascii() and not body.startswith((b"<\x00", b"\x00")) and not wide_label:
         return body  # ASCII is UTF-8 whatever the label says (the common case, and the fast one)
     text, _codec_used = xml_text(body, content_type)
     text = _XML_DECL_TEXT.sub(lambda m: m.group(1) + "utf-8" + m.group(3), text, count=1)
