@@ -14,10 +14,11 @@ from itertools import combinations
 
 import pymorphy3
 import pytest
+from sqlalchemy import text
 
 from newsdesk.store.db import engine_for, session_scope
 from newsdesk.store.schema import Article, Source
-from newsdesk.store.search import SearchFilters, highlight, index_article, search
+from newsdesk.store.search import PG_CONFIG, SearchFilters, highlight, index_article, reindex_all, search
 from newsdesk.terms import form_prefix, index_terms, stem, stems_for_document, words
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -194,6 +195,33 @@ def test_headline_outranks_body_between_equal_forms(db_url: str) -> None:
         body = add(session, source, 1, "Council meeting", "The council discussed the ferry timetable.", "en")
         title = add(session, source, 2, "Ferry timetable", "The council met on Monday.", "en")
     assert ranked(db_url, "ferry") == [title, body]
+
+
+def _write_old_index(db_url: str) -> None:
+    """The index as it was before forms: stems only (SQLite), the language's tsvector only (PostgreSQL)."""
+    with session_scope(engine_for(db_url)) as session:
+        docs = session.execute(text("SELECT d.id, a.title, a.text, a.lang FROM search_docs d "
+                                    "JOIN articles a ON a.id = d.article_id")).all()
+        for doc_id, title, body, lang in docs:
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text(
+                    "UPDATE search_docs SET tsv = setweight(to_tsvector(CAST(:cfg AS regconfig), :t), 'A') || "
+                    "setweight(to_tsvector(CAST(:cfg AS regconfig), :b), 'B') WHERE id = :id"),
+                    {"cfg": PG_CONFIG.get(lang, "simple"), "t": title, "b": body, "id": doc_id})
+            else:
+                session.execute(text("DELETE FROM search_fts WHERE rowid = :id"), {"id": doc_id})
+                session.execute(text("INSERT INTO search_fts (rowid, title, body) VALUES (:id, :t, :b)"),
+                                {"id": doc_id, "t": " ".join(stems_for_document(title, lang)),
+                                 "b": " ".join(stems_for_document(body, lang))})
+
+
+def test_reindex_turns_an_old_index_into_form_ranking(db_url: str, stories: dict[str, int]) -> None:
+    _write_old_index(db_url)
+    assert ranked(db_url, "пары")[0] == stories["tigers"]  # an old index still finds by stems
+    with session_scope(engine_for(db_url)) as session:
+        assert reindex_all(session) == len(stories)
+    assert ranked(db_url, "паром")[0] == stories["ferry"]
+    assert ranked(db_url, "news")[0] == stories["news"]
 
 
 def test_highlight_marks_the_continued_root() -> None:

@@ -79,13 +79,15 @@ def _fts5_form(word: str, *, prefix: bool) -> str:
     return f'"{word}"*' if prefix else f'"{word}"'
 
 
-def _fts5_form_matches(query: str) -> list[str]:
-    """FTS5 expressions, each worth one point of ``form_matches``: per word its exact form and,
-    for a Cyrillic root, its form followed by an ending (which the exact form matches too)."""
+def _form_points(query: str) -> list[tuple[str, bool, int]]:
+    """Per query word, what earns ``form_matches``: (word, as a prefix?, points). The exact form
+    earns 2; a Cyrillic root's form followed by an ending earns 1 (the exact form matches that too)."""
     found = []
     for word in dict.fromkeys(words(query)[:MAX_QUERY_WORDS]):
-        found.append(_fts5_form(word, prefix=False))
-        found.append(_fts5_form(word, prefix=form_prefix(word)))
+        if form_prefix(word):
+            found += [(word, False, 1), (word, True, 1)]
+        else:
+            found.append((word, False, 2))
     return found
 
 
@@ -263,9 +265,9 @@ def _search_sqlite(session: Session, query: str, filters: SearchFilters, limit: 
         return []
     params: dict[str, object] = {"match": match, "limit": limit, "offset": offset, "min_id": min_id or 0}
     forms = []
-    for i, form in enumerate(_fts5_form_matches(query)):
-        params[f"form{i}"] = form
-        forms.append(f"(rowid IN (SELECT rowid FROM search_fts WHERE search_fts MATCH :form{i} "
+    for i, (word, prefix, points) in enumerate(_form_points(query)):
+        params[f"form{i}"] = _fts5_form(word, prefix=prefix)
+        forms.append(f"{points} * (rowid IN (SELECT rowid FROM search_fts WHERE search_fts MATCH :form{i} "
                      "AND rowid >= :min_id))")
     where = _filter_sql(filters, params)
     _bind_times(session, params)
@@ -290,16 +292,18 @@ def _search_sqlite(session: Session, query: str, filters: SearchFilters, limit: 
 def _search_postgres(session: Session, query: str, filters: SearchFilters, limit: int,
                      offset: int, min_id: int | None) -> list[Hit]:
     params: dict[str, object] = {"limit": limit, "offset": offset, "min_id": min_id or 0}
-    per_word, forms = [], []
+    per_word = []
     for i, word in enumerate(dict.fromkeys(words(query)[:MAX_QUERY_WORDS])):
         # Words are letters and digits only (terms.WORD), so the quoted prefix lexeme is well formed.
         params[f"w{i}"], params[f"p{i}"] = word, f"'{word}':*" if form_prefix(word) else f"'{word}'"
-        exact, near = f"plainto_tsquery('simple', :w{i})", f"to_tsquery('simple', :p{i})"
         per_word.append("(" + " || ".join([f"websearch_to_tsquery('{cfg}', :w{i})" for cfg in PG_QUERY_CONFIGS]
-                                          + [near]) + ")")
-        forms += [f"(d.tsv @@ {exact})::int", f"(d.tsv @@ {near})::int"]
+                                          + [f"to_tsquery('simple', :p{i})"]) + ")")
     if not per_word:
         return []
+    forms = []
+    for i, (word, prefix, points) in enumerate(_form_points(query)):
+        params[f"f{i}"] = f"'{word}':*" if prefix else f"'{word}'"
+        forms.append(f"{points} * (d.tsv @@ to_tsquery('simple', :f{i}))::int")
     where = _filter_sql(filters, params)
     sql = (
         f"WITH q AS (SELECT {' && '.join(per_word)} AS query) "
