@@ -153,7 +153,8 @@ class ExtractedArticle:
     image: str | None = None
     section: str | None = None
     site_name: str | None = None  # the outlet that published it
-    cited_sources: tuple[str, ...] = ()  # wires and outlets it cites, e.g. ("RIA Novosti", "Gazeta.Ru")
+    cited_sources: tuple[str, ...] = ()  # wires and outlets it cites, e.g. ("RIA Novosti", "Reuters")
+    text_sources: tuple[str, ...] = ()  # outlets its text came from, by its closing "Source: X" line
     teaser: str = ""
     description: str | None = None
     tags: tuple[str, ...] = ()

@@ -3,21 +3,83 @@
 Values come, lowest priority first, from the defaults below, a settings file (``NEWSDESK_CONFIG``,
 default ``./newsdesk.env``: ``KEY=value`` lines),
 the environment (``NEWSDESK_<NAME>``), and finally CLI options such as ``--db``. ``newsdesk settings``
-prints the effective values with secrets redacted; ``tests/test_settings.py`` checks that every
-setting is documented in ``docs/settings.md``.
+prints the effective values with secrets redacted (secret-typed settings, and the password of
+every URL: ``redact_url``); ``tests/test_settings.py`` checks that every setting is documented in
+``docs/settings.md``.
+
+A ``NEWSDESK_*`` variable (or settings-file key) that names no setting is most likely a typo, which
+would otherwise be ignored in silence: ``unknown_setting_warnings`` names the closest setting, and
+the CLI prints that once at start. Not warned about: ``NEWSDESK_CONFIG`` (the settings file's path)
+and the reserved prefixes in ``NOT_SETTING_PREFIXES`` (``NEWSDESK_TEST_*``: the test suite's
+service URLs), which are read by other code on purpose.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "NEWSDESK_"
+REDACTED = "***"
+# Variables under the prefix that are not settings but are read on purpose (see the docstring).
+NOT_SETTING_NAMES = frozenset({"CONFIG"})
+NOT_SETTING_PREFIXES = ("TEST_",)
+# why 0.6: difflib's default; catches one or two wrong, missing or swapped letters in a name
+# such as FETCH_TIMOUT or DATABASE_URI without proposing unrelated settings for a foreign name.
+CLOSE_MATCH_CUTOFF = 0.6
+_URL_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+# Query parameters that carry credentials in database and broker URLs (?password=…, ?sslpassword=…).
+_SECRET_QUERY_KEY = re.compile(r"pass|secret|token|key|auth", re.IGNORECASE)
+
+
+def redact_url(value: str) -> str:
+    """``value`` with the password of its user part, and credential-like query values, as ``***``.
+
+    The user name stays (it tells which account is configured); a value that is not a URL is returned
+    unchanged. Used wherever a URL setting is printed, logged or shown.
+    """
+    if not _URL_SCHEME.match(value):
+        return value
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # a malformed URL may still hold a password: hide everything after the scheme
+        return value.split("://", 1)[0] + "://" + REDACTED
+    netloc = parts.netloc
+    userinfo, at, host = netloc.rpartition("@")
+    if at and ":" in userinfo:
+        netloc = f"{userinfo.split(':', 1)[0]}:{REDACTED}@{host}"
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        if any(_SECRET_QUERY_KEY.search(k) for k, _ in pairs):
+            query = urlencode([(k, REDACTED if _SECRET_QUERY_KEY.search(k) else v) for k, v in pairs],
+                              safe="*/:")
+    if netloc == parts.netloc and query == parts.query:
+        return value
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def is_url_setting(name: str) -> bool:
+    """URL-typed settings are named ``…_url``; their values are shown through ``redact_url``."""
+    return name.endswith("_url")
+
+
+def shown_value(name: str, value: Any) -> Any:
+    """A setting's value as it may be printed: secrets masked, URL credentials redacted."""
+    if isinstance(value, SecretStr):
+        return "********" if value.get_secret_value() else ""
+    if isinstance(value, str) and (is_url_setting(name) or _URL_SCHEME.match(value)):
+        return redact_url(value)
+    return value
 
 
 def _file_values() -> dict[str, str]:
@@ -174,20 +236,49 @@ class Settings(BaseSettings):
         """Rows of the settings table with effective values; secrets are redacted."""
         rows = []
         for name, info in type(self).model_fields.items():
-            value = getattr(self, name)
-            if isinstance(value, SecretStr):
-                value = "********" if value.get_secret_value() else ""
+            value = shown_value(name, getattr(self, name))
             rows.append(
                 {
                     "name": name,
                     "env": ENV_PREFIX + name.upper(),
-                    "type": getattr(info.annotation, "__name__", str(info.annotation)),
-                    "default": info.default if not isinstance(info.default, SecretStr) else None,
+                    "type": _type_name(info.annotation),
+                    "default": None if isinstance(info.default, SecretStr) else shown_value(name, info.default),
                     "value": value,
                     "help": info.description or "",
                 }
             )
         return rows
+
+
+def _type_name(annotation: Any) -> str:
+    """``str``, ``str | None``, ``SecretStr | None``: the annotation as a reader writes it."""
+    if isinstance(annotation, type):
+        return annotation.__name__
+    return str(annotation).replace("typing.", "").replace("pydantic.types.", "")
+
+
+def unknown_setting_warnings(environ: Mapping[str, str] | None = None,
+                             file_keys: Iterable[str] | None = None) -> list[str]:
+    """One warning for each ``NEWSDESK_*`` variable and settings-file key that names no setting.
+
+    Not an error: an old deployment's leftover variable must not stop the site. Names in
+    ``NOT_SETTING_NAMES`` or under ``NOT_SETTING_PREFIXES`` are read by other code and never warned about.
+    """
+    environ = os.environ if environ is None else environ
+    known = {name.upper() for name in Settings.model_fields}
+    found = [(key.removeprefix(ENV_PREFIX), "environment variable")
+             for key in environ if key.upper().startswith(ENV_PREFIX)]
+    keys = _file_values().keys() if file_keys is None else file_keys
+    found += [(key.upper().removeprefix(ENV_PREFIX), "settings file key") for key in keys]
+    warnings = []
+    for name, where in dict.fromkeys(found):
+        upper = name.upper()
+        if upper in known or upper in NOT_SETTING_NAMES or upper.startswith(NOT_SETTING_PREFIXES):
+            continue
+        close = difflib.get_close_matches(upper, known, n=1, cutoff=CLOSE_MATCH_CUTOFF)
+        hint = f"; did you mean {ENV_PREFIX}{close[0]}?" if close else ""
+        warnings.append(f"settings: {where} {ENV_PREFIX}{upper} is not a setting and is ignored{hint}")
+    return warnings
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -204,7 +295,10 @@ def settings_reference() -> str:
         "",
         "Every setting is read from the environment (`NEWSDESK_<NAME>`), or from a settings file",
         "(`NEWSDESK_CONFIG`, default `./newsdesk.env`, one `NAME=value` a line); CLI options such as",
-        "`--db` override both. `newsdesk settings` prints the effective values (secrets redacted).",
+        "`--db` override both. `newsdesk settings` prints the effective values (secrets, and the",
+        "passwords of URLs, redacted). A `NEWSDESK_*` variable or file key that names no setting is",
+        "reported on stderr with the closest setting's name (a typo would otherwise be ignored);",
+        "`NEWSDESK_CONFIG` and the `NEWSDESK_TEST_*` variables of the test suite are not settings.",
         "This file is generated by `newsdesk settings --markdown`.",
         "",
         "| environment variable | type | default | what it does |",
@@ -212,10 +306,15 @@ def settings_reference() -> str:
     ]
     for name, info in Settings.model_fields.items():
         default = info.default
-        shown = "" if default is None or isinstance(default, SecretStr) else f"`{default}`"
-        kind = str(info.annotation).replace("typing.", "").replace("<class '", "").replace("'>", "")
-        lines.append(f"| `{ENV_PREFIX}{name.upper()}` | {kind} | {shown} | {info.description} |")
+        shown = "" if default is None or isinstance(default, SecretStr) else f"`{shown_value(name, default)}`"
+        cells = (f"`{ENV_PREFIX}{name.upper()}`", _type_name(info.annotation), shown, info.description or "")
+        lines.append("| " + " | ".join(_table_cell(c) for c in cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _table_cell(value: str) -> str:
+    """A Markdown table cell: a bare ``|`` (as in ``str | None``) would end the cell early."""
+    return value.replace("\n", " ").replace("|", "\\|")
 
 
 @lru_cache(maxsize=1)

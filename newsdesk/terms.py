@@ -10,6 +10,14 @@ Which stemmer a word gets depends on its script: Cyrillic words get the Russian 
 words get the stemmer of the document's language when Snowball has one (English otherwise). A
 Latin query word becomes the OR of its stems under every stemmer in ``LATIN_STEMMERS``, so a query
 finds German and English documents alike without knowing the query's language.
+
+Stems over-reach: Snowball takes the "-ом" of "паром" (ferry) for an ending, so the ferry shares
+the stem "пар" with "пары" (a pair) while "паромом" keeps "паром"; the English stemmer and the
+query's expansion over ``LATIN_STEMMERS`` put "new" beside "news" and "busy" beside "business".
+So the index holds each word's own form next to its stem (``index_terms``), and the search ranks a
+text that has the query word itself (or, for Cyrillic words, the word followed by an ending:
+``form_prefix``) above one that only shares a stem. ``tests/test_search_stemming.py`` measures
+both kinds of mistake against a dictionary (pymorphy3 lemmas) over a list of news words.
 """
 
 from __future__ import annotations
@@ -33,6 +41,9 @@ SNOWBALL = {
 }
 # Latin-script stemmers a query word is expanded over (kept short: each adds an OR term).
 LATIN_STEMMERS = ("english", "german", "french", "spanish")
+# why 5: a shorter Cyrillic query word followed by any ending reaches other words ("пар…" is
+# парламент and партия), while five letters and more are a root, as "паром…" (паромом, паромщик).
+FORM_PREFIX_MIN_CHARS = 5
 MAX_INDEX_CHARS = 200_000  # why: a runaway page must not make one giant index row
 STEM_CACHE_SIZE = 500_000  # why: words are Zipf-distributed; a big cache makes stemming a dict hit
 
@@ -71,6 +82,32 @@ def stems_for_document(text_: str, lang: str | None) -> list[str]:
     return [stem(w, "russian" if CYRILLIC.search(w) else latin) for w in words(text_[:MAX_INDEX_CHARS])]
 
 
+def index_terms(text_: str, lang: str | None) -> list[str]:
+    """The index's tokens for a text: each word's stem, then the word itself where it differs.
+
+    The forms let the search tell "has the query word" from "shares a stem with it"; a word that is
+    its own stem is written once, so English text grows little (measured in the test's report).
+    """
+    latin = latin_stemmer(lang)
+    found: list[str] = []
+    for word in words(text_[:MAX_INDEX_CHARS]):
+        stemmed = stem(word, "russian" if CYRILLIC.search(word) else latin)
+        found.append(stemmed)
+        if stemmed != word:
+            found.append(word)
+    return found
+
+
+def form_prefix(word: str) -> bool:
+    """Whether the query word also matches as the start of a longer form (a Cyrillic root + ending).
+
+    Russian inflects by endings that Snowball sometimes cuts too deep ("паром" → "пар"), so
+    "паром" followed by an ending (паромом, парома) is nearer the query than a shared stem. Latin
+    words are not extended: "new…" would reach "news" and "newspaper".
+    """
+    return len(word) >= FORM_PREFIX_MIN_CHARS and bool(CYRILLIC.search(word))
+
+
 def stems_for_query_word(word: str, lang: str | None = None) -> set[str]:
     """Every stem a document could hold for this query word."""
     if CYRILLIC.search(word):
@@ -82,8 +119,8 @@ def stems_for_query_word(word: str, lang: str | None = None) -> set[str]:
 
 @dataclass(frozen=True, slots=True)
 class DocumentTerms:
-    """A document's stems, computed ahead (by the crawl's extraction workers, off the writer's
-    process) for the title and body they were made from."""
+    """A document's index tokens (``index_terms``: stems and forms), computed ahead (by the crawl's
+    extraction workers, off the writer's process) for the title and body they were made from."""
 
     lang: str
     title: str
@@ -93,5 +130,5 @@ class DocumentTerms:
 
 def document_terms(title: str | None, body: str, lang: str | None) -> DocumentTerms:
     lang = (lang or "und").lower()
-    return DocumentTerms(lang, title or "", " ".join(stems_for_document(title or "", lang)),
-                         " ".join(stems_for_document(body, lang)))
+    return DocumentTerms(lang, title or "", " ".join(index_terms(title or "", lang)),
+                         " ".join(index_terms(body, lang)))

@@ -14,7 +14,7 @@ import click
 from rich.console import Console
 
 from newsdesk.errors import ConfigError, NewsdeskError, UsageError
-from newsdesk.settings import Settings, load_settings
+from newsdesk.settings import Settings, load_settings, redact_url, unknown_setting_warnings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -64,6 +64,9 @@ def main(ctx: click.Context, db_url: str | None) -> None:
         settings = load_settings(database_url=db_url)
     except Exception as exc:  # pydantic ValidationError and friends: bad settings are bad usage
         raise click.UsageError(f"settings: {exc}") from exc
+    if not ctx.resilient_parsing:
+        for warning in unknown_setting_warnings():
+            click.echo(f"warning: {warning}", err=True)
     ctx.obj = AppContext(settings=settings, console=Console(), err=Console(stderr=True))
     if ctx.invoked_subcommand not in NO_DATABASE_COMMANDS and not ctx.resilient_parsing:
         from newsdesk.store.db import ensure_schema
@@ -73,7 +76,14 @@ def main(ctx: click.Context, db_url: str | None) -> None:
         except NewsdeskError as exc:
             raise click.UsageError(str(exc)) from exc
         except Exception as exc:  # a database that cannot be reached is the user's to fix
-            raise click.ClickException(f"store: cannot open database {settings.database_url}: {exc}") from exc
+            raise click.ClickException(f"store: cannot open database {redact_url(settings.database_url)}: "
+                                     f"{_redacted_error(exc, settings.database_url)}") from exc
+
+
+def _redacted_error(exc: Exception, url: str) -> str:
+    """The driver's message, without the database password should the driver quote the URL."""
+    message = str(exc)
+    return message.replace(url, redact_url(url)) if url else message
 
 
 def handle_errors(fn: F) -> F:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from newsdesk.cli.base import app, handle_errors, main, print_json
+from newsdesk.settings import redact_url
 
 
 @main.command("settings")
@@ -40,4 +41,4 @@ def db_upgrade(ctx: click.Context) -> None:
 
     url = app(ctx).db_url
     upgrade(url)
-    click.echo(f"database {url} at revision {current_revision(url)}")
+    click.echo(f"database {redact_url(url)} at revision {current_revision(url)}")

@@ -161,6 +161,8 @@ def extract(ctx: click.Context, file_or_url: str, url: str | None, as_json: bool
     meta = [", ".join(article.authors), article.published_at.isoformat() if article.published_at else "",
             article.lang or "", article.site_name or ""]
     click.echo(" · ".join(m for m in meta if m))
+    if article.text_sources:
+        click.echo("text from: " + ", ".join(article.text_sources))
     if article.cited_sources:
         click.echo("cites: " + ", ".join(article.cited_sources))
     click.echo()

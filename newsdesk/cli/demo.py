@@ -9,6 +9,7 @@ from newsdesk.cli.crawl import print_report
 from newsdesk.errors import UsageError
 from newsdesk.pipeline import crawl as crawling
 from newsdesk.pipeline import follow as following
+from newsdesk.settings import redact_url
 
 
 @main.command("demo")
@@ -41,7 +42,7 @@ def demo(ctx: click.Context, serve: bool, host: str, port: int, outlet_port: int
         report = crawling.crawl(settings)
         print_report(report)
         for row in following.list_sources(settings):
-            click.echo(f"source {row['id']} {row['name']}: {row['articles']} articles stored in {settings.database_url}")
+            click.echo(f"source {row['id']} {row['name']}: {row['articles']} articles stored in {redact_url(settings.database_url)}")
         if serve:
             from newsdesk.web.server import run_server
 

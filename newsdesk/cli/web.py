@@ -7,6 +7,7 @@ import sys
 import click
 
 from newsdesk.cli.base import app, handle_errors, main, print_json
+from newsdesk.settings import redact_url
 
 # why: one worker already serves cached pages at thousands of requests/s; more use more cores
 DEFAULT_WORKERS = 1
@@ -24,7 +25,7 @@ DEFAULT_WORKERS = 1
 def serve(ctx: click.Context, host: str, port: int, workers: int, log_level: str) -> None:
     """Serve the reader site, its feeds and the JSON API."""
     settings = app(ctx).settings
-    click.echo(f"reader site: http://{host}:{port}/  (database {settings.database_url}; Ctrl-C to stop)")
+    click.echo(f"reader site: http://{host}:{port}/  (database {redact_url(settings.database_url)}; Ctrl-C to stop)")
     from newsdesk.web.server import run_server
 
     run_server(settings, host=host, port=port, workers=workers, log_level=log_level)

@@ -18,7 +18,7 @@ The order matters and is fixed:
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from lxml.html import HtmlElement
@@ -104,23 +104,49 @@ def _unstated_date(tree: HtmlElement, meta: Metadata, url: str | None) -> dateti
     )
 
 
-def _split_citations(blocks: list[Block]) -> tuple[list[Block], list[str]]:
-    """Remove "Source: X" blocks, and such lines ending a paragraph after a <br>, keeping the names."""
+@dataclass(frozen=True, slots=True)
+class _SourceLine:
+    """Names of one "Source: X" line and where it stood: a block of its own after ``position`` kept
+    blocks, or a line of the paragraph kept at ``position`` (with or without text after it there)."""
+
+    names: list[str]
+    position: int
+    in_paragraph: bool = False
+    text_after: bool = False
+
+    def closes(self, kept: int) -> bool:
+        """No body text follows the line (``kept``: blocks kept in all)."""
+        if self.in_paragraph:
+            return self.position == kept - 1 and not self.text_after
+        return self.position == kept
+
+
+def _split_citations(blocks: list[Block]) -> tuple[list[Block], list[str], list[str]]:
+    """Remove "Source: X" blocks, and such lines ending a paragraph after a <br>, keeping the names.
+
+    Returns the kept blocks, the names of source lines that body text follows (a chart's "Source:
+    Eurostat": cited), and those of the closing ones, after the last body text (where the whole
+    text came from: an aggregator's "Источник: Газета.Ru").
+    """
     kept: list[Block] = []
-    named: list[str] = []
+    lines: list[_SourceLine] = []
     for block in blocks:
         names = source_line_names(block.text) if len(block.text) <= 160 else None
         if names:
-            named.extend(names)
+            lines.append(_SourceLine(names, len(kept)))
             continue
         if block.kind == "p" and "\n" in block.text:
-            block = _drop_source_lines(block, named)
+            block = _drop_source_lines(block, lines, len(kept))
         if block.text:
             kept.append(block)
-    return kept, named
+    cited: list[str] = []
+    closing: list[str] = []
+    for line in lines:
+        (closing if line.closes(len(kept)) else cited).extend(line.names)
+    return kept, cited, closing
 
 
-def _drop_source_lines(block: Block, named: list[str]) -> Block:
+def _drop_source_lines(block: Block, found: list[_SourceLine], position: int) -> Block:
     """Lines of a paragraph are its <br>-separated parts; drop those that are source lines."""
     lines = block.text.split("\n")
     inner = block.html.removeprefix("<p>").removesuffix("</p>")
@@ -128,14 +154,20 @@ def _drop_source_lines(block: Block, named: list[str]) -> Block:
     if len(parts) != len(lines):
         return block  # the markup does not line up with the text: leave the paragraph whole
     keep_lines, keep_parts = [], []
+    here: list[_SourceLine] = []
     for line, part in zip(lines, parts, strict=True):
         names = source_line_names(line)
         if names:
-            named.extend(names)
+            here.append(_SourceLine(names, position, in_paragraph=True))
         else:
             keep_lines.append(line)
             keep_parts.append(part)
-    if len(keep_lines) == len(lines):
+            here = [replace(s, text_after=True) for s in here]
+    if not keep_lines:  # source lines only: the paragraph goes, its lines stand as blocks would
+        found.extend(_SourceLine(s.names, position) for s in here)
+        return replace(block, text="", html="")
+    found.extend(here)
+    if not here:
         return block
     return replace(block, text="\n".join(keep_lines), html="<p>" + "<br>".join(keep_parts) + "</p>")
 
@@ -159,7 +191,7 @@ def _unique(items: list[str]) -> tuple[str, ...]:
 
 def _assemble(blocks: list[Block], meta: Metadata, url: str | None, published: datetime | None) -> ExtractedArticle:
     blocks = remove_furniture(blocks, meta.title)
-    blocks, source_names = _split_citations(blocks)
+    blocks, cited_lines, closing_lines = _split_citations(blocks)
     text = "\n".join(block.text for block in blocks)
     if len(_WORD_CHAR.findall(text[:1000])) < MIN_BODY_WORD_CHARS:
         raise NoArticleFound("no article text in page", reason="no_body")
@@ -176,7 +208,8 @@ def _assemble(blocks: list[Block], meta: Metadata, url: str | None, published: d
         image=meta.image,
         section=meta.section,
         site_name=meta.site_name,
-        cited_sources=_unique(cited_wires(text) + source_names),
+        cited_sources=_unique(cited_wires(text) + cited_lines),
+        text_sources=_unique(closing_lines),
         teaser=make_teaser(text, TEASER_LIMIT),
         description=meta.description,
         tags=meta.tags,

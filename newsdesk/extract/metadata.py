@@ -16,6 +16,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from newsdesk.extract.authors import clean_authors
+from newsdesk.extract.citations import known_outlet
 from newsdesk.extract.dates import parse_date
 from newsdesk.extract.structured import PageData, text_of
 from newsdesk.models import MAX_URL_CHARS
@@ -197,7 +198,9 @@ def _not_outlet(names: tuple[str, ...], outlet: str | None) -> tuple[str, ...]:
     if not outlet:
         return names
     key = outlet.casefold()
-    return tuple(n for n in names if n.casefold() != key and key not in n.casefold())
+    canonical = known_outlet(outlet)  # "Газета.Ru" as author, "Gazeta.Ru" as the site: one outlet
+    return tuple(n for n in names if n.casefold() != key and key not in n.casefold()
+                 and (canonical is None or known_outlet(n) != canonical))
 
 
 def _authors(data: PageData, tree: HtmlElement, outlet: str | None) -> tuple[str, ...]:
@@ -315,7 +318,7 @@ def read_metadata(tree: HtmlElement, data: PageData, url: str | None) -> Metadat
         canonical_url=canonical,
         image=image,
         section=section,
-        site_name=site_name,
+        site_name=known_outlet(site_name) or site_name,  # one spelling per known outlet
         description=_short(data.first("description", "og:description", "twitter:description")
                            or text_of(_article_value(data, "description"))),
         tags=_tags(data),

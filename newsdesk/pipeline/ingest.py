@@ -157,6 +157,7 @@ def article_record(article: Article) -> dict[str, Any]:
         "source_url": article.source.home_url if article.source else None,
         "site_name": article.site_name,
         "cited_sources": list(article.cited_sources or []),
+        "text_sources": list(article.text_sources or []),
         "content_hash": article.content_hash,
         "translations": {
             t.lang: {"title": t.title, "html": t.html, "text": t.text, "teaser": t.teaser, "engine": t.engine}

@@ -112,6 +112,7 @@ class ArticleDetail:
     tags: tuple[str, ...]
     source: SourceRef | None
     translations: tuple[TranslationView, ...] = ()
+    text_sources: tuple[str, ...] = ()  # outlets the text came from ("Text from …" on the page)
 
 
 @dataclass(frozen=True)
@@ -386,6 +387,7 @@ def get_article(session: Session, article_id: int) -> ArticleDetail | None:
         teaser=row.teaser or "",
         description=row.description,
         cited_sources=tuple(row.cited_sources or ()),
+        text_sources=tuple(row.text_sources or ()),
         tags=tuple(row.tags or ()),
         source=SourceRef(row.source_id, row.source_name, row.source_home, row.source_lang)
         if row.source_id is not None and row.source_name is not None else None,

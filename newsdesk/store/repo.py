@@ -275,6 +275,7 @@ def insert_article(
         "section": extracted.section or hints.get("section"),
         "site_name": extracted.site_name,
         "cited_sources": list(extracted.cited_sources),
+        "text_sources": list(extracted.text_sources),
         "tags": list(extracted.tags),
         "content_hash": content_hash,
         "fetched_at": fetched_at or utcnow(),

@@ -130,6 +130,8 @@ class Article(Base):
     section: Mapped[str | None] = mapped_column(String(200), index=True)
     site_name: Mapped[str | None] = mapped_column(String(300))
     cited_sources: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # the outlets its text came from (an aggregator's closing "Источник: Газета.Ru"), not citations
+    text_sources: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -2,14 +2,20 @@
 
 SQLite: FTS5 has no Russian stemmer, so words are stemmed in Python (Snowball, in the leaf module
 ``newsdesk.terms``, which says which stemmer a word gets) on both sides: ``index_article`` writes
-stems into the FTS5 table ``search_fts`` and ``search`` turns the query into stems the same way.
+stems, each followed by the word's own form where it differs, into the FTS5 table ``search_fts``,
+and ``search`` turns the query into stems the same way.
 
 PostgreSQL: ``search_docs.tsv`` holds ``to_tsvector`` made with the text-search configuration of
-the document's language ('english', 'russian', …, else 'simple'), weighted title A / body B, under a
-GIN index; a query is the OR of ``websearch_to_tsquery`` under 'english', 'russian' and 'simple'.
+the document's language ('english', 'russian', …, else 'simple'), weighted title A / body B, plus
+the words' own forms ('simple', weight D, which the rank weighs 0) under a GIN index; a query word
+is the OR of ``websearch_to_tsquery`` under 'english', 'russian' and 'simple' and of its form.
 
-Both rank (bm25 / ts_rank_cd), and both produce the same highlighted snippets, built here from the
-stored plain text so the marks land on whole words in the reader's text.
+Both rank alike first by form matches (``form_matches``: per query word, 2 when a text has the
+word itself, 1 when it has only the word followed by an ending, for Cyrillic words: ``terms``
+says why stems alone over-reach), then by bm25 / ts_rank_cd; both produce the same highlighted
+snippets, built here from the stored plain text so the marks land on whole words in the reader's
+text. An index written before the forms were added still finds by stems; ``newsdesk admin
+reindex-search`` rewrites it (``reindex_all``) so that form matches rank first there too.
 
 The pipeline calls ``index_article(session, article)`` after storing an article; the translation
 stage calls it again after adding a translation (it indexes ``article.translations`` too).
@@ -32,9 +38,10 @@ from newsdesk.terms import (
     MAX_INDEX_CHARS,
     WORD,
     DocumentTerms,
+    form_prefix,
+    index_terms,
     latin_stemmer,
     stem,
-    stems_for_document,
     stems_for_query_word,
     words,
 )
@@ -47,6 +54,8 @@ PG_CONFIG = {
     "tr": "turkish",
 }
 PG_QUERY_CONFIGS = ("english", "russian", "simple")
+# ts_rank_cd weights of {D, C, B, A}: the forms (D) only say which word a text has, they add no rank.
+PG_RANK_WEIGHTS = "{0, 0.2, 0.4, 1.0}"
 
 MAX_QUERY_WORDS = 12  # why: each word expands to several OR terms; caps query cost
 SNIPPET_WORDS = 32  # why: about two lines of teaser text
@@ -56,12 +65,30 @@ RECENT_WINDOW = 10_000  # why: ranking 10k texts takes ~20 ms; the p95 target fo
 
 
 def fts5_query(query: str, lang: str | None = None) -> str | None:
-    """An FTS5 MATCH expression: every word must match one of its stems. None when nothing to search."""
+    """An FTS5 MATCH expression: every word must match one of its stems or its own form (for a
+    Cyrillic root, the form followed by any ending). None when nothing to search."""
     terms = []
     for word in words(query)[:MAX_QUERY_WORDS]:
-        stems = sorted(stems_for_query_word(word, lang))
-        terms.append("(" + " OR ".join(f'"{s}"' for s in stems) + ")")
+        stems = stems_for_query_word(word, lang) - {word}
+        options = [f'"{s}"' for s in sorted(stems)] + [_fts5_form(word, prefix=form_prefix(word))]
+        terms.append("(" + " OR ".join(options) + ")")
     return " AND ".join(terms) or None
+
+
+def _fts5_form(word: str, *, prefix: bool) -> str:
+    return f'"{word}"*' if prefix else f'"{word}"'
+
+
+def _form_points(query: str) -> list[tuple[str, bool, int]]:
+    """Per query word, what earns ``form_matches``: (word, as a prefix?, points). The exact form
+    earns 2; a Cyrillic root's form followed by an ending earns 1 (the exact form matches that too)."""
+    found = []
+    for word in dict.fromkeys(words(query)[:MAX_QUERY_WORDS]):
+        if form_prefix(word):
+            found += [(word, False, 1), (word, True, 1)]
+        else:
+            found.append((word, False, 2))
+    return found
 
 
 # --- indexing -----------------------------------------------------------------------------------
@@ -91,7 +118,9 @@ def _index_text(session: Session, article: Article, lang: str, title: str, body:
             text(
                 "UPDATE search_docs SET tsv = "
                 "setweight(to_tsvector(CAST(:cfg AS regconfig), :title), 'A') || "
-                "setweight(to_tsvector(CAST(:cfg AS regconfig), :body), 'B') WHERE id = :id"
+                "setweight(to_tsvector(CAST(:cfg AS regconfig), :body), 'B') || "
+                "setweight(to_tsvector('simple', CAST(:title AS text) || ' ' || CAST(:body AS text)), 'D') "
+                "WHERE id = :id"
             ),
             {"cfg": config, "title": title, "body": body[:MAX_INDEX_CHARS], "id": doc_id},
         )
@@ -102,8 +131,8 @@ def _index_text(session: Session, article: Article, lang: str, title: str, body:
             text("INSERT INTO search_fts (rowid, title, body) VALUES (:id, :title, :body)"),
             {
                 "id": doc_id,
-                "title": terms.title_stems if terms else " ".join(stems_for_document(title, lang)),
-                "body": terms.body_stems if terms else " ".join(stems_for_document(body, lang)),
+                "title": terms.title_stems if terms else " ".join(index_terms(title, lang)),
+                "body": terms.body_stems if terms else " ".join(index_terms(body, lang)),
             },
         )
 
@@ -180,7 +209,8 @@ class SearchFilters:
 class Hit:
     article_id: int
     lang: str  # the language of the text that matched (the article's or a translation's)
-    score: float
+    score: float  # the backend's rank within equal form_matches; lower is better
+    form_matches: int = 0  # points for query words found as themselves (see the module docstring)
 
 
 def search(session: Session, query: str, filters: SearchFilters = SearchFilters(), *,
@@ -234,40 +264,60 @@ def _search_sqlite(session: Session, query: str, filters: SearchFilters, limit: 
     if match is None:
         return []
     params: dict[str, object] = {"match": match, "limit": limit, "offset": offset, "min_id": min_id or 0}
+    forms = []
+    for i, (word, prefix, points) in enumerate(_form_points(query)):
+        params[f"form{i}"] = _fts5_form(word, prefix=prefix)
+        forms.append(f"{points} * (rowid IN (SELECT rowid FROM search_fts WHERE search_fts MATCH :form{i} "
+                     "AND rowid >= :min_id))")
     where = _filter_sql(filters, params)
     _bind_times(session, params)
     # why weights 4/1: a word in the headline says more about the article than one in the body
-    # (SQLite gives a bare column the value of the row MIN() chose: the best text's language.)
-    # (bm25 only works while FTS5 drives the scan, hence the materialized match first.)
+    # (bm25 only works while FTS5 drives the scan, hence the materialized match first; each form
+    # subquery is one index lookup of a rarer term, run once.) The best text of an article is the
+    # first by form matches, then by bm25.
     sql = (
-        "WITH m AS MATERIALIZED (SELECT rowid AS id, bm25(search_fts, 4.0, 1.0) AS score "
-        "FROM search_fts WHERE search_fts MATCH :match AND rowid >= :min_id) "
-        "SELECT d.article_id, d.lang, MIN(m.score) AS best FROM m JOIN search_docs d ON d.id = m.id "
-        f"WHERE 1 = 1{where} "
-        "GROUP BY d.article_id ORDER BY best, d.article_id DESC LIMIT :limit OFFSET :offset"
+        "WITH m AS MATERIALIZED (SELECT rowid AS id, bm25(search_fts, 4.0, 1.0) AS score, "
+        f"{' + '.join(forms)} AS forms "
+        "FROM search_fts WHERE search_fts MATCH :match AND rowid >= :min_id), "
+        "r AS (SELECT d.article_id, d.lang, m.score, m.forms, ROW_NUMBER() OVER "
+        "(PARTITION BY d.article_id ORDER BY m.forms DESC, m.score) AS n "
+        f"FROM m JOIN search_docs d ON d.id = m.id WHERE 1 = 1{where}) "
+        "SELECT article_id, lang, score, forms FROM r WHERE n = 1 "
+        "ORDER BY forms DESC, score, article_id DESC LIMIT :limit OFFSET :offset"
     )
     rows = session.execute(text(sql), params).all()
-    return [Hit(int(r[0]), str(r[1]), float(r[2])) for r in rows]
+    return [Hit(int(r[0]), str(r[1]), float(r[2]), int(r[3])) for r in rows]
 
 
 def _search_postgres(session: Session, query: str, filters: SearchFilters, limit: int,
                      offset: int, min_id: int | None) -> list[Hit]:
-    params: dict[str, object] = {"q": " ".join(words(query)[:MAX_QUERY_WORDS]), "limit": limit,
-                                 "offset": offset, "min_id": min_id or 0}
+    params: dict[str, object] = {"limit": limit, "offset": offset, "min_id": min_id or 0}
+    per_word = []
+    for i, word in enumerate(dict.fromkeys(words(query)[:MAX_QUERY_WORDS])):
+        # Words are letters and digits only (terms.WORD), so the quoted prefix lexeme is well formed.
+        params[f"w{i}"], params[f"p{i}"] = word, f"'{word}':*" if form_prefix(word) else f"'{word}'"
+        per_word.append("(" + " || ".join([f"websearch_to_tsquery('{cfg}', :w{i})" for cfg in PG_QUERY_CONFIGS]
+                                          + [f"to_tsquery('simple', :p{i})"]) + ")")
+    if not per_word:
+        return []
+    forms = []
+    for i, (word, prefix, points) in enumerate(_form_points(query)):
+        params[f"f{i}"] = f"'{word}':*" if prefix else f"'{word}'"
+        forms.append(f"{points} * (d.tsv @@ to_tsquery('simple', :f{i}))::int")
     where = _filter_sql(filters, params)
-    tsquery = " || ".join(f"websearch_to_tsquery('{cfg}', :q)" for cfg in PG_QUERY_CONFIGS)
     sql = (
-        f"WITH q AS (SELECT {tsquery} AS query) "
-        "SELECT DISTINCT ON (d.article_id) d.article_id, d.lang, ts_rank_cd(d.tsv, q.query) AS score "
+        f"WITH q AS (SELECT {' && '.join(per_word)} AS query) "
+        f"SELECT DISTINCT ON (d.article_id) d.article_id, d.lang, "
+        f"ts_rank_cd('{PG_RANK_WEIGHTS}', d.tsv, q.query) AS score, {' + '.join(forms)} AS forms "
         f"FROM search_docs d, q WHERE d.tsv @@ q.query AND d.id >= :min_id{where} "
-        "ORDER BY d.article_id, score DESC"
+        "ORDER BY d.article_id, forms DESC, score DESC"
     )
     ranked = (
-        f"SELECT article_id, lang, score FROM ({sql}) AS best "
-        "ORDER BY score DESC, article_id DESC LIMIT :limit OFFSET :offset"
+        f"SELECT article_id, lang, score, forms FROM ({sql}) AS best "
+        "ORDER BY forms DESC, score DESC, article_id DESC LIMIT :limit OFFSET :offset"
     )
     rows = session.execute(text(ranked), params).all()
-    return [Hit(int(r[0]), str(r[1]), -float(r[2])) for r in rows]
+    return [Hit(int(r[0]), str(r[1]), -float(r[2]), int(r[3])) for r in rows]
 
 
 # --- snippets -----------------------------------------------------------------------------------
@@ -285,12 +335,14 @@ def _is_cyrillic(word: str) -> bool:
     return "\u0400" <= word[0] <= "\u04ff" or bool(CYRILLIC.search(word))
 
 
-def _hits(tokens: list[re.Match[str]], wanted: set[str], latin: str) -> list[int]:
-    """Positions of tokens whose stem, made as the index made it, is one of the query's stems."""
+def _hits(tokens: list[re.Match[str]], wanted: set[str], latin: str, roots: tuple[str, ...] = ()) -> list[int]:
+    """Positions of tokens whose stem, made as the index made it, is one of the query's stems, or
+    that continue a Cyrillic query root (the search's form matches)."""
     found = []
     for i, m in enumerate(tokens):
         lower = m.group(0).lower()
-        if lower in wanted or stem(lower, "russian" if _is_cyrillic(lower) else latin) in wanted:
+        if lower in wanted or (roots and lower.startswith(roots)) \
+                or stem(lower, "russian" if _is_cyrillic(lower) else latin) in wanted:
             found.append(i)
     return found
 
@@ -303,11 +355,12 @@ def highlight(text_: str, query: str, lang: str | None = None, *, max_words: int
     """
     wanted = query_stems(query)
     latin = latin_stemmer(lang)
+    roots = tuple(w for w in words(query)[:MAX_QUERY_WORDS] if form_prefix(w))
     tokens = list(WORD.finditer(text_[:SNIPPET_FIRST_CHARS]))
-    hits = _hits(tokens, wanted, latin)
+    hits = _hits(tokens, wanted, latin, roots)
     if not hits and len(text_) > SNIPPET_FIRST_CHARS:
         tokens = list(WORD.finditer(text_[:SNIPPET_SCAN_CHARS]))
-        hits = _hits(tokens, wanted, latin)
+        hits = _hits(tokens, wanted, latin, roots)
     if not tokens:
         return Markup("")
     start = 0

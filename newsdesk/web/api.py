@@ -90,6 +90,7 @@ class ArticleOut(BaseModel):
     text: str
     teaser: str
     cited_sources: list[str]
+    text_sources: list[str] = Field(description="Outlets the text came from, by its closing \"Source:\" line.")
     tags: list[str]
     source: SourceOut | None
     translations: dict[str, TranslationOut] = Field(description="Every stored translation, by language.")
@@ -151,6 +152,7 @@ def article_out(view: views.ArticleView) -> ArticleOut:
         original_lang=a.lang, translated_by=shown.engine if shown else None,
         authors=list(a.authors), section=a.section, image=a.image, html=str(view.body_html),
         text=shown.text if shown else a.text, teaser=view.teaser, cited_sources=list(a.cited_sources),
+        text_sources=list(a.text_sources),
         tags=list(a.tags), source=_source(a.source),
         translations={t.lang: TranslationOut(title=t.title, teaser=t.teaser, engine=t.engine,
                                              html=str(sanitize_article_html(t.html, base)))

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from newsdesk.store.db import engine_for, session_scope
 from newsdesk.store.schema import Article, ArticleAuthor, Feed, SearchDoc, Source
 from newsdesk.store.search import index_article
-from newsdesk.terms import stems_for_document
+from newsdesk.terms import index_terms
 
 _EN_TEXT = (
     "harbour city council ferry port budget school teachers storm weather river bridge museum "
@@ -180,8 +180,8 @@ def bulk_seed(url: str, count: int, *, sources: int = 20, seed: int = 11, batch:
             session.execute(
                 text("INSERT INTO search_fts (rowid, title, body) VALUES (:id, :title, :body)"),
                 [{"id": r["id"],
-                  "title": " ".join(stems_for_document(str(r["title"]), str(r["lang"]))),
-                  "body": " ".join(stems_for_document(str(r["text"]), str(r["lang"])))} for r in rows],
+                  "title": " ".join(index_terms(str(r["title"]), str(r["lang"]))),
+                  "body": " ".join(index_terms(str(r["text"]), str(r["lang"])))} for r in rows],
             )
     return Seeded(source_ids, list(range(1, next_id)))
 
