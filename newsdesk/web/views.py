@@ -333,8 +333,16 @@ def article_view(session: Session, article_id: int, *, wanted_lang: str | None =
         more_by_author=by_author,
         author_for_rail=author,
         comments=queries.published_comments(session, article.id),
-        last_modified=article.updated_at or article.fetched_at,
+        last_modified=_article_modified(session, article),
     )
+
+
+def _article_modified(session: Session, article: ArticleDetail) -> datetime:
+    """The page's Last-Modified: the article's own change, or a later comment shown (or moderated) on it,
+    so a conditional GET after an approval is not answered 304 without the comment."""
+    changed = article.updated_at or article.fetched_at
+    comments = queries.newest_comment_change(session, article.id)
+    return max(changed, comments) if comments else changed
 
 
 @dataclass(frozen=True)
