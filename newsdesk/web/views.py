@@ -254,6 +254,8 @@ class SearchParams:
     lang: str | None = None
     date_from: datetime | None = None
     date_to: datetime | None = None  # exclusive: the midnight after the last day searched
+    section: str | None = None
+    author: str | None = None
 
     def last_day(self) -> date | None:
         """The last day searched, as the reader gave it (``date_to`` is the midnight after it)."""
@@ -274,13 +276,18 @@ class SearchParams:
         last = self.last_day()
         if last:
             params["to"] = last.isoformat()
+        if self.section:
+            params["section"] = self.section
+        if self.author:
+            params["author"] = self.author
         return params
 
 
 def search_view(session: Session, params: SearchParams, *, page: int = 1, page_size: int = 20,
                 reader: Reader | None = None) -> ListView:
     page = max(1, min(page, queries.MAX_PAGE))
-    filters = search.SearchFilters(params.source_id, params.lang, params.date_from, params.date_to)
+    filters = search.SearchFilters(params.source_id, params.lang, params.date_from, params.date_to,
+                                   section=params.section, author=params.author)
     hits = search.search(session, params.q, filters, limit=page_size + 1, offset=(page - 1) * page_size)
     shown = hits[:page_size]
     teasers = localize(session, queries.teasers_by_ids(session, [h.article_id for h in shown]), reader)
