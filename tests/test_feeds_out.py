@@ -188,3 +188,22 @@ def test_search_feed_without_words_is_refused_plainly(client: TestClient) -> Non
     r = client.get("/search/feed.rss", params={"q": "ferry", "to": "0"})
     assert r.status_code == 400 and r.headers["content-type"].startswith("text/plain") and "to:" in r.text
     assert client.get("/search/feed.xml?q=ferry").status_code == 404  # not a format
+
+
+def test_full_text_of_a_translated_item_is_the_translation(db_url: str) -> None:
+    from tests.support.webdata import seed_translated
+
+    world = seed_translated(db_url)
+    with make_client(db_url) as client:
+        entries = parse(client.get("/feed.rss?lang=en&full=1")).entries
+        by_link = {e.link: e for e in entries}
+        item = by_link[f"http://testserver/article/{world.ru_translated}?lang=en"]
+        content = item.content[0].value
+        assert "The mayor thanked the fishermen." in content and "Мэр" not in content
+        assert "Machine-translated from Russian by tiny-mt." in content
+        english = by_link[f"http://testserver/article/{world.en_article}"]
+        assert "The harbour museum opened its doors." in english.content[0].value
+        assert "Machine-translated" not in english.content[0].value
+        original = parse(client.get(f"/source/{world.source_id}/feed.rss?full=1")).entries
+        bodies = {e.link: e.content[0].value for e in original}
+        assert "Мэр поблагодарил рыбаков." in bodies[f"http://testserver/article/{world.ru_translated}"]
