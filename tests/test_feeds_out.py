@@ -207,3 +207,12 @@ def test_full_text_of_a_translated_item_is_the_translation(db_url: str) -> None:
         original = parse(client.get(f"/source/{world.source_id}/feed.rss?full=1")).entries
         bodies = {e.link: e.content[0].value for e in original}
         assert "Мэр поблагодарил рыбаков." in bodies[f"http://testserver/article/{world.ru_translated}"]
+
+
+def test_a_feed_page_that_is_not_one_is_refused(client: TestClient) -> None:
+    """Out-of-range pages were read as page 1, which a reader would file again under page N."""
+    for page in ("0", "-1", "abc", "501", "99999999999"):
+        r = client.get("/feed.rss", params={"page": page})
+        assert r.status_code == 400 and r.headers["content-type"].startswith("text/plain"), page
+        assert "page must be a whole number from 1 to 500" in r.text
+    assert parse(client.get("/feed.rss", params={"page": "500"})).entries == []

@@ -294,6 +294,9 @@ def _feed_endpoint(kind: str) -> Any:
         def build(site: Site, session: Any, nav: views.Nav) -> Built:
             if fmt not in FORMATS:
                 return not_found(site, nav)
+            page = _int(qp.get("page"), None, high=queries.MAX_PAGE) if "page" in qp else 1
+            if page is None:  # strict, unlike a page's: a reader would file page 1 again as page N
+                return _feed_refusal(f"feed: page must be a whole number from 1 to {queries.MAX_PAGE}")
             if kind == "feed-search":
                 params, error = _search_params(request)
                 if error:
@@ -301,7 +304,7 @@ def _feed_endpoint(kind: str) -> Any:
                 if not params.q:
                     return _feed_refusal("search feed: give the words to follow as ?q=, "
                                          "e.g. /search/feed.rss?q=ferry")
-            view = _feed_view(request, kind, session, nav)
+            view = _feed_view(request, kind, session, nav, page)
             if view is None:
                 return not_found(site, nav)
             full = wants_full_text(qp.get("full"), site.settings.feeds_full_text)
@@ -315,17 +318,18 @@ def _feed_endpoint(kind: str) -> Any:
     return feed
 
 
-def _feed_view(request: Request, kind: str, session: Any, nav: views.Nav) -> views.ListView | None:
+def _feed_view(request: Request, kind: str, session: Any, nav: views.Nav,
+               page: int) -> views.ListView | None:
     """A feed's items; ``?lang=XX`` gives them in XX where a translation exists (originals otherwise).
 
     Feed readers send no cookies and rarely a useful Accept-Language, so a feed's language is only
     ever its ``?lang=``: the same URL always gives the same feed. On the front page's feed ``lang``
-    also keeps its filter meaning, widened to articles translated into that language.
+    also keeps its filter meaning, widened to articles translated into that language. ``page``
+    pages the feed like its HTML page (the feed carries RFC 5005 links).
     """
     pp, qp = request.path_params, request.query_params
     wanted = _wanted(qp.get("lang"))
     reader = views.Reader(wanted, translated=nav.translated_langs) if wanted else None
-    page = _page(request)  # feeds are paged like their pages (RFC 5005 links in the feed)
     if kind == "feed-front":
         lang = wanted if wanted != views.ORIGINAL else None
         return views.front_view(session, lang=lang, source_id=_int(qp.get("source")), include_translated=True,
