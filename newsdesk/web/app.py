@@ -78,21 +78,22 @@ def allowed_methods(request: Request) -> str:
     return ", ".join(sorted(methods))
 
 
+def _with_allow(request: Request, exc: StarletteHTTPException, response: Response) -> Response:
+    if exc.status_code == 405:
+        response.headers["Allow"] = allowed_methods(request) or (exc.headers or {}).get("Allow", "")
+    return response
+
+
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    response: Response
     if _is_api(request):
-        response = _json_error(exc.status_code, str(exc.detail))
-    elif exc.status_code == 404:
-        response = _html_error(request, 404, "Page not found", "There is no page at this address.")
-    elif exc.status_code == 405:
-        response = _html_error(request, 405, "Method not allowed", "This address does not take that request.")
-    else:
-        response = _html_error(request, exc.status_code, "Something is wrong", str(exc.detail))
+        return _with_allow(request, exc, _json_error(exc.status_code, str(exc.detail)))
+    if exc.status_code == 404:
+        return _html_error(request, 404, "Page not found", "There is no page at this address.")
     if exc.status_code == 405:
-        allow = allowed_methods(request) or (exc.headers or {}).get("Allow", "")
-        response.headers["Allow"] = allow
-    return response
+        return _with_allow(request, exc, _html_error(request, 405, "Method not allowed",
+                                                     "This address does not take that request."))
+    return _html_error(request, exc.status_code, "Something is wrong", str(exc.detail))
 
 
 async def validation_error(request: Request, exc: Exception) -> Response:
