@@ -244,8 +244,9 @@ class Site:
             assert token is not None
             body = body.replace(self.placeholder.encode(), token.encode())
             gzip_token = token.encode()
-            # Weak: the validator names the page as cached, placeholder and all, never the reader's
-            # token, so every reader (a first, cookieless one too) revalidates against the same tag.
+            # Weak: the validator names the cached page (made without the per-process placeholder),
+            # never the reader's token, so every reader (a first, cookieless one too) and every
+            # worker revalidates against the same tag.
             etag = "W/" + entry.etag
             gzipped = None
         headers = {"ETag": etag, "Cache-Control": entry.cache_control, "Vary": entry.vary}
