@@ -203,6 +203,11 @@ class Settings(BaseSettings):
     )
     comments_rate_limit: int = Field(5, description="Comments one IP address may post per 10 minutes.")
     page_size: int = Field(20, description="Articles on one page of a list.")
+    feeds_full_text: bool = Field(
+        False,
+        description="Feeds out carry each article's full text (sanitized HTML) besides its teaser; "
+        "a reader can also ask with ?full=1 (or refuse with ?full=0).",
+    )
     site_url: str | None = Field(
         None,
         description="Public base URL of the site (e.g. https://news.example.org), used for absolute links "

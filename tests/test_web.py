@@ -312,7 +312,7 @@ def test_feeds_are_valid(client: TestClient) -> None:
             assert parsed.entries and parsed.entries[0].link.startswith("http://testserver/article/")
             assert parsed.entries[0].title
     assert client.get("/feed.xml").status_code == 404
-    assert client.get("/search/feed.rss").status_code == 404  # a search feed needs a query
+    assert client.get("/search/feed.rss").status_code == 400  # a search feed needs a query
 
 
 # --- comments -------------------------------------------------------------------------------------

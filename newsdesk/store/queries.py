@@ -455,6 +455,58 @@ def texts_for(session: Session, hits: Sequence[tuple[int, str]]) -> dict[int, tu
     return out
 
 
+def bodies_for(session: Session, teasers: Sequence[Teaser]) -> dict[int, str]:
+    """Each teaser's stored HTML in the language the teaser is given in (a translation's when it is one).
+
+    For full-text feeds: two queries for the whole list, and only for the articles asked for.
+    """
+    translated = {t.id: t.lang for t in teasers if t.original_lang and t.lang}
+    out: dict[int, str] = {}
+    if translated:
+        for article_id, lang, html in session.execute(
+            select(Translation.article_id, Translation.lang, Translation.html)
+            .where(Translation.article_id.in_(list(translated)))
+        ):
+            if translated.get(article_id) == lang and html:
+                out[article_id] = html
+    missing = [t.id for t in teasers if t.id not in out]
+    if missing:
+        out.update(session.execute(select(Article.id, Article.html).where(Article.id.in_(missing))).tuples().all())
+    return {k: v or "" for k, v in out.items()}
+
+
+SYNDICATION_KINDS = ("rss", "atom", "json")  # feed kinds a reader can subscribe to (not sitemaps or pages)
+
+
+def feed_urls(session: Session, source_ids: Sequence[int]) -> dict[int, str]:
+    """The followed syndication feed of each outlet (its oldest active one): RSS ``<source url>``."""
+    if not source_ids:
+        return {}
+    rows = session.execute(
+        select(Feed.source_id, Feed.url)
+        .where(Feed.source_id.in_(list(set(source_ids))), Feed.kind.in_(SYNDICATION_KINDS),
+               Feed.status == "active")
+        .order_by(Feed.id)
+    ).tuples().all()
+    out: dict[int, str] = {}
+    for source_id, url in rows:
+        out.setdefault(source_id, url)
+    return out
+
+
+def newest_comment_change(session: Session, article_id: int) -> datetime | None:
+    """When the article's shown comments last changed: the newest published one, or any moderation
+    (rejecting a published comment removes it from the page)."""
+    posted = session.execute(
+        select(func.max(Comment.created_at)).where(Comment.article_id == article_id, Comment.status == "published")
+    ).scalar()
+    moderated = session.execute(
+        select(func.max(Comment.moderated_at)).where(Comment.article_id == article_id)
+    ).scalar()
+    times = [t for t in (posted, moderated) if t is not None]
+    return max(times) if times else None
+
+
 # --- sources, sections --------------------------------------------------------------------------
 
 
@@ -560,9 +612,11 @@ __all__ = [
     "Teaser",
     "TeaserTranslation",
     "TranslationView",
+    "bodies_for",
     "comments_by_status",
     "decode_cursor",
     "encode_cursor",
+    "feed_urls",
     "get_article",
     "get_source",
     "last_change",
@@ -574,6 +628,7 @@ __all__ = [
     "more_by_author",
     "more_from_source",
     "newest_change",
+    "newest_comment_change",
     "published_comments",
     "snippet",
     "teasers_by_ids",

@@ -203,6 +203,8 @@ class SearchFilters:
     lang: str | None = None
     date_from: datetime | None = None
     date_to: datetime | None = None
+    section: str | None = None  # the article's section, exactly
+    author: str | None = None  # one of the article's authors, exactly
 
 
 @dataclass(frozen=True)
@@ -247,6 +249,16 @@ def _filter_sql(filters: SearchFilters, params: dict[str, object]) -> str:
     if filters.date_to is not None:
         clauses.append("d.published_at < :date_to")
         params["date_to"] = filters.date_to
+    # Filters on the article go into the query too (never applied to a page afterwards, which
+    # left pages short or empty while more matches followed); both ride on primary-key lookups
+    # and the (name, published_at) index of article_authors.
+    if filters.section is not None:
+        clauses.append("EXISTS (SELECT 1 FROM articles a WHERE a.id = d.article_id AND a.section = :section)")
+        params["section"] = filters.section
+    if filters.author is not None:
+        clauses.append("EXISTS (SELECT 1 FROM article_authors aa WHERE aa.article_id = d.article_id "
+                       "AND aa.name = :author)")
+        params["author"] = filters.author
     return "".join(" AND " + c for c in clauses)
 
 

@@ -8,7 +8,7 @@ matching status. Answers carry an ETag and Cache-Control, and a matching If-None
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -166,11 +166,44 @@ def _json(request: Request, model: BaseModel, last_modified: datetime | None = N
     return site_of(request).respond_uncached(request, built)
 
 
-def _day(value: date | None, *, end: bool = False) -> datetime | None:
+# RFC 3339 / ISO 8601 as the schema's ``date-time`` means it. Pydantic also takes a bare number as a
+# Unix time ("0" is 1970), which the schema does not offer and which is never what a client meant.
+DATE_TIME_RE = re.compile(
+    r"\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}(:?\d{2})?)?)?"
+)
+
+
+def _raw(request: Request, name: str) -> str | None:
+    value = request.query_params.get(name)
+    return value.strip() if value is not None else None
+
+
+def _since(request: Request, value: datetime | None) -> datetime | None:
+    """``since`` in UTC, refused unless it was written as a date-time (400)."""
+    raw = _raw(request, "since")
+    if value is None or raw is None:
+        return None
+    if not DATE_TIME_RE.fullmatch(raw):
+        raise ApiError(400, f"since: {raw[:40]!r} is not an ISO 8601 date-time; give e.g. 2026-11-28T06:00:00Z")
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # within a day of the calendar's ends: nothing is published out there
+        return datetime.max.replace(tzinfo=UTC) if value.year > 1 else datetime.min.replace(tzinfo=UTC)
+
+
+def _day(request: Request, name: str, value: date | None, *, end: bool = False) -> datetime | None:
+    """A ``date`` parameter as a UTC bound, refused unless it was written YYYY-MM-DD (400)."""
     if value is None:
         return None
-    start = datetime.combine(value, time(0), tzinfo=UTC)
-    return start + timedelta(days=1) if end else start
+    try:
+        day = views.parse_day(_raw(request, name), name)
+    except ValueError as exc:
+        raise ApiError(400, str(exc)) from exc
+    if day is None:
+        return None
+    return views.day_end(day) if end else views.day_start(day)
 
 
 LangQ = Annotated[str | None, Query(pattern=LANG_PATTERN, description="ISO 639 language code")]
@@ -183,28 +216,30 @@ def list_articles(
     source: SourceQ = None,
     lang: LangQ = None,
     section: Annotated[str | None, Query(max_length=200)] = None,
+    author: Annotated[str | None, Query(max_length=300, description="Only articles by this author")] = None,
     q: Annotated[str | None, Query(max_length=300, description="Full-text query")] = None,
     since: Annotated[datetime | None, Query(description="Only articles published at or after (ISO 8601)")] = None,
     cursor: Annotated[str | None, Query(max_length=300)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
 ) -> Response:
-    if since is not None and since.tzinfo is None:
-        since = since.replace(tzinfo=UTC)
+    since = _since(request, since)
     site = site_of(request)
     with site.session() as session:
         if q and q.strip():
+            # Every filter is part of the search query itself, so a page is full unless the
+            # matches ran out, and a cursor is given only when more follow.
             offset = _offset_cursor(cursor)
             params = views.SearchParams(q=q, source_id=source, lang=lang.lower() if lang else None,
-                                        date_from=since)
-            view = views.search_view(session, params, page=1 + offset // limit, page_size=limit) \
-                if offset % limit == 0 else None
-            if view is None:
+                                        date_from=since, section=section or None, author=author or None)
+            if offset % limit:
                 raise ApiError(400, "cursor does not fit this limit")
-            teasers = [t for t in view.teasers if section is None or t.section == section]
-            next_cursor = _encode_offset(offset + limit) if view.has_next else None
-            return _json(request, ArticleList(items=[teaser_out(t) for t in teasers], next_cursor=next_cursor))
+            if offset // limit >= queries.MAX_PAGE:  # search_view would give its last page again
+                raise ApiError(400, f"search results end after {queries.MAX_PAGE} pages; narrow the query")
+            view = views.search_view(session, params, page=1 + offset // limit, page_size=limit)
+            next_cursor = _encode_offset(offset + limit) if view.has_next and view.teasers else None
+            return _json(request, ArticleList(items=[teaser_out(t) for t in view.teasers], next_cursor=next_cursor))
         filters = ListFilters(source_id=source, lang=lang.lower() if lang else None, section=section,
-                              since=since)
+                              author=author or None, since=since)
         try:
             items, next_cursor = queries.list_after(session, filters, cursor=cursor, limit=limit)
         except ValueError as exc:
@@ -268,7 +303,8 @@ def search_articles(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
 ) -> Response:
     params = views.SearchParams(q=q, source_id=source, lang=lang.lower() if lang else None,
-                                date_from=_day(date_from), date_to=_day(date_to, end=True))
+                                date_from=_day(request, "from", date_from),
+                                date_to=_day(request, "to", date_to, end=True))
     with site_of(request).session() as session:
         view = views.search_view(session, params, page=page, page_size=limit)
     items = [

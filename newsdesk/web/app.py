@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
 
 from newsdesk.settings import Settings, get_settings
@@ -60,14 +61,38 @@ def _html_error(request: Request, status: int, title: str, message: str) -> Resp
     return Response(built.body, status_code=status, media_type="text/html; charset=utf-8", headers=headers)
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method some route at this path takes (RFC 9110 §15.5.6: a 405 must list them in Allow).
+
+    Starlette names only the first matching route's methods, and a path such as ``/admin/login``
+    has one route for GET and another for POST.
+    """
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if route.matches(request.scope)[0] == Match.NONE:
+            continue
+        if isinstance(route, Mount):  # the static files: read-only
+            methods |= {"GET", "HEAD"}
+        else:
+            methods |= set(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
+
+
+def _with_allow(request: Request, exc: StarletteHTTPException, response: Response) -> Response:
+    if exc.status_code == 405:
+        response.headers["Allow"] = allowed_methods(request) or (exc.headers or {}).get("Allow", "")
+    return response
+
+
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if _is_api(request):
-        return _json_error(exc.status_code, str(exc.detail))
+        return _with_allow(request, exc, _json_error(exc.status_code, str(exc.detail)))
     if exc.status_code == 404:
         return _html_error(request, 404, "Page not found", "There is no page at this address.")
     if exc.status_code == 405:
-        return _html_error(request, 405, "Method not allowed", "This address does not take that request.")
+        return _with_allow(request, exc, _html_error(request, 405, "Method not allowed",
+                                                     "This address does not take that request."))
     return _html_error(request, exc.status_code, "Something is wrong", str(exc.detail))
 
 

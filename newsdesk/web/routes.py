@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -28,7 +27,7 @@ from newsdesk.store import queries, repo, users
 from newsdesk.store.schema import Feed
 from newsdesk.web import views
 from newsdesk.web.cache import CachedResponse
-from newsdesk.web.feeds import FORMATS, render_feed
+from newsdesk.web.feeds import FORMATS, feed_extras, render_feed, wants_full_text
 from newsdesk.web.security import CSRF_COOKIE, SESSION_COOKIE, same_origin
 from newsdesk.web.site import HTML, Built, Site, site_of
 
@@ -54,15 +53,6 @@ def _page(request: Request) -> int:
 def _lang(value: str | None) -> str | None:
     value = (value or "").strip().lower()
     return value if LANG_RE.match(value) else None
-
-
-def _day(value: str | None, *, end: bool = False) -> datetime | None:
-    try:
-        day = date.fromisoformat((value or "").strip())
-    except ValueError:
-        return None
-    start = datetime.combine(day, time(0), tzinfo=UTC)
-    return start + timedelta(days=1) if end else start
 
 
 def _wanted(value: str | None) -> str | None:
@@ -99,15 +89,30 @@ def _reader_and_key(request: Request, wanted: str | None = None) -> tuple[views.
 READER_VARY = "Accept-Encoding, Accept-Language, Cookie"  # lists and articles depend on the reader's language
 
 
-def _search_params(request: Request) -> views.SearchParams:
+def _search_params(request: Request) -> tuple[views.SearchParams, str | None]:
+    """The search's parameters, and a message when a date is not one (the dates are then left out).
+
+    Dates are strict, unlike the other page parameters: a search quietly run over every date
+    would look like an answer to the question asked.
+    """
     qp = request.query_params
-    return views.SearchParams(
+    error = None
+    date_from = date_to = None
+    try:
+        first, last = views.parse_day(qp.get("from"), "from"), views.parse_day(qp.get("to"), "to")
+        date_from = views.day_start(first) if first else None
+        date_to = views.day_end(last) if last else None
+        views.check_day_range(date_from, date_to)
+    except ValueError as exc:
+        error, date_from, date_to = str(exc), None, None
+    params = views.SearchParams(
         q=(qp.get("q") or "").strip()[:MAX_QUERY_CHARS],
         source_id=_int(qp.get("source")),
         lang=_lang(qp.get("lang")),
-        date_from=_day(qp.get("from")),
-        date_to=_day(qp.get("to"), end=True),
+        date_from=date_from,
+        date_to=date_to,
     )
+    return params, error
 
 
 # --- page plumbing ------------------------------------------------------------------------------
@@ -248,15 +253,22 @@ author_page = _named_list_page(views.author_view, 300)
 
 
 async def search_page(request: Request) -> Response:
-    params, page = _search_params(request), _page(request)
+    (params, error), page = _search_params(request), _page(request)
     reader, variant = _reader_and_key(request)
+    qp = request.query_params
+    last_day = params.last_day()
 
     def build(site: Site, session: Any, nav: views.Nav) -> Built:
+        if error:  # the form again, as typed, with what is wrong
+            body = site.render("search.html", view=None, params=params, nav=nav, error=error,
+                               date_from_shown=(qp.get("from") or "")[:40],
+                               date_to_shown=(qp.get("to") or "")[:40])
+            return Built(body, status=400, cache_control="no-store", vary=READER_VARY)
         view = views.search_view(session, params, page=page, page_size=site.settings.page_size,
                                  reader=reader.knowing(nav.translated_langs)) if params.q else None
-        body = site.render("search.html", view=view, params=params, nav=nav,
-                           date_to_shown=(params.date_to - timedelta(days=1)).date().isoformat()
-                           if params.date_to else "")
+        body = site.render("search.html", view=view, params=params, nav=nav, error=None,
+                           date_from_shown=params.date_from.date().isoformat() if params.date_from else "",
+                           date_to_shown=last_day.isoformat() if last_day else "")
         return Built(body, last_modified=view.last_modified if view else None, vary=READER_VARY)
 
     return await _page_response(request, build, variant=variant)
@@ -265,49 +277,77 @@ async def search_page(request: Request) -> Response:
 # --- feeds ----------------------------------------------------------------------------------------
 
 
+PLAIN = "text/plain; charset=utf-8"
+
+
+def _feed_refusal(message: str) -> Built:
+    """A feed address that cannot give a feed: 400 and a line of text (feed readers show it as is)."""
+    return Built(message + "\n", status=400, media_type=PLAIN, cache_control="no-store")
+
+
 def _feed_endpoint(kind: str) -> Any:
     async def feed(request: Request) -> Response:
         fmt = request.path_params["fmt"]
         base = site_of(request).base_url(request)
+        qp = request.query_params
 
         def build(site: Site, session: Any, nav: views.Nav) -> Built:
             if fmt not in FORMATS:
                 return not_found(site, nav)
-            view = _feed_view(request, kind, session, nav)
+            page = _int(qp.get("page"), None, high=queries.MAX_PAGE) if "page" in qp else 1
+            if page is None:  # strict, unlike a page's: a reader would file page 1 again as page N
+                return _feed_refusal(f"feed: page must be a whole number from 1 to {queries.MAX_PAGE}")
+            if kind == "feed-search":
+                params, error = _search_params(request)
+                if error:
+                    return _feed_refusal("search feed: " + error)
+                if not params.q:
+                    return _feed_refusal("search feed: give the words to follow as ?q=, "
+                                         "e.g. /search/feed.rss?q=ferry")
+            view = _feed_view(request, kind, session, nav, page)
             if view is None:
                 return not_found(site, nav)
-            return Built(render_feed(fmt, view, base, site.settings.site_name), media_type=FORMATS[fmt],
-                         last_modified=view.last_modified, cache_control="public, max-age=300")
+            full = wants_full_text(qp.get("full"), site.settings.feeds_full_text)
+            extras = feed_extras(session, view, full=full)
+            return Built(render_feed(fmt, view, base, site.settings.site_name, extras),
+                         media_type=FORMATS[fmt], last_modified=view.last_modified,
+                         cache_control="public, max-age=300")
 
         return await _page_response(request, build)
 
     return feed
 
 
-def _feed_view(request: Request, kind: str, session: Any, nav: views.Nav) -> views.ListView | None:
+def _feed_view(request: Request, kind: str, session: Any, nav: views.Nav,
+               page: int) -> views.ListView | None:
     """A feed's items; ``?lang=XX`` gives them in XX where a translation exists (originals otherwise).
 
     Feed readers send no cookies and rarely a useful Accept-Language, so a feed's language is only
     ever its ``?lang=``: the same URL always gives the same feed. On the front page's feed ``lang``
-    also keeps its filter meaning, widened to articles translated into that language.
+    also keeps its filter meaning, widened to articles translated into that language. ``page``
+    pages the feed like its HTML page (the feed carries RFC 5005 links).
     """
     pp, qp = request.path_params, request.query_params
     wanted = _wanted(qp.get("lang"))
     reader = views.Reader(wanted, translated=nav.translated_langs) if wanted else None
     if kind == "feed-front":
         lang = wanted if wanted != views.ORIGINAL else None
-        return views.front_view(session, lang=lang, source_id=_int(qp.get("source")), page_size=FEED_ITEMS,
-                                reader=reader, include_translated=True)
+        return views.front_view(session, lang=lang, source_id=_int(qp.get("source")), include_translated=True,
+                                page=page, page_size=FEED_ITEMS, reader=reader)
     if kind == "feed-source":
         source_id = _int(pp["source_id"])
-        return views.source_view(session, source_id, page_size=FEED_ITEMS, reader=reader) if source_id else None
+        if source_id is None:
+            return None
+        return views.source_view(session, source_id, page=page, page_size=FEED_ITEMS, reader=reader)
     if kind == "feed-section":
-        return views.section_view(session, unquote(pp["name"])[:200], page_size=FEED_ITEMS, reader=reader)
+        name = unquote(pp["name"])[:200]
+        return views.section_view(session, name, page=page, page_size=FEED_ITEMS, reader=reader)
     if kind == "feed-author":
-        return views.author_view(session, unquote(pp["name"])[:300], page_size=FEED_ITEMS, reader=reader)
+        name = unquote(pp["name"])[:300]
+        return views.author_view(session, name, page=page, page_size=FEED_ITEMS, reader=reader)
     if kind == "feed-search":
-        params = _search_params(request)
-        return views.search_view(session, params, page_size=FEED_ITEMS, reader=reader) if params.q else None
+        params, _ = _search_params(request)
+        return views.search_view(session, params, page=page, page_size=FEED_ITEMS, reader=reader)
     return None
 
 

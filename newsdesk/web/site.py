@@ -2,14 +2,14 @@
 
 ``Site.respond`` is where "HTTP done right" lives: ETag and Last-Modified with 304 answers, gzip,
 Cache-Control and Vary. Pages holding a form are cached with a per-process placeholder where the
-CSRF token goes; the reader's token is put in on the way out (and the ETag made from both), so the
-article page stays cacheable while each reader gets a token of their own.
+CSRF token goes; the reader's token is put in on the way out (the weak ETag is the cached page's, so
+it stays the same for every reader), so the article page stays cacheable while each reader gets a
+token of their own.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import secrets
 import sqlite3
 import threading
@@ -94,7 +94,7 @@ class Site:
         self.cache = ResponseCache(stale_grace=stale_grace)
         self.building: dict[tuple[str, ...], asyncio.Future[CachedResponse | None]] = {}  # pages being built
         self.throttle = LoginThrottle()
-        self.placeholder = "csrf-" + secrets.token_hex(16)
+        self.placeholder = "csrf-" + secrets.token_hex(16)  # per process: left out of ETags (see entry)
         targets = settings.target_language_list
         self.default_lang: str | None = targets[0] if targets else None  # the reader's language of last resort
         try:
@@ -211,7 +211,7 @@ class Site:
             status=built.status,
             body=body,
             gzipped=None if built.personal else compress(body),
-            etag=etag_for(body),
+            etag=etag_for(body.replace(self.placeholder.encode(), b"") if built.personal else body),
             media_type=built.media_type,
             last_modified=built.last_modified,
             cache_control=built.cache_control,
@@ -244,7 +244,10 @@ class Site:
             assert token is not None
             body = body.replace(self.placeholder.encode(), token.encode())
             gzip_token = token.encode()
-            etag = '"' + hashlib.blake2b((entry.etag + token).encode(), digest_size=12).hexdigest() + '"'
+            # Weak: the validator names the cached page (made without the per-process placeholder),
+            # never the reader's token, so every reader (a first, cookieless one too) and every
+            # worker revalidates against the same tag.
+            etag = "W/" + entry.etag
             gzipped = None
         headers = {"ETag": etag, "Cache-Control": entry.cache_control, "Vary": entry.vary}
         if entry.last_modified is not None:
@@ -279,7 +282,7 @@ def not_modified(request: Request, etag: str, last_modified: datetime | None) ->
     inm = request.headers.get("if-none-match")
     if inm is not None:
         tags = {t.strip().removeprefix("W/") for t in inm.split(",")}
-        return "*" in tags or etag in tags
+        return "*" in tags or etag.removeprefix("W/") in tags  # the weak comparison of §8.8.3.2
     ims = request.headers.get("if-modified-since")
     if ims and last_modified is not None:
         try:

@@ -7,8 +7,9 @@ Feed; pages advertise their alternates from ``feed_path``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import quote, urlencode
 
 from markupsafe import Markup
@@ -115,8 +116,12 @@ class ListView:
             params["page"] = str(page)
         return self.path + ("?" + urlencode(params) if params else "")
 
-    def feed_url(self, ext: str) -> str:
-        return f"{self.feed_path}.{ext}" + ("?" + urlencode(self.query) if self.query else "")
+    def feed_url(self, ext: str, page: int = 1, extra: dict[str, str] | None = None) -> str:
+        """The feed's address; ``page`` > 1 and ``extra`` (e.g. ``full=1``) are kept in its paging links."""
+        params = dict(self.query) | (extra or {})
+        if page > 1:
+            params["page"] = str(page)
+        return f"{self.feed_path}.{ext}" + ("?" + urlencode(params) if params else "")
 
 
 @dataclass(frozen=True)
@@ -210,13 +215,55 @@ def author_view(session: Session, name: str, *, page: int = 1, page_size: int = 
                     has_next, description="Articles by " + name, last_modified=queries.newest_change(session))
 
 
+DAY_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_day(value: str | None, name: str) -> date | None:
+    """A ``YYYY-MM-DD`` parameter (the search form's date inputs); ValueError with a reader's message."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        if not DAY_PATTERN.fullmatch(value):
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{name}: {value[:40]!r} is not a date; give it as YYYY-MM-DD, e.g. 2026-11-28") from None
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+def day_end(day: date) -> datetime:
+    """The exclusive end of ``day`` (the next midnight); the last day there is ends at the end of time."""
+    if day == date.max:
+        return datetime.max.replace(tzinfo=UTC)
+    return day_start(day) + timedelta(days=1)
+
+
+def check_day_range(date_from: datetime | None, date_to: datetime | None) -> None:
+    if date_from is not None and date_to is not None and date_from >= date_to:
+        raise ValueError("from: the first day must not be after the last day (to)")
+
+
 @dataclass(frozen=True)
 class SearchParams:
     q: str = ""
     source_id: int | None = None
     lang: str | None = None
     date_from: datetime | None = None
-    date_to: datetime | None = None
+    date_to: datetime | None = None  # exclusive: the midnight after the last day searched
+    section: str | None = None
+    author: str | None = None
+
+    def last_day(self) -> date | None:
+        """The last day searched, as the reader gave it (``date_to`` is the midnight after it)."""
+        if self.date_to is None:
+            return None
+        if self.date_to.time() != time(0):  # day_end of the last day there is
+            return self.date_to.date()
+        return (self.date_to - timedelta(days=1)).date()
 
     def as_query(self) -> dict[str, str]:
         params = {"q": self.q}
@@ -226,15 +273,21 @@ class SearchParams:
             params["lang"] = self.lang
         if self.date_from:
             params["from"] = self.date_from.date().isoformat()
-        if self.date_to:
-            params["to"] = self.date_to.date().isoformat()
+        last = self.last_day()
+        if last:
+            params["to"] = last.isoformat()
+        if self.section:
+            params["section"] = self.section
+        if self.author:
+            params["author"] = self.author
         return params
 
 
 def search_view(session: Session, params: SearchParams, *, page: int = 1, page_size: int = 20,
                 reader: Reader | None = None) -> ListView:
     page = max(1, min(page, queries.MAX_PAGE))
-    filters = search.SearchFilters(params.source_id, params.lang, params.date_from, params.date_to)
+    filters = search.SearchFilters(params.source_id, params.lang, params.date_from, params.date_to,
+                                   section=params.section, author=params.author)
     hits = search.search(session, params.q, filters, limit=page_size + 1, offset=(page - 1) * page_size)
     shown = hits[:page_size]
     teasers = localize(session, queries.teasers_by_ids(session, [h.article_id for h in shown]), reader)
@@ -333,8 +386,16 @@ def article_view(session: Session, article_id: int, *, wanted_lang: str | None =
         more_by_author=by_author,
         author_for_rail=author,
         comments=queries.published_comments(session, article.id),
-        last_modified=article.updated_at or article.fetched_at,
+        last_modified=_article_modified(session, article),
     )
+
+
+def _article_modified(session: Session, article: ArticleDetail) -> datetime:
+    """The page's Last-Modified: the article's own change, or a later comment shown (or moderated) on it,
+    so a conditional GET after an approval is not answered 304 without the comment."""
+    changed = article.updated_at or article.fetched_at
+    comments = queries.newest_comment_change(session, article.id)
+    return max(changed, comments) if comments else changed
 
 
 @dataclass(frozen=True)
@@ -359,12 +420,16 @@ __all__ = [
     "SearchParams",
     "article_view",
     "author_view",
+    "check_day_range",
+    "day_end",
+    "day_start",
     "choose_translation",
     "front_view",
     "language_name",
     "localize",
     "nav_view",
     "parse_accept_language",
+    "parse_day",
     "search_view",
     "section_view",
     "source_view",
