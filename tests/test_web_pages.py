@@ -17,6 +17,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from newsdesk.settings import load_settings
+from newsdesk.store.db import engine_for, session_scope
+from newsdesk.store.schema import Source
 from newsdesk.web.app import create_app
 from tests.support.webdata import Seeded, seed_articles
 
@@ -52,6 +54,8 @@ def test_first_run_message_only_on_an_empty_site(db_url: str) -> None:
         # an empty site has no page 2 either: the reader is sent to page 1, which gives the advice
         past = c.get("/?page=3")
         assert past.status_code == 404 and PAST_END in past.text and FIRST_RUN not in past.text
+        search = c.get("/search?q=harbour")
+        assert search.status_code == 200 and "Nothing found: this site holds no articles yet." in search.text
 
 
 def test_language_filter_says_which_language(client: TestClient) -> None:
@@ -134,3 +138,26 @@ def test_search_page_has_one_search_form(client: TestClient) -> None:
         assert 'class="search-form"' in page and 'class="searchbox"' not in page, path
     for path in ("/", "/section/City", "/no/such/page"):
         assert client.get(path).text.count('class="searchbox"') == 1, path
+
+
+def test_search_names_its_language_filter(client: TestClient) -> None:
+    german = client.get("/search?q=harbour&lang=de").text
+    assert "Nothing found for <strong>harbour</strong> in German." in german
+    assert '<option value="de" selected>German</option>' in german  # the form shows the filter it applied
+    unknown = client.get("/search?q=harbour&lang=xq").text
+    assert "Nothing found for <strong>harbour</strong> in language “xq” (an unknown code)." in unknown
+    assert '<option value="xq" selected>Language “xq” (an unknown code)</option>' in unknown
+    assert FIRST_RUN not in unknown
+
+
+def test_source_without_articles_says_so(client: TestClient, db_url: str) -> None:
+    with session_scope(engine_for(db_url)) as session:
+        quiet = Source(name="Quiet Outlet", home_url="https://quiet.example/", lang="en")
+        session.add(quiet)
+        session.flush()
+        quiet_id = quiet.id
+    for path in (f"/source/{quiet_id}", f"/?source={quiet_id}"):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert empty_message(page.text).startswith("No articles from Quiet Outlet yet."), path
+        assert FIRST_RUN not in page.text, path

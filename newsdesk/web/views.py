@@ -143,6 +143,11 @@ class ListView:
         """The language filter's name, None when the code is unknown (the page says so)."""
         return known_language(self.lang)
 
+    @property
+    def lang_label(self) -> str:
+        """The language filter in running text ("German", or the code marked unknown); "" for none."""
+        return language_label(self.lang) if self.lang else ""
+
     def page_url(self, page: int) -> str:
         params = dict(self.query)
         if page > 1:
