@@ -98,6 +98,7 @@ def test_pages_past_the_end(client: TestClient, seeded: Seeded) -> None:
         assert response.status_code == 404, path
         assert FIRST_RUN not in response.text and "Nothing found" not in response.text, path
         assert f'{PAST_END}: <a href="{back}">back to page 1</a>.' in response.text, path
+        assert 'rel="prev"' not in response.text, path  # no "Newer" link to yet another empty page
 
 
 def test_missing_section_and_author_are_named(client: TestClient) -> None:
