@@ -21,7 +21,7 @@ from starlette.testclient import TestClient
 
 from newsdesk.settings import load_settings
 from newsdesk.store.db import engine_for, session_scope
-from newsdesk.translate.engines.none import SETUP_HINT
+from newsdesk.store.users import create_user
 from newsdesk.web import views
 from newsdesk.web.app import create_app
 from tests.support.webdata import EN_TEASER, EN_TITLE, RU_TITLE, TranslatedWorld, seed_translated
@@ -140,20 +140,67 @@ def test_cached_pages_keep_languages_apart(client: TestClient, world: Translated
         assert "Accept-Language" in front_en.headers["vary"] and "Cookie" in front_en.headers["vary"]
 
 
-def test_setup_hint_when_no_engine(client: TestClient, world: TranslatedWorld, db_url: str) -> None:
-    page = client.get(f"/article/{world.ru_untranslated}", headers={"Accept-Language": "en"}).text
-    assert "This article is in Russian." in page
-    assert html.escape(SETUP_HINT[0].upper() + SETUP_HINT[1:], quote=True) in page
-    assert "NEWSDESK_TRANSLATE_ENGINE" in page
-    assert f'href="{views.TRANSLATION_DOCS_URL}"' in page
-    # a Russian reader needs nothing; a translated article needs no hint
-    assert "not set up" not in client.get(f"/article/{world.ru_untranslated}",
-                                          headers={"Accept-Language": "ru"}).text
-    assert "not set up" not in client.get(f"/article/{world.ru_translated}?lang=en").text
-    assert "not set up" not in client.get(f"/article/{world.en_article}").text
+def _notice(page: str) -> str:
+    """The "no translation" notice of an article page, as HTML ("" when the page has none)."""
+    match = re.search(r'<div class="notice not-translated" role="note">(.*?)</div>', page, re.S)
+    return match.group(1) if match else ""
+
+
+def _sign_in(client: TestClient, db_url: str) -> None:
+    with session_scope(engine_for(db_url)) as session:
+        create_user(session, "editor", "translation-admin-pass")
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/admin/login").text)
+    assert token
+    signed = client.post("/admin/login", data={"csrf": html.unescape(token.group(1)), "username": "editor",
+                                               "password": "translation-admin-pass"}, follow_redirects=False)
+    assert signed.status_code == 303
+
+
+def test_missing_translation_notice_speaks_to_readers(client: TestClient, world: TranslatedWorld,
+                                                      db_url: str) -> None:
+    # an English article read in Russian: reader words only, no operator instructions, no backticks
+    ru = {"Accept-Language": "ru"}
+    notice = _notice(client.get(f"/article/{world.en_article}", headers=ru).text)
+    assert "No Russian translation of this article; read the original in English below." in notice
+    assert "`" not in notice and "NEWSDESK_" not in notice and "newsdesk translate" not in notice
+    assert "For admins" not in notice
+    # a Russian article read in English (a target language): the translation may still come
+    notice = _notice(client.get(f"/article/{world.ru_untranslated}", headers={"Accept-Language": "en"}).text)
+    assert "No English translation of this article yet; read the original in Russian below." in notice
+    # a language this site has no name for is not shown as a bare code
+    odd = _notice(client.get(f"/article/{world.en_article}", headers={"Accept-Language": "xq"}).text)
+    assert "No translation of this article into your language; read the original in English below." in odd
+    # a reader of the article's language, a translated article and "original" need no notice
+    assert _notice(client.get(f"/article/{world.ru_untranslated}", headers=ru).text) == ""
+    assert _notice(client.get(f"/article/{world.ru_translated}?lang=en").text) == ""
+    assert _notice(client.get(f"/article/{world.en_article}?lang=original", headers=ru).text) == ""
+
+    # a signed-in admin also gets the set-up steps, in <code>, for the pair article → reader (en-ru)
+    _sign_in(client, db_url)
+    admin = _notice(client.get(f"/article/{world.en_article}", headers=ru).text)
+    assert "No Russian translation of this article; read the original in English below." in admin
+    assert "<code>newsdesk translate install en-ru</code>" in admin and "ru-en" not in admin
+    assert "<code>NEWSDESK_TRANSLATE_ENGINE=local</code>" in admin and "`" not in admin
+    assert f'href="{views.TRANSLATION_DOCS_URL}"' in admin
+    into_en = _notice(client.get(f"/article/{world.ru_untranslated}", headers={"Accept-Language": "en"}).text)
+    assert "<code>newsdesk translate install ru-en</code>" in into_en
+    # the admin's page is cached apart: a reader after them still sees reader words only
+    client.cookies.clear()
+    assert "For admins" not in _notice(client.get(f"/article/{world.en_article}", headers=ru).text)
+
+
+def test_missing_translation_notice_with_an_engine(db_url: str, world: TranslatedWorld) -> None:
     with make_client(db_url, translate_engine="libretranslate", libretranslate_url="http://127.0.0.1:9") as c:
-        configured = c.get(f"/article/{world.ru_untranslated}", headers={"Accept-Language": "en"}).text
-        assert "not set up" not in configured and "Рыбаки вышли в море" in configured
+        page = c.get(f"/article/{world.ru_untranslated}", headers={"Accept-Language": "en"}).text
+        assert "Рыбаки вышли в море" in page
+        assert "No English translation of this article yet" in _notice(page)
+        _sign_in(c, db_url)
+        admin = _notice(c.get(f"/article/{world.ru_untranslated}", headers={"Accept-Language": "en"}).text)
+        assert "<code>newsdesk translate articles --lang ru --to en</code>" in admin
+        assert "not set up" not in admin
+        # a language the site does not translate into: the admin is told to add it
+        other = _notice(c.get(f"/article/{world.en_article}", headers={"Accept-Language": "de"}).text)
+        assert "<code>de</code> to <code>NEWSDESK_TARGET_LANGUAGES</code>" in other
 
 
 def _teaser_titles(page: str) -> dict[str, str]:

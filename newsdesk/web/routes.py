@@ -9,8 +9,10 @@ and strictly for the JSON API (``api.py``).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -162,15 +164,22 @@ def error_page(site: Site, status: int, title: str, message: str, nav: views.Nav
     return Built(body, status=status, cache_control="no-store")
 
 
-def not_found(site: Site, nav: views.Nav | None = None) -> Built:
-    return error_page(site, 404, "Page not found", "There is no page at this address.", nav)
+def not_found(site: Site, nav: views.Nav | None = None, title: str = "Page not found",
+              message: str = "There is no page at this address.") -> Built:
+    return error_page(site, 404, title, message, nav)
 
 
-def _list_page(site: Site, view: views.ListView | None, nav: views.Nav) -> Built:
+def no_such_source(site: Site, nav: views.Nav) -> Built:
+    return not_found(site, nav, "No such source", "This site follows no source with that number.")
+
+
+def _list_page(site: Site, view: views.ListView | None, nav: views.Nav, *,
+               missing: tuple[str, str] | None = None) -> Built:
+    """A source, section or author page; ``missing`` is the 404's title and message when ``view`` is None."""
     if view is None:
-        return not_found(site, nav)
+        return not_found(site, nav, *missing) if missing else not_found(site, nav)
     body = site.render("list.html", view=view, nav=nav)
-    return Built(body, last_modified=view.last_modified, vary=READER_VARY)
+    return Built(body, status=view.status, last_modified=view.last_modified, vary=READER_VARY)
 
 
 # --- public pages -------------------------------------------------------------------------------
@@ -184,8 +193,10 @@ async def front(request: Request) -> Response:
     def build(site: Site, session: Any, nav: views.Nav) -> Built:
         view = views.front_view(session, lang=lang, source_id=source_id, page=page,
                                 page_size=site.settings.page_size, reader=reader.knowing(nav.translated_langs))
+        if source_id is not None and view.source is None:
+            return no_such_source(site, nav)
         body = site.render("front.html", view=view, nav=nav, lang=lang, source_id=source_id)
-        return Built(body, last_modified=view.last_modified, vary=READER_VARY)
+        return Built(body, status=view.status, last_modified=view.last_modified, vary=READER_VARY)
 
     return await _page_response(request, build, variant=variant)
 
@@ -194,16 +205,21 @@ async def article(request: Request) -> Response:
     article_id = _int(request.path_params["article_id"])
     reader, variant = _reader_and_key(request, _wanted(request.query_params.get("lang")))
     notice = request.query_params.get("comment")
+    # Signed-in admins also see how to set up a missing translation: their pages are cached apart.
+    admin = "cookie" in request.headers and _admin_user(request) is not None  # most views carry no cookie
+    if admin:
+        variant += ";admin"
 
     def build(site: Site, session: Any, nav: views.Nav) -> Built:
         if article_id is None:
             return not_found(site, nav)
         view = views.article_view(session, article_id, reader=reader.knowing(nav.translated_langs),
-                                  translate_engine=site.settings.translate_engine)
+                                  translate_engine=site.settings.translate_engine,
+                                  targets=tuple(site.settings.target_language_list))
         if view is None:
             return not_found(site, nav)
         body = site.render("article.html", view=view, nav=nav, notice=COMMENT_NOTICES.get(notice or ""),
-                           limits=(comment_store.MAX_NAME_CHARS, comment_store.MAX_BODY_CHARS))
+                           limits=(comment_store.MAX_NAME_CHARS, comment_store.MAX_BODY_CHARS), admin=admin)
         return Built(body, last_modified=view.last_modified, cache_control="private, no-cache",
                      personal=True, vary=READER_VARY)
 
@@ -224,7 +240,7 @@ async def source_page(request: Request) -> Response:
     def build(site: Site, session: Any, nav: views.Nav) -> Built:
         view = views.source_view(session, source_id, page=page, page_size=site.settings.page_size,
                                  reader=reader.knowing(nav.translated_langs)) if source_id else None
-        return _list_page(site, view, nav)
+        return _list_page(site, view, nav) if view else no_such_source(site, nav)
 
     return await _page_response(request, build, variant=variant)
 
@@ -232,8 +248,10 @@ async def source_page(request: Request) -> Response:
 NamedListView = Callable[..., "views.ListView | None"]
 
 
-def _named_list_page(view_of: NamedListView, max_chars: int) -> Callable[[Request], Awaitable[Response]]:
-    """A list page named by its path (a section, an author): one handler shape, several views."""
+def _named_list_page(view_of: NamedListView, max_chars: int,
+                     missing: tuple[str, str]) -> Callable[[Request], Awaitable[Response]]:
+    """A list page named by its path (a section, an author): one handler shape, several views.
+    ``missing``: the 404's title and message for a name no article carries."""
 
     async def handler(request: Request) -> Response:
         name, page = unquote(request.path_params["name"])[:max_chars], _page(request)
@@ -241,15 +259,17 @@ def _named_list_page(view_of: NamedListView, max_chars: int) -> Callable[[Reques
 
         def build(site: Site, session: Any, nav: views.Nav) -> Built:
             return _list_page(site, view_of(session, name, page=page, page_size=site.settings.page_size,
-                                            reader=reader.knowing(nav.translated_langs)), nav)
+                                            reader=reader.knowing(nav.translated_langs)), nav, missing=missing)
 
         return await _page_response(request, build, variant=variant)
 
     return handler
 
 
-section_page = _named_list_page(views.section_view, 200)
-author_page = _named_list_page(views.author_view, 300)
+section_page = _named_list_page(views.section_view, 200,
+                                ("No such section", "No article on this site is filed under that section."))
+author_page = _named_list_page(views.author_view, 300,
+                               ("No such author", "No article on this site carries that byline."))
 
 
 async def search_page(request: Request) -> Response:
@@ -264,12 +284,15 @@ async def search_page(request: Request) -> Response:
                                date_from_shown=(qp.get("from") or "")[:40],
                                date_to_shown=(qp.get("to") or "")[:40])
             return Built(body, status=400, cache_control="no-store", vary=READER_VARY)
+        if params.source_id is not None and queries.get_source(session, params.source_id) is None:
+            return no_such_source(site, nav)
         view = views.search_view(session, params, page=page, page_size=site.settings.page_size,
                                  reader=reader.knowing(nav.translated_langs)) if params.q else None
         body = site.render("search.html", view=view, params=params, nav=nav, error=None,
                            date_from_shown=params.date_from.date().isoformat() if params.date_from else "",
                            date_to_shown=last_day.isoformat() if last_day else "")
-        return Built(body, last_modified=view.last_modified if view else None, vary=READER_VARY)
+        return Built(body, status=view.status if view else 200,
+                     last_modified=view.last_modified if view else None, vary=READER_VARY)
 
     return await _page_response(request, build, variant=variant)
 
@@ -349,6 +372,22 @@ def _feed_view(request: Request, kind: str, session: Any, nav: views.Nav,
         params, _ = _search_params(request)
         return views.search_view(session, params, page=page, page_size=FEED_ITEMS, reader=reader)
     return None
+
+
+# --- favicon --------------------------------------------------------------------------------------
+
+FAVICON = (Path(__file__).with_name("static") / "favicon.svg").read_bytes()
+FAVICON_ETAG = '"' + hashlib.blake2b(FAVICON, digest_size=8).hexdigest() + '"'
+FAVICON_MAX_AGE = 7 * 86400  # why: the icon changes with a release at most; a week spares the requests
+
+
+async def favicon(request: Request) -> Response:
+    """``/favicon.ico``, which browsers and feed readers ask for whatever the page says: the site's
+    SVG icon (the pages link it as ``/static/favicon.svg``), so the request is never a 404."""
+    headers = {"Cache-Control": f"public, max-age={FAVICON_MAX_AGE}", "ETag": FAVICON_ETAG}
+    if FAVICON_ETAG in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(FAVICON, media_type="image/svg+xml", headers=headers)
 
 
 # --- language preference -----------------------------------------------------------------------
@@ -618,6 +657,7 @@ ROUTES = [
     Route("/author/{name}", author_page, methods=["GET", "HEAD"], name="author"),
     Route("/search", search_page, methods=["GET", "HEAD"], name="search"),
     Route("/language", set_language, methods=["GET"], name="set-language"),
+    Route("/favicon.ico", favicon, methods=["GET", "HEAD"], name="favicon"),
     Route("/feed.{fmt}", _feed_endpoint("feed-front"), methods=["GET", "HEAD"], name="feed-front"),
     Route("/source/{source_id}/feed.{fmt}", _feed_endpoint("feed-source"), methods=["GET", "HEAD"], name="feed-source"),
     Route("/section/{name}/feed.{fmt}", _feed_endpoint("feed-section"), methods=["GET", "HEAD"], name="feed-section"),

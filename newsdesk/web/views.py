@@ -24,26 +24,32 @@ from newsdesk.store.queries import (
     Teaser,
     TranslationView,
 )
-from newsdesk.translate.engines.none import SETUP_HINT
+from newsdesk.translate.languages import NAMES
 from newsdesk.web.security import sanitize_article_html
 
 RAIL_SIZE = 5  # why: the issue asks for 4–6 teasers in the "More from" rail
 LANG_COOKIE = "newsdesk_lang"  # the reader's pick from the article page's language switcher
 ORIGINAL = "original"  # ?lang= / cookie value: show every article in its own language
 TRANSLATION_DOCS_URL = "https://github.com/newsdesk/newsdesk/blob/main/docs/translation.md"
-LANGUAGE_NAMES = {
-    "en": "English", "ru": "Russian", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
-    "pt": "Portuguese", "nl": "Dutch", "uk": "Ukrainian", "pl": "Polish", "cs": "Czech", "sv": "Swedish",
-    "fi": "Finnish", "da": "Danish", "no": "Norwegian", "tr": "Turkish", "ar": "Arabic", "zh": "Chinese",
-    "ja": "Japanese", "ko": "Korean", "he": "Hebrew", "el": "Greek", "hu": "Hungarian", "ro": "Romanian",
-    "bg": "Bulgarian", "sr": "Serbian", "hr": "Croatian", "be": "Belarusian", "kk": "Kazakh",
-}
+# The translate stage's table, plus the codes outlets use that it lacks.
+LANGUAGE_NAMES = {**NAMES, "no": "Norwegian", "hr": "Croatian"}
+
+
+def known_language(code: str | None) -> str | None:
+    """The English name of ``code``, or None when this site has no name for it."""
+    return LANGUAGE_NAMES.get(code.split("-")[0].lower()) if code else None
 
 
 def language_name(code: str | None) -> str:
     if not code:
         return "an unknown language"
-    return LANGUAGE_NAMES.get(code.split("-")[0].lower(), code)
+    return known_language(code) or code
+
+
+def language_label(code: str) -> str:
+    """A language in running text: its name, or the code marked as unknown (``?lang=xx``)."""
+    name = known_language(code)
+    return name if name else f"language “{code}” (an unknown code)"
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,22 @@ def localize(session: Session, teasers: list[Teaser], reader: Reader | None) -> 
     return queries.localize(teasers, langs, found) if found else teasers
 
 
+# Why a list came out empty; each reads differently to a reader (see ``empty_reason``).
+PAST_END = "past_end"  # a page number past the last article
+FIRST_RUN = "first_run"  # the site holds no article at all yet
+NO_MATCH = "no_match"  # articles exist, none matches this list's filters
+
+
+def empty_reason(teasers: list[Teaser], page: int, newest: datetime | None) -> str:
+    """"" for a list with teasers; else why it is empty. ``newest`` is ``queries.newest_change``,
+    None only when no article is stored (so the first-run advice shows on a truly empty site only)."""
+    if teasers:
+        return ""
+    if page > 1:
+        return PAST_END
+    return FIRST_RUN if newest is None else NO_MATCH
+
+
 @dataclass(frozen=True)
 class ListView:
     kind: str  # front, source, section, author, search
@@ -109,6 +131,23 @@ class ListView:
     groups: list[tuple[str, list[Teaser]]] = field(default_factory=list)
     snippets: dict[int, Markup] = field(default_factory=dict)
     last_modified: datetime | None = None
+    empty: str = ""  # why the list is empty ("" when it is not): PAST_END, FIRST_RUN or NO_MATCH
+    lang: str | None = None  # the language filter (the front page's ?lang=)
+
+    @property
+    def status(self) -> int:
+        """A page past the last article is not there (404); every other list page is."""
+        return 404 if self.empty == PAST_END else 200
+
+    @property
+    def lang_name(self) -> str | None:
+        """The language filter's name, None when the code is unknown (the page says so)."""
+        return known_language(self.lang)
+
+    @property
+    def lang_label(self) -> str:
+        """The language filter in running text ("German", or the code marked unknown); "" for none."""
+        return language_label(self.lang) if self.lang else ""
 
     def page_url(self, page: int) -> str:
         params = dict(self.query)
@@ -125,6 +164,29 @@ class ListView:
 
 
 @dataclass(frozen=True)
+class MissingTranslation:
+    """The article is shown in its original: none exists in the reader's first language.
+
+    Readers are told so in plain words; what an operator can do about it (``pair`` is what
+    ``newsdesk translate install`` takes: the article's language, then the reader's) is shown to
+    signed-in admins only.
+    """
+
+    reader_lang: str  # the reader's first language
+    original_lang: str  # the article's
+    engine: str  # the configured translation engine ("none": translation is not set up)
+    targeted: bool  # the reader's language is one the site translates into
+
+    @property
+    def pair(self) -> str:
+        return f"{self.original_lang}-{self.reader_lang}"
+
+    @property
+    def reader_name(self) -> str | None:
+        return known_language(self.reader_lang)
+
+
+@dataclass(frozen=True)
 class ArticleView:
     article: ArticleDetail
     title: str
@@ -134,7 +196,7 @@ class ArticleView:
     translation: TranslationView | None
     available_langs: tuple[str, ...]
     teaser: str
-    setup_hint: str | None  # set when the reader's language differs and no engine is configured
+    missing: MissingTranslation | None  # set when the original is shown to a reader of another language
     more_from_source: list[Teaser]
     more_by_author: list[Teaser]
     author_for_rail: str | None
@@ -173,13 +235,14 @@ def front_view(session: Session, *, lang: str | None = None, source_id: int | No
     source = queries.get_source(session, source_id) if source_id is not None else None
     title = "Latest news"
     if lang:
-        title += f" in {language_name(lang)}"
+        title += f" in {language_label(lang)}"
     if source:
         title += f" from {source.name}"
     # The lead story stands alone; the rest are grouped by section in order of first appearance.
     groups = _group_by_section(teasers[1:]) if page == 1 else _group_by_section(teasers)
+    newest = queries.newest_change(session)
     return ListView("front", title, "/", "/feed", query, teasers, page, has_next, source=source,
-                    groups=groups, last_modified=queries.newest_change(session))
+                    groups=groups, last_modified=newest, empty=empty_reason(teasers, page, newest), lang=lang)
 
 
 def source_view(session: Session, source_id: int, *, page: int = 1, page_size: int = 20,
@@ -190,9 +253,10 @@ def source_view(session: Session, source_id: int, *, page: int = 1, page_size: i
     teasers, has_next = queries.list_page(session, ListFilters(source_id=source_id), page=page,
                                           page_size=page_size)
     teasers = localize(session, teasers, reader)
+    newest = queries.newest_change(session)
     return ListView("source", source.name, f"/source/{source_id}", f"/source/{source_id}/feed", {},
                     teasers, page, has_next, description=source.home_url or "", source=source,
-                    last_modified=queries.newest_change(session))
+                    last_modified=newest, empty=empty_reason(teasers, page, newest))
 
 
 def section_view(session: Session, name: str, *, page: int = 1, page_size: int = 20,
@@ -201,8 +265,9 @@ def section_view(session: Session, name: str, *, page: int = 1, page_size: int =
     if not teasers and page == 1:
         return None
     teasers = localize(session, teasers, reader)
+    newest = queries.newest_change(session)
     return ListView("section", name, section_path(name), section_path(name) + "/feed", {}, teasers, page,
-                    has_next, last_modified=queries.newest_change(session))
+                    has_next, last_modified=newest, empty=empty_reason(teasers, page, newest))
 
 
 def author_view(session: Session, name: str, *, page: int = 1, page_size: int = 20,
@@ -211,8 +276,10 @@ def author_view(session: Session, name: str, *, page: int = 1, page_size: int = 
     if not teasers and page == 1:
         return None
     teasers = localize(session, teasers, reader)
+    newest = queries.newest_change(session)
     return ListView("author", name, author_path(name), author_path(name) + "/feed", {}, teasers, page,
-                    has_next, description="Articles by " + name, last_modified=queries.newest_change(session))
+                    has_next, description="Articles by " + name, last_modified=newest,
+                    empty=empty_reason(teasers, page, newest))
 
 
 DAY_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -296,8 +363,10 @@ def search_view(session: Session, params: SearchParams, *, page: int = 1, page_s
         article_id: search.highlight(text_, params.q, lang) for article_id, (text_, lang) in texts.items()
     }
     title = f"Search: {params.q}" if params.q else "Search"
+    newest = queries.newest_change(session)
     return ListView("search", title, "/search", "/search/feed", params.as_query(), teasers, page,
-                    len(hits) > page_size, snippets=snippets, last_modified=queries.newest_change(session))
+                    len(hits) > page_size, snippets=snippets, last_modified=newest,
+                    empty=empty_reason(teasers, page, newest), lang=params.lang)
 
 
 def parse_accept_language(header: str | None, limit: int = 6) -> list[str]:
@@ -348,7 +417,7 @@ def _choose(article: ArticleDetail, reader: Reader) -> TranslationView | None:
 
 def article_view(session: Session, article_id: int, *, wanted_lang: str | None = None,
                  accepted: list[str] | None = None, reader: Reader | None = None,
-                 translate_engine: str = "none") -> ArticleView | None:
+                 translate_engine: str = "none", targets: tuple[str, ...] = ()) -> ArticleView | None:
     """The article in the reader's language (``reader``, or ``wanted_lang`` then ``accepted``)."""
     article = queries.get_article(session, article_id)
     if article is None:
@@ -368,10 +437,9 @@ def article_view(session: Session, article_id: int, *, wanted_lang: str | None =
     rail, by_author = rails[:len(rail)], rails[len(rail):]
     langs = tuple(dict.fromkeys([x for x in [article.lang, *(t.lang for t in article.translations)] if x]))
     wants = reader.languages()
-    setup_hint = None
-    if (translation is None and translate_engine == "none" and wants and article.lang
-            and wants[0] != _base(article.lang)):
-        setup_hint = SETUP_HINT[0].upper() + SETUP_HINT[1:] + "."
+    missing = None
+    if translation is None and wants and article.lang and wants[0] != _base(article.lang):
+        missing = MissingTranslation(wants[0], _base(article.lang), translate_engine, wants[0] in targets)
     return ArticleView(
         article=article,
         title=(translation.title if translation and translation.title else article.title),
@@ -381,7 +449,7 @@ def article_view(session: Session, article_id: int, *, wanted_lang: str | None =
         translation=translation,
         available_langs=langs,
         teaser=(translation.teaser if translation and translation.teaser else article.teaser),
-        setup_hint=setup_hint,
+        missing=missing,
         more_from_source=rail,
         more_by_author=by_author,
         author_for_rail=author,
@@ -415,6 +483,7 @@ __all__ = [
     "ArticleView",
     "LANG_COOKIE",
     "ListView",
+    "MissingTranslation",
     "Nav",
     "Reader",
     "SearchParams",
@@ -425,6 +494,9 @@ __all__ = [
     "day_start",
     "choose_translation",
     "front_view",
+    "empty_reason",
+    "known_language",
+    "language_label",
     "language_name",
     "localize",
     "nav_view",
