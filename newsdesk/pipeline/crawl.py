@@ -109,12 +109,12 @@ class Crawler:
         except NotModified:
             self.report.feeds_not_modified += 1
             self.report.outcomes.add("feed", "not_modified")
-            self._feed_succeeded(feed_id, None, None, None, not_modified=True)
+            self._feed_succeeded(feed_id, url, None, None, None)
             return
         except StageError as exc:
             self._feed_failed(feed_id, exc)
             return
-        self._feed_succeeded(feed_id, parsed, result.etag, result.last_modified, not_modified=False)
+        self._feed_succeeded(feed_id, url, parsed, result.etag, result.last_modified)
 
     async def _expand_sitemap_index(self, parsed: ParsedFeed) -> ParsedFeed:
         """A sitemap index lists sitemaps: read the first few and merge their entries."""
@@ -136,15 +136,21 @@ class Crawler:
                           entries=tuple(entries[: self.settings.crawl_max_entries_per_feed]),
                           dropped=tuple(dropped))
 
-    def _feed_succeeded(self, feed_id: int, parsed: ParsedFeed | None, etag: str | None,
-                        last_modified: str | None, *, not_modified: bool) -> None:
+    def _feed_succeeded(self, feed_id: int, feed_url: str, parsed: ParsedFeed | None, etag: str | None,
+                        last_modified: str | None) -> None:
+        """Record a successful check (``parsed`` None: not modified) and queue the new entries."""
+        # why the lookup of known URLs runs before, and outside, the transaction that queues: it is
+        # the cheap filter, and the write lock is then held only for the writes; a URL that another
+        # refresh queues in between is caught by the idempotent insert (see _queue_entries)
+        candidates = self._entry_candidates(feed_url, parsed) if parsed is not None else {}
+        known = self._known_urls(candidates)
         now = now_utc()
         with session_scope(self.engine) as session:
             feed = session.get(Feed, feed_id)
             if feed is None:
                 return
             if parsed is not None:
-                self._queue_entries(session, feed, parsed)
+                self._queue_entries(session, feed, candidates, known)
                 feed.etag, feed.last_modified = etag, last_modified
                 if parsed.kind in (FeedKind.RSS, FeedKind.JSON, FeedKind.SITEMAP):
                     feed.kind = parsed.kind.value
@@ -158,26 +164,37 @@ class Crawler:
             feed.next_check_at = next_check_after_success(now, self.settings)
             self.log.flush(session, feed)
 
-    def _queue_entries(self, session: Any, feed: Feed, parsed: ParsedFeed) -> None:
+    def _entry_candidates(self, feed_url: str, parsed: ParsedFeed) -> dict[str, EntryRef]:
+        """The feed's entries by normalized URL (first one wins), its parse drops counted."""
         for reason, detail in parsed.dropped:
-            self.report.outcomes.add("parse", reason, f"parse: {feed.url}: {detail}")
+            self.report.outcomes.add("parse", reason, f"parse: {feed_url}: {detail}")
         by_url: dict[str, EntryRef] = {}
         for ref in parsed.entries:
             url = normalize_url(ref.url)
             if len(url) > MAX_URL_CHARS:  # normalizing can lengthen a link (percent-encoding)
-                self.report.outcomes.add("parse", "no_link", f"parse: {feed.url}: link too long")
+                self.report.outcomes.add("parse", "no_link", f"parse: {feed_url}: link too long")
                 continue
             by_url.setdefault(url, ref)
-        known = repo.known_urls(session, by_url)
-        queued = []
-        for url, ref in by_url.items():
-            if url in known:
-                self.report.outcomes.add("dedup", "known_url")
-                continue
-            queued.append(repo.queue_entry(session, url=url, source_id=feed.source_id, feed_id=feed.id, ref=ref))
-            self.report.entries_queued += 1
-        session.flush()
-        self.report.queued_entry_ids.extend(entry.id for entry in queued)
+        return by_url
+
+    def _known_urls(self, urls: dict[str, EntryRef]) -> set[str]:
+        """Which candidate URLs are queued or stored already, in a short read of its own."""
+        if not urls:
+            return set()
+        with session_scope(self.engine) as session:
+            return repo.known_urls(session, urls)
+
+    def _queue_entries(self, session: Any, feed: Feed, candidates: dict[str, EntryRef], known: set[str]) -> None:
+        for _ in known.intersection(candidates):
+            self.report.outcomes.add("dedup", "known_url")
+        wanted = {url: ref for url, ref in candidates.items() if url not in known}
+        queued = repo.queue_entries(session, wanted, source_id=feed.source_id, feed_id=feed.id)
+        for _lost in wanted.keys() - queued.keys():
+            # another refresh (a feed sharing this article) queued it after our lookup: a duplicate
+            self.report.duplicates += 1
+            self.report.outcomes.add("dedup", "queued_concurrently")
+        self.report.entries_queued += len(queued)
+        self.report.queued_entry_ids.extend(queued[url] for url in wanted if url in queued)
         self.report.outcomes.add("feed", "ok")
 
     def _feed_failed(self, feed_id: int, error: StageError) -> None:

@@ -7,12 +7,14 @@ ETag") in one transaction. Only leaves (models, settings, errors) are imported h
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, literal, or_, select, union_all, update
+from sqlalchemy import Insert, bindparam, delete, func, insert, literal, or_, select, union_all, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from newsdesk.errors import UsageError
@@ -140,6 +142,32 @@ def queue_entry(
     )
     session.add(entry)
     return entry
+
+
+def _insert_new_entries(session: Session) -> Insert:
+    """An INSERT into the queue that leaves a URL already queued alone (``ON CONFLICT DO NOTHING``
+    on ``entries.url``, SQLite and PostgreSQL alike)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return pg_insert(Entry).on_conflict_do_nothing(index_elements=[Entry.url])
+    return sqlite_insert(Entry).on_conflict_do_nothing(index_elements=[Entry.url])
+
+
+def queue_entries(
+    session: Session, refs: Mapping[str, EntryRef], *, source_id: int | None, feed_id: int | None
+) -> dict[str, int]:
+    """Queue an entry for each (normalized URL, ref) of ``refs``; returns ``{url: entry id}`` of the
+    ones this call queued. Idempotent: a URL already queued, even by another writer between the
+    caller's lookup and this insert (two feeds sharing an article, refreshed at once), is left to
+    that row instead of failing the whole transaction; the caller counts what is missing."""
+    rows = [
+        {"url": url, "source_id": source_id, "feed_id": feed_id, "guid": ref.guid, "hints": entry_hints(ref),
+         "status": "pending", "attempts": 0, "created_at": utcnow()}
+        for url, ref in refs.items()
+    ]
+    if not rows:
+        return {}
+    result = session.connection().execute(_insert_new_entries(session).returning(Entry.id, Entry.url), rows)
+    return {url: entry_id for entry_id, url in result}
 
 
 def pending_entries(
