@@ -9,7 +9,8 @@ outcome (``stage``/``reason``) and decides what happens next, so no item is drop
     └── StageError             raised by a stage about one item (``stage``, ``reason``)
         ├── Skip               nothing wrong, nothing to do (not modified, duplicate, not an article)
         ├── Retry              transient; try again later (timeouts, 5xx, 429; ``retry_after``)
-        └── Reject             permanent for this item (404/410, too big, blocked address, unparseable)
+        └── Reject             permanent for this item (404/410, too big, blocked address, unparseable,
+            │                  a language pair the translation engine cannot do)
             └── Gone           the resource is gone for good (410, or 404 repeatedly); feeds are marked so
 
 Messages are prefixed with the stage (``fetch: …``) so a log line says where it came from.
@@ -156,3 +157,11 @@ class Duplicate(Skip):
 class TranslationFailed(Retry):
     stage = "translate"
     default_reason = "translation_failed"
+
+
+class TranslationRejected(Reject):
+    """The engine cannot translate this language pair at all: the job is recorded once as rejected
+    and not retried (it is reopened only when the engine comes to support the pair)."""
+
+    stage = "translate"
+    default_reason = "unsupported_pair"

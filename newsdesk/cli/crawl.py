@@ -51,7 +51,8 @@ def print_report(report: CrawlReport) -> None:
     )
     if report.translation:
         t = report.translation
-        click.echo(f"translated {t['done']} articles, {t['failed']} failed (retried later), {t['skipped']} skipped"
+        click.echo(f"translated {t['done']} articles, {t['failed']} failed (retried later), "
+                   f"{t.get('rejected', 0)} rejected (unsupported language pair), {t['skipped']} skipped"
                    + (f"; stopped: {t['stopped']}" if t["stopped"] else ""))
     dropped = {k: v for k, v in report.outcomes.as_dict().items()
                if k not in ("store.stored", "feed.ok", "feed.not_modified", "translate.done")}

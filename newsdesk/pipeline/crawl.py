@@ -421,8 +421,8 @@ def translate_after_crawl(settings: Settings, report: CrawlReport) -> None:
     ids = list(dict.fromkeys([*report.new_article_ids, *sorted(retry_ids)]))
     result = translate_new_articles(engine, ids, settings)
     report.outcomes.merge(result.outcomes)
-    report.translation = {"done": result.done, "failed": result.failed, "skipped": result.skipped,
-                          "stopped": result.stopped}
+    report.translation = {"done": result.done, "failed": result.failed, "rejected": result.rejected,
+                          "skipped": result.skipped, "stopped": result.stopped}
 
 
 def next_due_in(settings: Settings) -> float:
