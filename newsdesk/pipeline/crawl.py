@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -37,6 +38,7 @@ from newsdesk.models import (
     ParsedFeed,
 )
 from newsdesk.pipeline.articles import HTML_TYPES, StoredArticle, store_extracted
+from newsdesk.pipeline.follow import home_of
 from newsdesk.pipeline.pool import ExtractionPool
 from newsdesk.pipeline.prepare import PreparedArticle
 from newsdesk.pipeline.report import CrawlReport, FetchLogBuffer, as_stage_error, describe
@@ -247,7 +249,8 @@ class Crawler:
             with session_scope(self.engine) as session:
                 for done in batch:
                     article = store_extracted(session, entry_url=done.url, fetched=done.fetched,
-                                              extracted=done.prepared, source_id=done.source_id, hints=done.hints)
+                                              extracted=done.prepared, source_id=self._source_of(session, done),
+                                              hints=done.hints)
                     repo.mark_entry(session, done.entry_id, "done", article_id=article.article_id)
                     stored.append(article)
                 records = self.log.flush(session)
@@ -255,6 +258,14 @@ class Crawler:
             self.log.restore(records)
             raise
         return stored
+
+    @staticmethod
+    def _source_of(session: Any, done: ExtractedEntry) -> int | None:
+        """The entry's source; for a one-off URL (``fetch-url``) with none yet, its host's source,
+        made now, with the article (why: a fetch that fails must not leave an empty source)."""
+        if done.source_id is not None:
+            return done.source_id
+        return repo.source_for_host(session, home_of(done.url), urlsplit(done.url).hostname or done.url).id
 
     def _store_batch(self, batch: list[ExtractedEntry]) -> None:
         """Store several articles in one transaction (each article with its entry's new state, so

@@ -59,10 +59,13 @@ def get_source(session: Session, source_id: int) -> Source:
     return source
 
 
+def find_source_for_host(session: Session, home_url: str) -> Source | None:
+    return session.scalar(select(Source).where(Source.home_url == home_url).order_by(Source.id))
+
+
 def source_for_host(session: Session, home_url: str, name: str) -> Source:
     """The source whose home URL is ``home_url``, created when missing (single URLs, imports)."""
-    source = session.scalar(select(Source).where(Source.home_url == home_url).order_by(Source.id))
-    return source or add_source(session, name=name, home_url=home_url)
+    return find_source_for_host(session, home_url) or add_source(session, name=name, home_url=home_url)
 
 
 def list_sources(session: Session) -> Sequence[Source]:
