@@ -8,7 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import wraps
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import IO, Any, TypeVar
 
 import click
 from rich.console import Console
@@ -21,6 +22,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
 # Commands that never open the database (so they work before one exists).
 NO_DATABASE_COMMANDS = {None, "settings", "extract", "cli-reference", "db"}
+# Of those, the ones that never touch the database's location either ("db" creates the file).
+NO_LOCATION_COMMANDS = NO_DATABASE_COMMANDS - {"db"}
 
 
 @dataclass
@@ -65,6 +68,14 @@ def main(ctx: click.Context, db_url: str | None) -> None:
     except Exception as exc:  # pydantic ValidationError and friends: bad settings are bad usage
         raise click.UsageError(f"settings: {exc}") from exc
     ctx.obj = AppContext(settings=settings, console=Console(), err=Console(stderr=True))
+    if ctx.invoked_subcommand not in NO_LOCATION_COMMANDS and not ctx.resilient_parsing:
+        try:
+            new_file = new_sqlite_file(settings.database_url)
+        except UsageError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(EXIT_USAGE)
+        if new_file is not None:
+            click.echo(f"no database at {new_file}: creating a new one", err=True)
     if ctx.invoked_subcommand not in NO_DATABASE_COMMANDS and not ctx.resilient_parsing:
         from newsdesk.store.db import ensure_schema
 
@@ -74,6 +85,43 @@ def main(ctx: click.Context, db_url: str | None) -> None:
             raise click.UsageError(str(exc)) from exc
         except Exception as exc:  # a database that cannot be reached is the user's to fix
             raise click.ClickException(f"store: cannot open database {settings.database_url}: {exc}") from exc
+
+
+def new_sqlite_file(url: str) -> Path | None:
+    """The SQLite file that opening ``url`` would create (None: it exists, or not SQLite).
+
+    Why the CLI checks first: SQLite makes a missing file without a word, so a mistyped ``--db``
+    would silently start an empty database; a missing folder is never made for it (a typo in a
+    folder name is far likelier than a wish for new folders), it is reported instead.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None  # opening the database reports the bad URL
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:") \
+            or str(parsed.query.get("uri", "")).lower() == "true":
+        return None
+    path = Path(parsed.database).expanduser()
+    if path.exists():
+        return None
+    folder = path.parent
+    if not folder.is_dir():
+        raise UsageError(f"the folder {folder} of the database {path} does not exist (check --db or "
+                         "NEWSDESK_DATABASE_URL; no folder is created)")
+    return path
+
+
+def open_output(path: Path) -> IO[str]:
+    """Open ``--out`` FILE for writing, with a plain error (exit 2) instead of a traceback."""
+    if not path.parent.is_dir():
+        raise UsageError(f"cannot write {path}: the folder {path.parent} does not exist")
+    try:
+        return path.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def handle_errors(fn: F) -> F:

@@ -12,7 +12,7 @@ from typing import Any
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from newsdesk.cli.base import EXIT_PARTIAL, app, handle_errors, main, print_json
+from newsdesk.cli.base import EXIT_PARTIAL, app, handle_errors, main, open_output, print_json
 from newsdesk.pipeline import crawl as crawling
 from newsdesk.pipeline import ingest
 from newsdesk.pipeline.report import CrawlReport
@@ -134,7 +134,7 @@ def export(ctx: click.Context, fmt: str, out: Path | None) -> None:
     """Export every stored article, one JSON object a line, with every stored field."""
     settings = app(ctx).settings
     if out:
-        with out.open("w", encoding="utf-8") as handle:
+        with open_output(out) as handle:
             count = ingest.export_jsonl(settings, handle)
         click.echo(f"wrote {count} articles to {out}", err=True)
     else:
