@@ -13,10 +13,15 @@ outcome (``stage``/``reason``) and decides what happens next, so no item is drop
             │                  a language pair the translation engine cannot do)
             └── Gone           the resource is gone for good (410, or 404 repeatedly); feeds are marked so
 
-Messages are prefixed with the stage (``fetch: …``) so a log line says where it came from.
+Messages are prefixed with the stage (``fetch: …``) so a log line says where it came from; what a
+person reads (the CLI's errors, a feed's last error in the admin) goes through
+:func:`plain_message`, which drops those prefixes, stacked or not (the stage stays in the
+``stage.reason`` code).
 """
 
 from __future__ import annotations
+
+import re
 
 
 class NewsdeskError(Exception):
@@ -165,3 +170,16 @@ class TranslationRejected(Reject):
 
     stage = "translate"
     default_reason = "unsupported_pair"
+
+
+# The stage and command prefixes messages carry ("sources: could not read …: fetch: …").
+_PREFIX = re.compile(
+    r"(?:^|(?<=: ))(?:pipeline|fetch|parse|extract|dedup|translate|store|sources|opml|import|export|"
+    r"fetch-url|settings|demo|admin|comments): "
+)
+
+
+def plain_message(error: BaseException | str) -> str:
+    """An error in plain words for a person: the message without its stage prefixes."""
+    text = error.detail if isinstance(error, StageError) else str(error)
+    return _PREFIX.sub("", text)

@@ -14,7 +14,7 @@ from typing import IO, Any, TypeVar
 import click
 from rich.console import Console
 
-from newsdesk.errors import ConfigError, NewsdeskError, UsageError
+from newsdesk.errors import ConfigError, NewsdeskError, UsageError, plain_message
 from newsdesk.settings import Settings, load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -82,9 +82,9 @@ def main(ctx: click.Context, db_url: str | None) -> None:
         try:
             ensure_schema(settings.database_url)
         except NewsdeskError as exc:
-            raise click.UsageError(str(exc)) from exc
+            raise click.UsageError(plain_message(exc)) from exc
         except Exception as exc:  # a database that cannot be reached is the user's to fix
-            raise click.ClickException(f"store: cannot open database {settings.database_url}: {exc}") from exc
+            raise click.ClickException(f"cannot open database {settings.database_url}: {exc}") from exc
 
 
 def new_sqlite_file(url: str) -> Path | None:
@@ -132,10 +132,10 @@ def handle_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except (UsageError, ConfigError) as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {plain_message(exc)}", err=True)
             sys.exit(EXIT_USAGE)
         except NewsdeskError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {plain_message(exc)}", err=True)
             sys.exit(EXIT_PARTIAL)
 
     return wrapper  # type: ignore[return-value]

@@ -21,22 +21,21 @@ from sqlalchemy.exc import IntegrityError
 
 from newsdesk.enrich.dedup import normalize_url
 from newsdesk.errors import (
-    FetchGone,
     NotModified,
     Retry,
     StageError,
 )
 from newsdesk.fetch import Fetcher
-from newsdesk.fetch.schedule import backoff_delay, next_check_after_failure, next_check_after_success
+from newsdesk.fetch.schedule import backoff_delay
 from newsdesk.models import (
     MAX_URL_CHARS,
     EntryRef,
-    FeedKind,
     FeedStatus,
     FetchRecord,
     FetchResult,
     ParsedFeed,
 )
+from newsdesk.pipeline import feedstate
 from newsdesk.pipeline.articles import HTML_TYPES, StoredArticle, store_extracted
 from newsdesk.pipeline.follow import home_of
 from newsdesk.pipeline.pool import ExtractionPool
@@ -153,17 +152,11 @@ class Crawler:
                 return
             if parsed is not None:
                 self._queue_entries(session, feed, candidates, known)
-                feed.etag, feed.last_modified = etag, last_modified
-                if parsed.kind in (FeedKind.RSS, FeedKind.JSON, FeedKind.SITEMAP):
-                    feed.kind = parsed.kind.value
-                feed.title = feed.title or parsed.title
-                feed.last_error = None if parsed.entries else "feed: no entries (empty feed)"
                 if not parsed.entries:
                     self.report.outcomes.add("feed", "empty")
-            feed.status = FeedStatus.ACTIVE.value
-            feed.consecutive_failures = 0
-            feed.last_checked_at = feed.last_success_at = now
-            feed.next_check_at = next_check_after_success(now, self.settings)
+            repo.apply_feed_update(feed, feedstate.checked_ok(
+                now, self.settings, parsed, etag=etag, last_modified=last_modified, current_title=feed.title
+            ))
             self.log.flush(session, feed)
 
     def _entry_candidates(self, feed_url: str, parsed: ParsedFeed) -> dict[str, EntryRef]:
@@ -208,17 +201,9 @@ class Crawler:
             if feed is None:
                 return
             self.report.fail("feed", feed.url, error)
-            feed.consecutive_failures += 1
-            feed.last_error = describe(error)
-            feed.last_checked_at = now
-            gone = isinstance(error, FetchGone) and (
-                error.reason == "gone" or feed.consecutive_failures >= self.settings.feed_gone_after
-            )
-            feed.status = FeedStatus.GONE.value if gone else FeedStatus.FAILING.value
-            retry_after = getattr(error, "retry_after", None)
-            feed.next_check_at = None if gone else next_check_after_failure(
-                now, feed.consecutive_failures, self.settings, retry_after=retry_after
-            )
+            repo.apply_feed_update(feed, feedstate.checked_failed(
+                now, self.settings, error, failures_before=feed.consecutive_failures, message=describe(error)
+            ))
             self.log.flush(session, feed)
 
     # ------------------------------------------------------------ entries

@@ -18,7 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from newsdesk.errors import UsageError
-from newsdesk.models import MAX_URL_CHARS, EntryRef, ExtractedArticle, FeedStatus, FetchRecord
+from newsdesk.models import MAX_URL_CHARS, EntryRef, ExtractedArticle, FeedStatus, FeedUpdate, FetchRecord
 from newsdesk.store.schema import Article, ArticleUrl, Entry, Feed, FetchLog, Source, utcnow
 
 # ---------------------------------------------------------------- sources and feeds
@@ -94,6 +94,23 @@ def set_feed_paused(session: Session, feed_id: int, paused: bool) -> Feed:
     if not paused:
         feed.next_check_at = None
     return feed
+
+
+def apply_feed_update(feed: Feed, update: FeedUpdate) -> None:
+    """Write one check's outcome (see ``pipeline/feedstate.py``) onto the feed's row."""
+    feed.status = update.status
+    feed.last_checked_at = update.checked_at
+    feed.next_check_at = update.next_check_at
+    feed.consecutive_failures = update.consecutive_failures
+    feed.last_error = update.last_error
+    if update.success_at is not None:
+        feed.last_success_at = update.success_at
+    if update.validators is not None:
+        feed.etag, feed.last_modified = update.validators
+    if update.kind is not None:
+        feed.kind = update.kind
+    if update.title is not None:
+        feed.title = update.title
 
 
 def due_feeds(session: Session, now: datetime, *, source_id: int | None = None) -> Sequence[Feed]:
