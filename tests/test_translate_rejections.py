@@ -90,4 +90,5 @@ def test_cli_shows_a_rejection_as_such(sqlite_url: str, tmp_path: Path) -> None:
     assert json.loads(again.output)["rejected"] == 0 and json.loads(again.output)["failed"] == 0
     status = runner.invoke(main, ["translate", "status"], env=env)
     assert "rejected 1" in status.output and "rejected, not retried" in status.output
+    assert "translate:" not in status.output  # plain words, the stage is in the reason code
     assert job_states(sqlite_url)[article_id].attempts == 1

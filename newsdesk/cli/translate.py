@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 import click
 
 from newsdesk.cli.base import EXIT_PARTIAL, app, handle_errors, main, print_json
-from newsdesk.errors import ConfigError, UsageError
+from newsdesk.errors import ConfigError, UsageError, plain_message
 from newsdesk.translate.models import InstalledModel
 
 
@@ -174,7 +174,7 @@ def articles_cmd(
         if report.stopped:
             click.echo(f"stopped early: the engine is unavailable ({report.stopped}); the rest is retried later")
         for error in report.outcomes.errors[:10]:
-            click.echo(f"  {error}", err=True)
+            click.echo(f"  {plain_message(error)}", err=True)
     if report.failed or report.rejected:
         sys.exit(EXIT_PARTIAL)
 
@@ -215,7 +215,7 @@ def status_cmd(ctx: click.Context, as_json: bool) -> None:
             next_at = "next " + (when.isoformat(timespec="minutes") if isinstance(when, datetime) else "now")
         click.echo(
             f"  article {failure['article_id']} → {failure['lang']}: {failure['attempts']} attempt(s), "
-            f"{next_at}: {failure['error']}"
+            f"{next_at}: {plain_message(str(failure['error'] or ''))}"
         )
 
 
