@@ -9,13 +9,19 @@ outcome (``stage``/``reason``) and decides what happens next, so no item is drop
     └── StageError             raised by a stage about one item (``stage``, ``reason``)
         ├── Skip               nothing wrong, nothing to do (not modified, duplicate, not an article)
         ├── Retry              transient; try again later (timeouts, 5xx, 429; ``retry_after``)
-        └── Reject             permanent for this item (404/410, too big, blocked address, unparseable)
+        └── Reject             permanent for this item (404/410, too big, blocked address, unparseable,
+            │                  a language pair the translation engine cannot do)
             └── Gone           the resource is gone for good (410, or 404 repeatedly); feeds are marked so
 
-Messages are prefixed with the stage (``fetch: …``) so a log line says where it came from.
+Messages are prefixed with the stage (``fetch: …``) so a log line says where it came from; what a
+person reads (the CLI's errors, a feed's last error in the admin) goes through
+:func:`plain_message`, which drops those prefixes, stacked or not (the stage stays in the
+``stage.reason`` code).
 """
 
 from __future__ import annotations
+
+import re
 
 
 class NewsdeskError(Exception):
@@ -156,3 +162,24 @@ class Duplicate(Skip):
 class TranslationFailed(Retry):
     stage = "translate"
     default_reason = "translation_failed"
+
+
+class TranslationRejected(Reject):
+    """The engine cannot translate this language pair at all: the job is recorded once as rejected
+    and not retried (it is reopened only when the engine comes to support the pair)."""
+
+    stage = "translate"
+    default_reason = "unsupported_pair"
+
+
+# The stage and command prefixes messages carry ("sources: could not read …: fetch: …").
+_PREFIX = re.compile(
+    r"(?:^|(?<=: ))(?:pipeline|fetch|parse|extract|dedup|translate|store|sources|opml|import|export|"
+    r"fetch-url|settings|demo|admin|comments): "
+)
+
+
+def plain_message(error: BaseException | str) -> str:
+    """An error in plain words for a person: the message without its stage prefixes."""
+    text = error.detail if isinstance(error, StageError) else str(error)
+    return _PREFIX.sub("", text)

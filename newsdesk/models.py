@@ -183,3 +183,21 @@ class Outcomes:
 
     def as_dict(self) -> dict[str, int]:
         return {f"{stage}.{reason}": n for (stage, reason), n in sorted(self.counts.items())}
+
+
+@dataclass(frozen=True, slots=True)
+class FeedUpdate:
+    """What one check of a feed changes on its row. Made by the pure functions of
+    ``pipeline/feedstate.py`` and applied by ``store.repo.apply_feed_update`` (why: a feed's state
+    transitions can be read and tested without a database). ``None`` in ``validators``, ``kind``
+    and ``title`` means "leave as is"; ``last_error`` is always written (None clears it)."""
+
+    status: str
+    checked_at: datetime
+    next_check_at: datetime | None
+    consecutive_failures: int
+    last_error: str | None
+    success_at: datetime | None = None
+    validators: tuple[str | None, str | None] | None = None  # (etag, last_modified) of new content
+    kind: str | None = None
+    title: str | None = None

@@ -138,10 +138,13 @@ def test_import_folder_and_warc(db_url: str, tmp_path: Path) -> None:
 
 
 def test_database_is_created_on_first_use_and_bad_urls_are_explained(tmp_path: Path) -> None:
-    fresh = f"sqlite:///{tmp_path / 'new' / 'newsdesk.db'}"
+    fresh = f"sqlite:///{tmp_path / 'newsdesk.db'}"
     result = cli(fresh, "sources", "list")
     assert result.exit_code == 0 and "no sources yet" in result.output
-    assert (tmp_path / "new" / "newsdesk.db").exists()
+    assert (tmp_path / "newsdesk.db").exists() and "creating a new one" in result.stderr
+    # a missing folder is a mistyped path, never created (tests/test_cli_errors.py)
+    assert cli(f"sqlite:///{tmp_path / 'new' / 'newsdesk.db'}", "sources", "list").exit_code == 2
+    assert not (tmp_path / "new").exists()
     bogus = cli("bogus://nowhere", "sources", "list")
     assert bogus.exit_code == 2 and "no driver for bogus" in bogus.output
     unreachable = cli("postgresql+psycopg://postgres@127.0.0.1:1/none", "sources", "list")

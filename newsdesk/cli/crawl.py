@@ -12,7 +12,7 @@ from typing import Any
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from newsdesk.cli.base import EXIT_PARTIAL, app, handle_errors, main, print_json
+from newsdesk.cli.base import EXIT_PARTIAL, app, handle_errors, main, open_output, print_json
 from newsdesk.pipeline import crawl as crawling
 from newsdesk.pipeline import ingest
 from newsdesk.pipeline.report import CrawlReport
@@ -51,7 +51,8 @@ def print_report(report: CrawlReport) -> None:
     )
     if report.translation:
         t = report.translation
-        click.echo(f"translated {t['done']} articles, {t['failed']} failed (retried later), {t['skipped']} skipped"
+        click.echo(f"translated {t['done']} articles, {t['failed']} failed (retried later), "
+                   f"{t.get('rejected', 0)} rejected (unsupported language pair), {t['skipped']} skipped"
                    + (f"; stopped: {t['stopped']}" if t["stopped"] else ""))
     dropped = {k: v for k, v in report.outcomes.as_dict().items()
                if k not in ("store.stored", "feed.ok", "feed.not_modified", "translate.done")}
@@ -138,7 +139,7 @@ def export(ctx: click.Context, fmt: str, out: Path | None) -> None:
     """Export every stored article, one JSON object a line, with every stored field."""
     settings = app(ctx).settings
     if out:
-        with out.open("w", encoding="utf-8") as handle:
+        with open_output(out) as handle:
             count = ingest.export_jsonl(settings, handle)
         click.echo(f"wrote {count} articles to {out}", err=True)
     else:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from newsdesk.cli.base import app, handle_errors, main, print_json
+from newsdesk.cli.base import app, handle_errors, main, open_output, print_json
 from newsdesk.pipeline import follow
 
 
@@ -94,7 +94,8 @@ def export_opml(ctx: click.Context, out: Path | None) -> None:
     """Write every followed feed as OPML."""
     text = follow.export_opml(app(ctx).settings)
     if out:
-        out.write_text(text, "utf-8")
+        with open_output(out) as handle:
+            handle.write(text)
         click.echo(f"wrote {out}", err=True)
     else:
         sys.stdout.write(text)

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 import click
 
 from newsdesk.cli.base import EXIT_PARTIAL, app, handle_errors, main, print_json
-from newsdesk.errors import ConfigError, UsageError
+from newsdesk.errors import ConfigError, UsageError, plain_message
 from newsdesk.translate.models import InstalledModel
 
 
@@ -164,13 +164,18 @@ def articles_cmd(
     if as_json:
         print_json(report.as_dict())
     else:
-        click.echo(f"translated {report.done}, failed {report.failed}, skipped {report.skipped} "
-                   f"(engine {translator.name}, into {', '.join(langs)})")
+        click.echo(f"translated {report.done}, failed {report.failed}, rejected {report.rejected}, "
+                   f"skipped {report.skipped} (engine {translator.name}, into {', '.join(langs)})")
+        if report.rejected:
+            click.echo(f"rejected for good: the engine cannot translate {report.rejected} article(s) "
+                       "(an unsupported language pair; not retried until the engine supports it)")
+        if report.reopened:
+            click.echo(f"{report.reopened} rejected job(s) taken up again: the engine now supports their pair")
         if report.stopped:
             click.echo(f"stopped early: the engine is unavailable ({report.stopped}); the rest is retried later")
         for error in report.outcomes.errors[:10]:
-            click.echo(f"  {error}", err=True)
-    if report.failed:
+            click.echo(f"  {plain_message(error)}", err=True)
+    if report.failed or report.rejected:
         sys.exit(EXIT_PARTIAL)
 
 
@@ -190,6 +195,7 @@ def status_cmd(ctx: click.Context, as_json: bool) -> None:
             {
                 "article_id": job.article_id,
                 "lang": job.lang,
+                "status": job.status,
                 "attempts": job.attempts,
                 "next_attempt_at": job.next_attempt_at,
                 "error": job.last_error,
@@ -203,10 +209,13 @@ def status_cmd(ctx: click.Context, as_json: bool) -> None:
     click.echo(f"engine {context.settings.translate_engine}; jobs: {states}")
     for failure in failures:
         when = failure["next_attempt_at"]
-        next_at = when.isoformat(timespec="minutes") if isinstance(when, datetime) else "now"
+        if failure["status"] == store.REJECTED:
+            next_at = "rejected, not retried"
+        else:
+            next_at = "next " + (when.isoformat(timespec="minutes") if isinstance(when, datetime) else "now")
         click.echo(
             f"  article {failure['article_id']} → {failure['lang']}: {failure['attempts']} attempt(s), "
-            f"next {next_at}: {failure['error']}"
+            f"{next_at}: {plain_message(str(failure['error'] or ''))}"
         )
 
 

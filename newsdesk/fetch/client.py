@@ -123,6 +123,22 @@ def type_accepted(content_type: str | None, accept_types: tuple[str, ...]) -> bo
     return False
 
 
+def _connect_cause(exc: BaseException) -> str:
+    """The real cause of a failed connection, in words (why: httpx says "All connection attempts
+    failed" and keeps "refused" in the exception chain, which a user never sees)."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ConnectionRefusedError):
+            return "connection refused"
+        todo.extend([current.__cause__, current.__context__, *getattr(current, "exceptions", ())])
+    return str(exc)
+
+
 async def _drain_small(response: httpx.Response) -> None:
     """Read a short redirect or error body so its connection can be reused; leave long ones unread."""
     length = response.headers.get("content-length", "").strip()
@@ -405,7 +421,7 @@ class Fetcher:
             except httpx.TimeoutException as exc:
                 raise FetchRetry(f"{url}: {type(exc).__name__}", reason="timeout") from None
             except httpx.ConnectError as exc:
-                raise FetchRetry(f"cannot connect to {url.host}: {exc}", reason="connect_error") from None
+                raise FetchRetry(f"cannot connect to {url.host}: {_connect_cause(exc)}", reason="connect_error") from None
             except httpx.TransportError as exc:
                 raise FetchRetry(f"{url}: {type(exc).__name__}: {exc}", reason="network_error") from None
             finally:

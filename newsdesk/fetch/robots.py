@@ -83,11 +83,7 @@ class RobotsCache:
                 policy = self._fresh(key) or await self._load(key, url)
             self._locks.pop(key, None)
         if policy.failure is not None:
-            raise FetchRetry(
-                f"robots.txt for {key} is unreadable ({policy.failure.reason}); host treated as disallowed",
-                reason="robots_unavailable",
-                retry_after=max(0.0, policy.expires_at - self._clock()),
-            )
+            raise _unreadable(key, policy.failure, retry_after=max(0.0, policy.expires_at - self._clock()))
         return policy
 
     def _fresh(self, key: str) -> RobotsPolicy | None:
@@ -109,3 +105,20 @@ class RobotsCache:
                 del self._policies[old_key]
         self._policies[key] = policy
         return policy
+
+
+def _unreadable(key: str, failure: Retry, *, retry_after: float) -> FetchRetry:
+    """Why a host is not crawled for now, in the words of the real cause: a host that refuses
+    connections is reported as such (``fetch.connect_error``), not as a robots.txt problem; a
+    robots.txt that answered 5xx or timed out is ``fetch.robots_unavailable``."""
+    if failure.reason == "connect_error":  # "cannot connect to HOST: connection refused"
+        return FetchRetry(failure.detail, reason="connect_error", retry_after=retry_after)
+    cause = {"timeout": "it timed out"}.get(failure.reason) or _os_error_words(failure.detail)
+    return FetchRetry(f"robots.txt of {key} could not be read ({cause}); the host is not crawled until it can",
+                      reason="robots_unavailable", retry_after=retry_after)
+
+
+def _os_error_words(detail: str) -> str:
+    """The end of a network error's message ("[Errno -2] Name or service not known" → its words)."""
+    words = detail.rsplit("] ", 1)[-1] if "[Errno" in detail else detail
+    return words[:200]

@@ -14,29 +14,30 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from newsdesk.enrich.dedup import normalize_url
 from newsdesk.errors import (
-    FetchGone,
     NotModified,
     Retry,
     StageError,
 )
 from newsdesk.fetch import Fetcher
-from newsdesk.fetch.schedule import backoff_delay, next_check_after_failure, next_check_after_success
+from newsdesk.fetch.schedule import backoff_delay
 from newsdesk.models import (
     MAX_URL_CHARS,
     EntryRef,
-    FeedKind,
     FeedStatus,
     FetchRecord,
     FetchResult,
     ParsedFeed,
 )
+from newsdesk.pipeline import feedstate
 from newsdesk.pipeline.articles import HTML_TYPES, StoredArticle, store_extracted
+from newsdesk.pipeline.follow import home_of
 from newsdesk.pipeline.pool import ExtractionPool
 from newsdesk.pipeline.prepare import PreparedArticle
 from newsdesk.pipeline.report import CrawlReport, FetchLogBuffer, as_stage_error, describe
@@ -109,12 +110,12 @@ class Crawler:
         except NotModified:
             self.report.feeds_not_modified += 1
             self.report.outcomes.add("feed", "not_modified")
-            self._feed_succeeded(feed_id, None, None, None, not_modified=True)
+            self._feed_succeeded(feed_id, url, None, None, None)
             return
         except StageError as exc:
             self._feed_failed(feed_id, exc)
             return
-        self._feed_succeeded(feed_id, parsed, result.etag, result.last_modified, not_modified=False)
+        self._feed_succeeded(feed_id, url, parsed, result.etag, result.last_modified)
 
     async def _expand_sitemap_index(self, parsed: ParsedFeed) -> ParsedFeed:
         """A sitemap index lists sitemaps: read the first few and merge their entries."""
@@ -136,48 +137,59 @@ class Crawler:
                           entries=tuple(entries[: self.settings.crawl_max_entries_per_feed]),
                           dropped=tuple(dropped))
 
-    def _feed_succeeded(self, feed_id: int, parsed: ParsedFeed | None, etag: str | None,
-                        last_modified: str | None, *, not_modified: bool) -> None:
+    def _feed_succeeded(self, feed_id: int, feed_url: str, parsed: ParsedFeed | None, etag: str | None,
+                        last_modified: str | None) -> None:
+        """Record a successful check (``parsed`` None: not modified) and queue the new entries."""
+        # why the lookup of known URLs runs before, and outside, the transaction that queues: it is
+        # the cheap filter, and the write lock is then held only for the writes; a URL that another
+        # refresh queues in between is caught by the idempotent insert (see _queue_entries)
+        candidates = self._entry_candidates(feed_url, parsed) if parsed is not None else {}
+        known = self._known_urls(candidates)
         now = now_utc()
         with session_scope(self.engine) as session:
             feed = session.get(Feed, feed_id)
             if feed is None:
                 return
             if parsed is not None:
-                self._queue_entries(session, feed, parsed)
-                feed.etag, feed.last_modified = etag, last_modified
-                if parsed.kind in (FeedKind.RSS, FeedKind.ATOM, FeedKind.JSON, FeedKind.SITEMAP):
-                    feed.kind = parsed.kind.value
-                feed.title = feed.title or parsed.title
-                feed.last_error = None if parsed.entries else "feed: no entries (empty feed)"
+                self._queue_entries(session, feed, candidates, known)
                 if not parsed.entries:
                     self.report.outcomes.add("feed", "empty")
-            feed.status = FeedStatus.ACTIVE.value
-            feed.consecutive_failures = 0
-            feed.last_checked_at = feed.last_success_at = now
-            feed.next_check_at = next_check_after_success(now, self.settings)
+            repo.apply_feed_update(feed, feedstate.checked_ok(
+                now, self.settings, parsed, etag=etag, last_modified=last_modified, current_title=feed.title
+            ))
             self.log.flush(session, feed)
 
-    def _queue_entries(self, session: Any, feed: Feed, parsed: ParsedFeed) -> None:
+    def _entry_candidates(self, feed_url: str, parsed: ParsedFeed) -> dict[str, EntryRef]:
+        """The feed's entries by normalized URL (first one wins), its parse drops counted."""
         for reason, detail in parsed.dropped:
-            self.report.outcomes.add("parse", reason, f"parse: {feed.url}: {detail}")
+            self.report.outcomes.add("parse", reason, f"parse: {feed_url}: {detail}")
         by_url: dict[str, EntryRef] = {}
         for ref in parsed.entries:
             url = normalize_url(ref.url)
             if len(url) > MAX_URL_CHARS:  # normalizing can lengthen a link (percent-encoding)
-                self.report.outcomes.add("parse", "no_link", f"parse: {feed.url}: link too long")
+                self.report.outcomes.add("parse", "no_link", f"parse: {feed_url}: link too long")
                 continue
             by_url.setdefault(url, ref)
-        known = repo.known_urls(session, by_url)
-        queued = []
-        for url, ref in by_url.items():
-            if url in known:
-                self.report.outcomes.add("dedup", "known_url")
-                continue
-            queued.append(repo.queue_entry(session, url=url, source_id=feed.source_id, feed_id=feed.id, ref=ref))
-            self.report.entries_queued += 1
-        session.flush()
-        self.report.queued_entry_ids.extend(entry.id for entry in queued)
+        return by_url
+
+    def _known_urls(self, urls: dict[str, EntryRef]) -> set[str]:
+        """Which candidate URLs are queued or stored already, in a short read of its own."""
+        if not urls:
+            return set()
+        with session_scope(self.engine) as session:
+            return repo.known_urls(session, urls)
+
+    def _queue_entries(self, session: Any, feed: Feed, candidates: dict[str, EntryRef], known: set[str]) -> None:
+        for _ in known.intersection(candidates):
+            self.report.outcomes.add("dedup", "known_url")
+        wanted = {url: ref for url, ref in candidates.items() if url not in known}
+        queued = repo.queue_entries(session, wanted, source_id=feed.source_id, feed_id=feed.id)
+        for _lost in wanted.keys() - queued.keys():
+            # another refresh (a feed sharing this article) queued it after our lookup: a duplicate
+            self.report.duplicates += 1
+            self.report.outcomes.add("dedup", "queued_concurrently")
+        self.report.entries_queued += len(queued)
+        self.report.queued_entry_ids.extend(queued[url] for url in wanted if url in queued)
         self.report.outcomes.add("feed", "ok")
 
     def _feed_failed(self, feed_id: int, error: StageError) -> None:
@@ -189,17 +201,9 @@ class Crawler:
             if feed is None:
                 return
             self.report.fail("feed", feed.url, error)
-            feed.consecutive_failures += 1
-            feed.last_error = describe(error)
-            feed.last_checked_at = now
-            gone = isinstance(error, FetchGone) and (
-                error.reason == "gone" or feed.consecutive_failures >= self.settings.feed_gone_after
-            )
-            feed.status = FeedStatus.GONE.value if gone else FeedStatus.FAILING.value
-            retry_after = getattr(error, "retry_after", None)
-            feed.next_check_at = None if gone else next_check_after_failure(
-                now, feed.consecutive_failures, self.settings, retry_after=retry_after
-            )
+            repo.apply_feed_update(feed, feedstate.checked_failed(
+                now, self.settings, error, failures_before=feed.consecutive_failures, message=describe(error)
+            ))
             self.log.flush(session, feed)
 
     # ------------------------------------------------------------ entries
@@ -230,7 +234,8 @@ class Crawler:
             with session_scope(self.engine) as session:
                 for done in batch:
                     article = store_extracted(session, entry_url=done.url, fetched=done.fetched,
-                                              extracted=done.prepared, source_id=done.source_id, hints=done.hints)
+                                              extracted=done.prepared, source_id=self._source_of(session, done),
+                                              hints=done.hints)
                     repo.mark_entry(session, done.entry_id, "done", article_id=article.article_id)
                     stored.append(article)
                 records = self.log.flush(session)
@@ -238,6 +243,14 @@ class Crawler:
             self.log.restore(records)
             raise
         return stored
+
+    @staticmethod
+    def _source_of(session: Any, done: ExtractedEntry) -> int | None:
+        """The entry's source; for a one-off URL (``fetch-url``) with none yet, its host's source,
+        made now, with the article (why: a fetch that fails must not leave an empty source)."""
+        if done.source_id is not None:
+            return done.source_id
+        return repo.source_for_host(session, home_of(done.url), urlsplit(done.url).hostname or done.url).id
 
     def _store_batch(self, batch: list[ExtractedEntry]) -> None:
         """Store several articles in one transaction (each article with its entry's new state, so
@@ -404,8 +417,8 @@ def translate_after_crawl(settings: Settings, report: CrawlReport) -> None:
     ids = list(dict.fromkeys([*report.new_article_ids, *sorted(retry_ids)]))
     result = translate_new_articles(engine, ids, settings)
     report.outcomes.merge(result.outcomes)
-    report.translation = {"done": result.done, "failed": result.failed, "skipped": result.skipped,
-                          "stopped": result.stopped}
+    report.translation = {"done": result.done, "failed": result.failed, "rejected": result.rejected,
+                          "skipped": result.skipped, "stopped": result.stopped}
 
 
 def next_due_in(settings: Settings) -> float:

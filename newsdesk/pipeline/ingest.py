@@ -32,15 +32,20 @@ from newsdesk.store.schema import Article
 
 
 def fetch_url(settings: Settings, url: str) -> CrawlReport:
-    """Fetch, extract and store one article now (``newsdesk fetch-url``)."""
+    """Fetch, extract and store one article now (``newsdesk fetch-url``).
+
+    The entry is queued under its host's source only when that source exists already; otherwise
+    the source is made in the transaction that stores the article (``Crawler._write``), so a
+    fetch that fails leaves no empty source behind in the site's lists.
+    """
     if urlsplit(url).scheme not in ("http", "https"):
         raise UsageError(f"fetch-url: not an http(s) URL: {url!r}")
     entry_url = normalize_url(url)
     with session_scope(engine_for(settings.database_url)) as session:
-        source = repo.source_for_host(session, home_of(url), urlsplit(url).hostname or url)
+        source = repo.find_source_for_host(session, home_of(url))
         entry = repo.entry_by_url(session, entry_url)
         if entry is None:
-            entry = repo.queue_entry(session, url=entry_url, source_id=source.id, feed_id=None)
+            entry = repo.queue_entry(session, url=entry_url, source_id=source.id if source else None, feed_id=None)
             session.flush()
         entry.status = "pending"  # fetched again on request, even if it was done or failed
         entry_id = entry.id

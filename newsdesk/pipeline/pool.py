@@ -13,7 +13,8 @@ import os
 from concurrent.futures import Executor, ProcessPoolExecutor
 from multiprocessing import get_context
 
-from newsdesk.pipeline.prepare import PreparedArticle, prepare_page, warm_up
+from newsdesk.pipeline.lifetime import init_worker
+from newsdesk.pipeline.prepare import PreparedArticle, prepare_page
 
 # Below this many entries, extraction runs in a thread instead of starting worker processes.
 POOL_THRESHOLD = 16
@@ -46,10 +47,11 @@ class ExtractionPool:
         # why forkserver: the crawl process has threads (asyncio, DB); forking it is unsafe.
         # The fork server imports and warms the extraction code once, so each worker starts warm
         # (its own warm-up, the initializer, is then a few milliseconds; it stays for a fork server
-        # that an earlier pool started without the preload).
+        # that an earlier pool started without the preload). Both end with the crawl, however it
+        # ends (pipeline/lifetime.py).
         context = get_context("forkserver")
         context.set_forkserver_preload(["newsdesk.pipeline.warm"])
-        executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=warm_up)
+        executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=init_worker)
         for _ in range(self.workers):  # why: workers start on demand; one call each starts them all now
             executor.submit(int)
         return executor

@@ -9,17 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from newsdesk.errors import NewsdeskError, Reject, Retry, Skip, StageError
+from newsdesk.errors import NewsdeskError, Reject, Retry, Skip, StageError, plain_message
 from newsdesk.models import FetchRecord, Outcomes
 from newsdesk.store import repo
 from newsdesk.store.schema import Feed
 
 
 def describe(error: BaseException) -> str:
-    """An error as users see it: the message, then its stable ``stage.reason`` key."""
+    """An error as users see it: plain words, then its stable ``stage.reason`` key."""
     if isinstance(error, StageError):
-        return f"{error} [{error.stage}.{error.reason}]"
-    return str(error)
+        return f"{plain_message(error)} [{error.stage}.{error.reason}]"
+    return plain_message(error)
 
 
 @dataclass

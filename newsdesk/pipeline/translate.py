@@ -11,7 +11,9 @@ Order of work, and why:
 
 A failing, slow or garbage-answering engine never loses an article: the article is already
 stored, the failure is recorded on its ``TranslationJob`` (attempts, last error, next attempt
-with capped backoff), and the job is taken up again by a later run. When the engine itself is
+with capped backoff), and the job is taken up again by a later run. A language pair the engine
+cannot translate at all is a permanent rejection (``TranslationRejected``): recorded once on the
+job and not retried, until a run finds the engine supports the pair (a model was installed). When the engine itself is
 unreachable the run stops after recording the batch it failed on, leaving the rest pending, so
 ingest is never held up by a dead engine.
 """
@@ -28,7 +30,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from newsdesk.errors import TranslationFailed
+from newsdesk.errors import TranslationFailed, TranslationRejected
 from newsdesk.models import Outcomes
 from newsdesk.settings import Settings
 from newsdesk.store import translations as store
@@ -50,7 +52,7 @@ class ArticleTranslation:
 
     article_id: int
     lang: str
-    status: str  # done, failed, skipped
+    status: str  # done, failed (retried later), rejected (never retried as is), skipped
     engine: str | None = None
     reason: str | None = None
     error: str | None = None
@@ -64,8 +66,10 @@ class TranslateReport:
 
     done: int = 0
     failed: int = 0
+    rejected: int = 0
     skipped: int = 0
     jobs_created: int = 0
+    reopened: int = 0  # rejected jobs made pending again: the engine now supports their pair
     stopped: str | None = None  # why the run stopped early (engine down), if it did
     results: list[ArticleTranslation] = field(default_factory=list)
     outcomes: Outcomes = field(default_factory=Outcomes)
@@ -78,6 +82,9 @@ class TranslateReport:
         elif result.status == "failed":
             self.failed += 1
             self.outcomes.add("translate", result.reason or "failed", result.error)
+        elif result.status == "rejected":
+            self.rejected += 1
+            self.outcomes.add("translate", result.reason or "rejected", result.error)
         else:
             self.skipped += 1
             self.outcomes.add("translate", result.reason or "skipped")
@@ -86,8 +93,10 @@ class TranslateReport:
         return {
             "done": self.done,
             "failed": self.failed,
+            "rejected": self.rejected,
             "skipped": self.skipped,
             "jobs_created": self.jobs_created,
+            "reopened": self.reopened,
             "stopped": self.stopped,
             "outcomes": self.outcomes.as_dict(),
             "errors": self.outcomes.errors[:20],
@@ -105,6 +114,10 @@ class _Work:
 
 def _source_lang(lang: str | None) -> str | None:
     return lang.split("-")[0].split("_")[0].lower() if lang else None
+
+
+def unsupported_pair(translator: Translator, source: str, target: str) -> TranslationRejected:
+    return TranslationRejected(f"{translator.name} cannot translate {source}-{target}")
 
 
 def translate_article(
@@ -134,12 +147,13 @@ def translate_article(
         job = TranslationJob(article_id=article_id, lang=target_lang, status=store.PENDING, attempts=0)
         session.add(job)
         session.flush()
+    if not translator.supports(source, target_lang):
+        rejection = unsupported_pair(translator, source, target_lang)
+        store.record_rejection(session, job, str(rejection), now=now)
+        return ArticleTranslation(article_id, target_lang, "rejected", translator.name, rejection.reason,
+                                  str(rejection))
     content = ArticleContent(title=article.title, html=article.html or "", teaser=article.teaser or "")
     try:
-        if not translator.supports(source, target_lang):
-            raise TranslationFailed(
-                f"{translator.name} cannot translate {source}-{target_lang}", reason="unsupported_pair"
-            )
         result = translate_article_content(translator, cache, content, source=source, target=target_lang)
     except TranslationFailed as exc:
         store.record_failure(session, job, str(exc), now=now, base=retry_base, cap=retry_max)
@@ -190,6 +204,10 @@ def translate_pending(
         else:
             ids = list(article_ids)
         report.jobs_created = store.ensure_jobs(session, ids, langs)
+        report.reopened = store.reopen_rejected(session, [
+            (lang, target) for lang, target in store.rejected_pairs(session, langs)
+            if (source := _source_lang(lang)) and translator.supports(source, target)
+        ])
         total = store.count_due_jobs(
             session, now=now, langs=langs, source_lang=source_lang, since=since, article_ids=article_ids
         )
@@ -212,8 +230,7 @@ def translate_pending(
         for (source, target), group in groupby(work, key=lambda w: (w.source, w.target)):
             items = list(group)
             if not translator.supports(source, target):
-                error = f"translate: {translator.name} cannot translate {source}-{target}"
-                _record(db, items, report, error, "unsupported_pair", translator.name, now, retry_base, retry_max)
+                _reject(db, items, report, unsupported_pair(translator, source, target), translator.name, now)
                 finished += len(items)
                 if on_progress:
                     on_progress(finished, total)
@@ -380,6 +397,19 @@ def _record(
             if job is not None:
                 store.record_failure(session, job, error, now=now, base=retry_base, cap=retry_max)
             report.add(ArticleTranslation(item.article_id, item.target, "failed", engine, reason, error))
+
+
+def _reject(
+    db: Engine, items: list[_Work], report: TranslateReport, rejection: TranslationRejected, engine: str,
+    now: datetime,
+) -> None:
+    with session_scope(db) as session:
+        for item in items:
+            job = session.get(TranslationJob, item.job_id)
+            if job is not None:
+                store.record_rejection(session, job, str(rejection), now=now)
+            report.add(ArticleTranslation(item.article_id, item.target, "rejected", engine, rejection.reason,
+                                          str(rejection)))
 
 
 __all__ = [

@@ -516,9 +516,13 @@ def get_source(session: Session, source_id: int) -> SourceRef | None:
 
 
 def list_sources(session: Session, *, with_feeds: bool = False) -> list[SourceSummary]:
+    """Sources by name with their article counts. The public lists (``with_feeds`` False: the
+    navigation, the search form, the API) leave out a source with neither feeds nor articles: one
+    made implicitly by a one-off fetch that stored nothing, which readers have no use for."""
     counts = dict(
         session.execute(select(Article.source_id, func.count()).group_by(Article.source_id)).tuples().all()
     )
+    followed = set(session.scalars(select(Feed.source_id).distinct())) if not with_feeds else set()
     feeds_by_source: dict[int, list[FeedStatus]] = {}
     if with_feeds:
         for f in session.execute(select(Feed).order_by(Feed.id)).scalars():
@@ -530,6 +534,7 @@ def list_sources(session: Session, *, with_feeds: bool = False) -> list[SourceSu
         SourceSummary(s.id, s.name, s.home_url, s.lang, s.country, int(counts.get(s.id, 0)),
                       tuple(feeds_by_source.get(s.id, ())))
         for s in session.execute(select(Source).order_by(func.lower(Source.name), Source.id)).scalars()
+        if with_feeds or counts.get(s.id) or s.id in followed
     ]
 
 

@@ -7,16 +7,18 @@ ETag") in one transaction. Only leaves (models, settings, errors) are imported h
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, literal, or_, select, union_all, update
+from sqlalchemy import Insert, bindparam, delete, func, insert, literal, or_, select, union_all, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from newsdesk.errors import UsageError
-from newsdesk.models import MAX_URL_CHARS, EntryRef, ExtractedArticle, FeedStatus, FetchRecord
+from newsdesk.models import MAX_URL_CHARS, EntryRef, ExtractedArticle, FeedStatus, FeedUpdate, FetchRecord
 from newsdesk.store.schema import Article, ArticleUrl, Entry, Feed, FetchLog, Source, utcnow
 
 # ---------------------------------------------------------------- sources and feeds
@@ -59,10 +61,13 @@ def get_source(session: Session, source_id: int) -> Source:
     return source
 
 
+def find_source_for_host(session: Session, home_url: str) -> Source | None:
+    return session.scalar(select(Source).where(Source.home_url == home_url).order_by(Source.id))
+
+
 def source_for_host(session: Session, home_url: str, name: str) -> Source:
     """The source whose home URL is ``home_url``, created when missing (single URLs, imports)."""
-    source = session.scalar(select(Source).where(Source.home_url == home_url).order_by(Source.id))
-    return source or add_source(session, name=name, home_url=home_url)
+    return find_source_for_host(session, home_url) or add_source(session, name=name, home_url=home_url)
 
 
 def list_sources(session: Session) -> Sequence[Source]:
@@ -91,6 +96,23 @@ def set_feed_paused(session: Session, feed_id: int, paused: bool) -> Feed:
     if not paused:
         feed.next_check_at = None
     return feed
+
+
+def apply_feed_update(feed: Feed, update: FeedUpdate) -> None:
+    """Write one check's outcome (see ``pipeline/feedstate.py``) onto the feed's row."""
+    feed.status = update.status
+    feed.last_checked_at = update.checked_at
+    feed.next_check_at = update.next_check_at
+    feed.consecutive_failures = update.consecutive_failures
+    feed.last_error = update.last_error
+    if update.success_at is not None:
+        feed.last_success_at = update.success_at
+    if update.validators is not None:
+        feed.etag, feed.last_modified = update.validators
+    if update.kind is not None:
+        feed.kind = update.kind
+    if update.title is not None:
+        feed.title = update.title
 
 
 def due_feeds(session: Session, now: datetime, *, source_id: int | None = None) -> Sequence[Feed]:
@@ -142,6 +164,32 @@ def queue_entry(
     )
     session.add(entry)
     return entry
+
+
+def _insert_new_entries(session: Session) -> Insert:
+    """An INSERT into the queue that leaves a URL already queued alone (``ON CONFLICT DO NOTHING``
+    on ``entries.url``, SQLite and PostgreSQL alike)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return pg_insert(Entry).on_conflict_do_nothing(index_elements=[Entry.url])
+    return sqlite_insert(Entry).on_conflict_do_nothing(index_elements=[Entry.url])
+
+
+def queue_entries(
+    session: Session, refs: Mapping[str, EntryRef], *, source_id: int | None, feed_id: int | None
+) -> dict[str, int]:
+    """Queue an entry for each (normalized URL, ref) of ``refs``; returns ``{url: entry id}`` of the
+    ones this call queued. Idempotent: a URL already queued, even by another writer between the
+    caller's lookup and this insert (two feeds sharing an article, refreshed at once), is left to
+    that row instead of failing the whole transaction; the caller counts what is missing."""
+    rows = [
+        {"url": url, "source_id": source_id, "feed_id": feed_id, "guid": ref.guid, "hints": entry_hints(ref),
+         "status": "pending", "attempts": 0, "created_at": utcnow()}
+        for url, ref in refs.items()
+    ]
+    if not rows:
+        return {}
+    result = session.connection().execute(_insert_new_entries(session).returning(Entry.id, Entry.url), rows)
+    return {url: entry_id for entry_id, url in result}
 
 
 def pending_entries(

@@ -3,7 +3,9 @@
 A translation job is the state of one (article, language): ``pending`` until tried, ``done``
 once a translation is saved, ``failed`` after a failure, with ``attempts``, ``last_error`` and a
 ``next_attempt_at`` that backs off exponentially (capped) so a broken engine is retried later
-without being hammered. Nothing here calls an engine; the pipeline does.
+without being hammered; ``rejected`` when the engine cannot translate the pair at all (recorded
+once, never due again until :func:`reopen_rejected` finds the engine supports the pair). Nothing
+here calls an engine; the pipeline does.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, and_, or_, select
+from sqlalchemy import Engine, and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -22,7 +24,7 @@ from newsdesk.store.db import session_scope
 from newsdesk.store.schema import Article, Translation, TranslationCache, TranslationJob, utcnow
 from newsdesk.store.search import index_article
 
-PENDING, DONE, FAILED = "pending", "done", "failed"
+PENDING, DONE, FAILED, REJECTED = "pending", "done", "failed", "rejected"
 MAX_ERROR_CHARS = 2000  # why: an error message is for a person to read; stack dumps are cut
 
 
@@ -274,6 +276,45 @@ def record_failure(
     session.add(job)
 
 
+def record_rejection(session: Session, job: TranslationJob, error: str, *, now: datetime | None = None) -> None:
+    """Mark a job rejected for good (the engine cannot translate its pair): no next attempt."""
+    now = now or utcnow()
+    job.status = REJECTED
+    job.attempts = (job.attempts or 0) + 1
+    job.last_error = error[:MAX_ERROR_CHARS]
+    job.next_attempt_at = None
+    job.updated_at = now
+    session.add(job)
+
+
+def rejected_pairs(session: Session, langs: Sequence[str] | None = None) -> list[tuple[str | None, str]]:
+    """The (article language, target language) pairs of rejected jobs."""
+    query = (
+        select(Article.lang, TranslationJob.lang)
+        .join(Article, Article.id == TranslationJob.article_id)
+        .where(TranslationJob.status == REJECTED)
+        .distinct()
+    )
+    if langs:
+        query = query.where(TranslationJob.lang.in_(list(langs)))
+    return [(source, target) for source, target in session.execute(query)]
+
+
+def reopen_rejected(session: Session, pairs: Iterable[tuple[str | None, str]]) -> int:
+    """Make the rejected jobs of ``pairs`` pending again (the engine now supports them)."""
+    reopened = 0
+    for source, target in pairs:
+        articles = select(Article.id).where(Article.lang == source if source is not None else Article.lang.is_(None))
+        result = session.execute(
+            update(TranslationJob)
+            .where(TranslationJob.status == REJECTED, TranslationJob.lang == target,
+                   TranslationJob.article_id.in_(articles))
+            .values(status=PENDING, next_attempt_at=None)
+        )
+        reopened += int(getattr(result, "rowcount", 0) or 0)
+    return reopened
+
+
 def save_translation(
     session: Session,
     job: TranslationJob,
@@ -315,10 +356,10 @@ def get_translation(session: Session, article_id: int, lang: str) -> Translation
 
 
 def recent_failures(session: Session, limit: int = 10) -> list[TranslationJob]:
-    """The most recently failed jobs, newest first (for ``newsdesk translate status``)."""
+    """The most recently failed or rejected jobs, newest first (for ``newsdesk translate status``)."""
     query = (
         select(TranslationJob)
-        .where(TranslationJob.status == FAILED)
+        .where(TranslationJob.status.in_([FAILED, REJECTED]))
         .order_by(TranslationJob.updated_at.desc(), TranslationJob.id.desc())
         .limit(limit)
     )
@@ -337,6 +378,7 @@ __all__ = [
     "DONE",
     "FAILED",
     "PENDING",
+    "REJECTED",
     "CacheRow",
     "DbTranslationCache",
     "article_ids_needing_jobs",
@@ -348,6 +390,9 @@ __all__ = [
     "job_counts",
     "recent_failures",
     "record_failure",
+    "record_rejection",
+    "rejected_pairs",
+    "reopen_rejected",
     "retry_delay",
     "save_translation",
 ]

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from newsdesk.errors import Reject, Retry, UsageError
+from newsdesk.errors import Reject, Retry, UsageError, plain_message
 from newsdesk.models import MAX_URL_CHARS
 from newsdesk.pipeline.follow import follow
 from newsdesk.store import comments as comment_store
@@ -620,7 +620,7 @@ async def admin_add_source(request: Request) -> Response:
     try:
         result = await run_in_threadpool(follow, site.settings, url, name=name, lang=_lang(entered["lang"]))
     except UsageError as exc:
-        return await _sources_page(request, error=str(exc), entered=entered, status=422)
+        return await _sources_page(request, error=plain_message(exc), entered=entered, status=422)
     return RedirectResponse(f"/admin/sources?msg={'article' if result.article_queued else 'added'}",
                             status_code=303)
 
