@@ -28,6 +28,8 @@ import nh3
 from itsdangerous import BadSignature, Signer, URLSafeTimedSerializer
 from markupsafe import Markup, escape
 
+from newsdesk.store.users import SESSION_LIFETIME
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -36,7 +38,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 CSRF_COOKIE = "nd_csrf"
 SESSION_COOKIE = "nd_admin"
-SESSION_MAX_AGE = 12 * 3600  # why: an admin working day; then log in again
+SESSION_MAX_AGE = int(SESSION_LIFETIME.total_seconds())  # the cookie lives as long as its session row
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: http: data:; "
