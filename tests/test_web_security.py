@@ -272,7 +272,8 @@ def _wrong_login_burst(app: Any, count: int) -> list[int]:
 def test_a_concurrent_burst_gets_no_more_than_the_limit_checked(site_db: str) -> None:
     """Before: all 40 were checked (the limit was consulted before any failure was counted)."""
     add_admin(site_db)
-    statuses = _wrong_login_burst(create_app(settings_for(site_db)), 40)
+    # why 30 s: this test is about the count; forty writers queueing on a loaded machine must not 503
+    statuses = _wrong_login_burst(create_app(settings_for(site_db, web_write_lock_wait=30.0)), 40)
     assert statuses.count(401) <= LOGIN_LIMIT and statuses.count(429) >= 40 - LOGIN_LIMIT
     assert set(statuses) <= {401, 429}
 
