@@ -205,12 +205,13 @@ async def article(request: Request) -> Response:
                      personal=True, vary=READER_VARY)
 
     if flash is not None:  # the poster's own one-time view: built for them, never cached or shared
-        return await _flashed_page(request, build, article_id)
+        return await _flashed_page(request, build)
     # Readers whose languages pick the same version share a cache entry.
     return await _page_response(request, build, variant=variant)
 
 
-async def _flashed_page(request: Request, build: Any, article_id: int | None) -> Response:
+async def _flashed_page(request: Request, build: Any) -> Response:
+    """The article page built for this reader alone (it holds their notice), then the notice is spent."""
     site = site_of(request)
 
     def make() -> Built:
@@ -401,6 +402,8 @@ async def post_comment(request: Request) -> Response:
     if form.get("website"):  # the honeypot: people never see it, form-filling bots do
         return _posted(request, article_id, "held")
     moderation = site.settings.comments_moderation
+    # why twice the limits: enough to tell "too long" and to show the reader their text again,
+    # without echoing a 64 kB field back into the page
     body = str(form.get("body") or "")[:comment_store.MAX_BODY_CHARS * 2]
     name = str(form.get("name") or "")[:comment_store.MAX_NAME_CHARS * 2]
     ip_hash = comment_store.ip_key(_client_ip(request), site.tokens.secret)
