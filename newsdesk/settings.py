@@ -208,6 +208,19 @@ class Settings(BaseSettings):
         description="Feeds out carry each article's full text (sanitized HTML) besides its teaser; "
         "a reader can also ask with ?full=1 (or refuse with ?full=0).",
     )
+    # why 3 s: longer than a comment's or a crawl batch's commit, short enough that a reader
+    # waiting on a reindex or a large import gets "try again" instead of a hung page
+    web_write_lock_wait: float = Field(
+        3.0, ge=0, le=30,
+        description="Seconds a web write (comment, login, moderation) waits for the database's write lock "
+        "before answering 503 \"try again\" (another process such as a reindex or an import holds it).",
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed (the client address drives the login and comment limits); none by "
+        "default, so a client cannot claim another address.",
+    )
     site_url: str | None = Field(
         None,
         description="Public base URL of the site (e.g. https://news.example.org), used for absolute links "
@@ -227,6 +240,10 @@ class Settings(BaseSettings):
         if value not in {"hold", "publish"}:
             raise ValueError("must be hold or publish")
         return value
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [x.strip() for x in self.trusted_proxies.split(",") if x.strip()]
 
     @property
     def target_language_list(self) -> list[str]:

@@ -39,7 +39,7 @@ def admin_group() -> None:
 @admin_group.command("create-user")
 @click.argument("username")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input (for scripts).")
-@click.option("--replace", is_flag=True, help="Set a new password when the user exists.")
+@click.option("--replace", is_flag=True, help="Set a new password when the user exists (ending their sessions).")
 @click.pass_context
 @handle_errors
 def create_user(ctx: click.Context, username: str, password_stdin: bool, replace: bool) -> None:
@@ -56,6 +56,22 @@ def create_user(ctx: click.Context, username: str, password_stdin: bool, replace
     with session_scope(engine_for(url)) as session:
         user = store_create_user(session, username, password, replace=replace)
         click.echo(f"admin user {user.username!r} saved (id {user.id})")
+
+
+@admin_group.command("delete-user")
+@click.argument("username")
+@click.pass_context
+@handle_errors
+def delete_user(ctx: click.Context, username: str) -> None:
+    """Remove an admin; their sessions end at once (a logged-in browser is logged out)."""
+    from newsdesk.store.db import engine_for, session_scope, upgrade
+    from newsdesk.store.users import delete_user as store_delete_user
+
+    url = app(ctx).db_url
+    upgrade(url)
+    with session_scope(engine_for(url)) as session:
+        store_delete_user(session, username)
+    click.echo(f"admin user {username.strip()!r} deleted")
 
 
 @admin_group.command("reindex-search")

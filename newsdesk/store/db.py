@@ -2,6 +2,14 @@
 
 SQLite runs in WAL mode so the site reads while a crawl writes (one writer, many readers, as
 Datasette does); ``busy_timeout`` makes a second writer wait instead of failing.
+
+A writer (``session_scope``, the site's write handlers) takes SQLite's write lock up front with
+``BEGIN IMMEDIATE``: a transaction that read first and asked for the lock later could find another
+writer's commit in between and fail at once (``SQLITE_BUSY_SNAPSHOT``), whatever the timeout. Plain
+sessions and connections stay as pysqlite makes them (no transaction until the first write), so
+read-only paths never take the lock. A writer given ``lock_wait`` (the web) waits at most that long
+for the lock (SQLite's ``busy_timeout``, PostgreSQL's ``lock_timeout``) and then raises
+:class:`StoreBusy`, which the site answers with "try again" instead of a frozen worker and a 500.
 """
 
 from __future__ import annotations
@@ -12,14 +20,23 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from newsdesk.errors import ConfigError, MissingExtraError
+from newsdesk.errors import ConfigError, MissingExtraError, Retry
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+BUSY_TIMEOUT_MS = 30_000  # why: crawl and site share one file; a crawl batch commits well within this
+WRITER = "newsdesk_writer"  # execution option: this connection's transactions take the write lock
+LOCK_WAIT = "newsdesk_lock_wait"  # execution option: seconds a writer waits for the lock (None: the default)
+# SQLite says "database is locked" (or "busy"); PostgreSQL's lock_timeout is SQLSTATE 55P03.
+_LOCK_MESSAGES = ("database is locked", "database is busy", "lock timeout", "locknotavailable")
+
+
+class StoreBusy(Retry):
+    """Another process holds the write lock longer than this writer may wait."""
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -27,8 +44,34 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL: a crash loses at most the last commit
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")  # why: crawl and site share one file
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """A writer's transaction starts with the write lock (waiting ``lock_wait`` when given)."""
+    options = conn.get_execution_options()
+    if not options.get(WRITER):
+        return  # pysqlite's own handling: no transaction, so no lock, until the first write
+    wait = options.get(LOCK_WAIT)
+    if wait is not None:
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={max(0, int(wait * 1000))}")
+        conn.connection.info[LOCK_WAIT] = True  # restored when the connection goes back to the pool
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _sqlite_checkin(dbapi_connection: Any, record: Any) -> None:
+    if record is not None and record.info.pop(LOCK_WAIT, None):
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+
+def _postgres_begin(conn: Connection) -> None:
+    """PostgreSQL has no database-wide write lock; a bounded writer bounds its row-lock waits."""
+    wait = conn.get_execution_options().get(LOCK_WAIT)
+    if wait is not None:
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {max(1, int(wait * 1000))}")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -41,13 +84,17 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         if parsed.get_backend_name() == "sqlite":
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+            engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **kwargs)
             event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
+            event.listen(engine, "checkin", _sqlite_checkin)
             return engine
         if parsed.get_backend_name() == "postgresql":
             if parsed.get_driver_name() in ("psycopg2", "default") or parsed.drivername == "postgresql":
                 parsed = parsed.set(drivername="postgresql+psycopg")
-            return create_engine(parsed, pool_pre_ping=True, **kwargs)
+            engine = create_engine(parsed, pool_pre_ping=True, **kwargs)
+            event.listen(engine, "begin", _postgres_begin)
+            return engine
         return create_engine(url, **kwargs)
     except (ModuleNotFoundError, NoSuchModuleError) as exc:
         if parsed.get_backend_name() == "postgresql":
@@ -79,11 +126,32 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def writer(engine: Engine, lock_wait: float | None = None) -> Engine:
+    """``engine`` for write transactions: they take the write lock up front, waiting at most
+    ``lock_wait`` seconds when given (the connection's usual timeout otherwise)."""
+    return engine.execution_options(**{WRITER: True, LOCK_WAIT: lock_wait})
+
+
+def is_lock_timeout(exc: BaseException) -> bool:
+    """True when ``exc`` is a database's "could not get the lock in time"."""
+    if not isinstance(exc, OperationalError):
+        return False
+    text = f"{type(exc.orig).__name__} {exc.orig}".lower()
+    return any(message in text for message in _LOCK_MESSAGES)
+
+
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session whose work is committed on success and rolled back on any error."""
-    with Session(engine, expire_on_commit=False) as session, session.begin():
-        yield session
+def session_scope(engine: Engine, *, lock_wait: float | None = None) -> Iterator[Session]:
+    """A write session: committed on success, rolled back on any error; the write lock is taken
+    at its first statement. With ``lock_wait``, waiting longer for it raises StoreBusy."""
+    try:
+        with Session(writer(engine, lock_wait), expire_on_commit=False) as session, session.begin():
+            yield session
+    except OperationalError as exc:
+        if lock_wait is not None and is_lock_timeout(exc):
+            raise StoreBusy(f"the database is busy (another writer held it over {lock_wait:g} s)",
+                            stage="store", reason="locked", retry_after=max(1.0, lock_wait)) from exc
+        raise
 
 
 def alembic_config(url: str) -> Any:

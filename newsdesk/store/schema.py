@@ -331,3 +331,34 @@ class SiteChange(Base):
 
 
 __all__ += ["ArticleAuthor", "Comment", "SearchDoc", "SiteChange", "User"]
+
+
+class AdminSession(Base):
+    """A logged-in admin's session, kept on the server so logging out, a new password or deleting
+    the user ends it (a copied cookie stops working). ``id`` is a hash of the cookie's token."""
+
+    __tablename__ = "admin_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class LoginAttempt(Base):
+    """One counted login attempt, shared by every web worker; both keys are keyed hashes (of the
+    address, and of the address with the username), so the table holds neither."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_account", "account_key", "created_at"),
+        Index("ix_login_attempts_address", "address_key", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address_key: Mapped[str] = mapped_column(String(64))
+    account_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+__all__ += ["AdminSession", "LoginAttempt"]

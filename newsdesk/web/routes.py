@@ -26,6 +26,7 @@ from newsdesk.models import MAX_URL_CHARS
 from newsdesk.pipeline.follow import follow
 from newsdesk.store import comments as comment_store
 from newsdesk.store import queries, repo, users
+from newsdesk.store.db import StoreBusy, session_scope
 from newsdesk.store.schema import Feed
 from newsdesk.web import views
 from newsdesk.web.cache import CachedResponse
@@ -204,9 +205,9 @@ async def front(request: Request) -> Response:
 async def article(request: Request) -> Response:
     article_id = _int(request.path_params["article_id"])
     reader, variant = _reader_and_key(request, _wanted(request.query_params.get("lang")))
-    notice = request.query_params.get("comment")
+    flash = _flash_of(request, article_id)
     # Signed-in admins also see how to set up a missing translation: their pages are cached apart.
-    admin = "cookie" in request.headers and _admin_user(request) is not None  # most views carry no cookie
+    admin = "cookie" in request.headers and (await _admin_user(request)) is not None  # most views carry no cookie
     if admin:
         variant += ";admin"
 
@@ -218,19 +219,31 @@ async def article(request: Request) -> Response:
                                   targets=tuple(site.settings.target_language_list))
         if view is None:
             return not_found(site, nav)
-        body = site.render("article.html", view=view, nav=nav, notice=COMMENT_NOTICES.get(notice or ""),
-                           limits=(comment_store.MAX_NAME_CHARS, comment_store.MAX_BODY_CHARS), admin=admin)
+        body = site.render("article.html", view=view, nav=nav, notice=COMMENT_NOTICES.get(flash or ""),
+                           held=flash == "held", admin=admin,
+                           limits=(comment_store.MAX_NAME_CHARS, comment_store.MAX_BODY_CHARS))
         return Built(body, last_modified=view.last_modified, cache_control="private, no-cache",
                      personal=True, vary=READER_VARY)
 
+    if flash is not None:  # the poster's own one-time view: built for them, never cached or shared
+        return await _flashed_page(request, build)
     # Readers whose languages pick the same version share a cache entry.
     return await _page_response(request, build, variant=variant)
 
 
-COMMENT_NOTICES = {
-    "held": "Thank you. Your comment will appear once a moderator has approved it.",
-    "published": "Thank you. Your comment is published.",
-}
+async def _flashed_page(request: Request, build: Any) -> Response:
+    """The article page built for this reader alone (it holds their notice), then the notice is spent."""
+    site = site_of(request)
+
+    def make() -> Built:
+        with site.session() as session:
+            built: Built = build(site, session, site.nav(session, site.counter()))
+            return Built(built.body, status=built.status, cache_control="no-store", personal=True,
+                         vary=built.vary)
+
+    response = site.respond_uncached(request, await run_in_threadpool(make))
+    response.delete_cookie(FLASH_COOKIE, path="/")
+    return response
 
 
 async def source_page(request: Request) -> Response:
@@ -417,8 +430,18 @@ async def set_language(request: Request) -> Response:
 
 # --- comments -------------------------------------------------------------------------------------
 
+FLASH_COOKIE = "nd_comment"  # one-time notice for the reader who just posted (never in a shared page)
+FLASH_AGE = 300  # why: the redirect follows at once; a stale notice must not greet a later visit
+COMMENT_NOTICES = {
+    "held": "Thank you. Your comment is awaiting moderation; it will appear here once a moderator "
+            "has approved it.",
+    "published": "Thank you. Your comment is published.",
+}
+
 
 def _client_ip(request: Request) -> str:
+    """The peer's address: a trusted proxy's X-Forwarded-For is applied by the server beforehand
+    (``trusted_proxies``); nothing here reads forwarded headers, so a client cannot pick its own."""
     return request.client.host if request.client else "unknown"
 
 
@@ -431,7 +454,23 @@ def _csrf_ok(request: Request, form: Any) -> bool:
     return site.tokens.check_csrf(request.cookies.get(CSRF_COOKIE), form.get("csrf"))
 
 
+def _flash_of(request: Request, article_id: int | None) -> str | None:
+    """The notice this reader's own redirect left for this article ("held.12" → held), if any."""
+    value = request.cookies.get(FLASH_COOKIE) if "cookie" in request.headers else None
+    state, _, target = (value or "").partition(".")
+    return state if state in COMMENT_NOTICES and article_id is not None and target == str(article_id) else None
+
+
+def _posted(request: Request, article_id: int, state: str) -> Response:
+    response = RedirectResponse(views.article_path(article_id) + "#comments", status_code=303,
+                                headers={"Cache-Control": "no-store"})
+    site_of(request).set_cookie(request, response, FLASH_COOKIE, f"{state}.{article_id}", max_age=FLASH_AGE)
+    return response
+
+
 async def post_comment(request: Request) -> Response:
+    """Store a reader's comment. Runs in a thread (it may wait for the write lock); every refusal
+    shows the article again with what was typed kept and the reason beside the form."""
     site = site_of(request)
     article_id = _int(request.path_params["article_id"])
     form = await request.form(max_files=0, max_fields=10, max_part_size=64 * 1024)
@@ -439,30 +478,58 @@ async def post_comment(request: Request) -> Response:
         return _plain_error(site, 403, "Form expired", "Reload the article and post your comment again.")
     if article_id is None:
         return _plain_error(site, 404, "Page not found", "There is no such article.")
-    target = views.article_path(article_id)
     if form.get("website"):  # the honeypot: people never see it, form-filling bots do
-        return RedirectResponse(target + "?comment=held#comments", status_code=303)
+        return _posted(request, article_id, "held")
     moderation = site.settings.comments_moderation
-    try:
+    # why twice the limits: enough to tell "too long" and to show the reader their text again,
+    # without echoing a 64 kB field back into the page
+    body = str(form.get("body") or "")[:comment_store.MAX_BODY_CHARS * 2]
+    name = str(form.get("name") or "")[:comment_store.MAX_NAME_CHARS * 2]
+    ip_hash = comment_store.ip_key(_client_ip(request), site.tokens.secret)
+
+    def store() -> None:
         with site.writing() as session:
-            comment_store.post_comment(
-                session,
-                article_id=article_id,
-                body=str(form.get("body") or ""),
-                author_name=str(form.get("name") or ""),
-                ip_hash=comment_store.ip_key(_client_ip(request), site.tokens.secret),
-                moderation=moderation,
-                rate_limit=site.settings.comments_rate_limit,
-            )
+            comment_store.post_comment(session, article_id=article_id, body=body, author_name=name,
+                                       ip_hash=ip_hash, moderation=moderation,
+                                       rate_limit=site.settings.comments_rate_limit)
+
+    try:
+        await run_in_threadpool(store)
+    except StoreBusy as exc:
+        message = "The site is busy saving other changes. Your comment was not posted yet; try again in a moment."
+        return await _comment_refused(request, article_id, 503, message, body, name, exc.retry_after)
     except Retry as exc:
-        response = _plain_error(site, 429, "Slow down", exc.detail)
-        response.headers["Retry-After"] = str(int(exc.retry_after or 600))
-        return response
+        return await _comment_refused(request, article_id, 429, exc.detail.capitalize() + ".", body, name,
+                                      exc.retry_after or 600)
     except Reject as exc:
-        status = 404 if exc.reason == "no_article" else 400
-        return _plain_error(site, status, "Comment not posted", exc.detail.capitalize() + ".")
-    state = "published" if moderation == "publish" else "held"
-    return RedirectResponse(f"{target}?comment={state}#comments", status_code=303)
+        if exc.reason == "no_article":
+            return _plain_error(site, 404, "Comment not posted", exc.detail.capitalize() + ".")
+        return await _comment_refused(request, article_id, 400, exc.detail.capitalize() + ".", body, name)
+    return _posted(request, article_id, "published" if moderation == "publish" else "held")
+
+
+async def _comment_refused(request: Request, article_id: int, status: int, message: str, body: str, name: str,
+                           retry_after: float | None = None) -> Response:
+    """The article page again, its form holding what the reader typed and the reason beside it."""
+    site = site_of(request)
+    reader, _ = _reader_and_key(request, _wanted(request.query_params.get("lang")))
+
+    def build() -> Built:
+        with site.session() as session:
+            nav = site.nav(session, site.counter())
+            view = views.article_view(session, article_id, reader=reader.knowing(nav.translated_langs),
+                                      translate_engine=site.settings.translate_engine)
+            if view is None:
+                return not_found(site, nav)
+            page = site.render("article.html", view=view, nav=nav, comment_error=message, comment_body=body,
+                               comment_name=name,
+                               limits=(comment_store.MAX_NAME_CHARS, comment_store.MAX_BODY_CHARS))
+            return Built(page, status=status, cache_control="no-store", personal=True, vary=READER_VARY)
+
+    response = site.respond_uncached(request, await run_in_threadpool(build))
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(max(1, int(retry_after)))
+    return response
 
 
 def _plain_error(site: Site, status: int, title: str, message: str) -> Response:
@@ -470,11 +537,27 @@ def _plain_error(site: Site, status: int, title: str, message: str) -> Response:
     return Response(built.body, status_code=status, media_type=HTML, headers={"Cache-Control": "no-store"})
 
 
+def _busy(site: Site, exc: StoreBusy) -> Response:
+    response = _plain_error(site, 503, "Busy", "The site is busy saving other changes. Try again in a moment.")
+    response.headers["Retry-After"] = str(max(1, int(exc.retry_after or 1)))
+    return response
+
+
 # --- admin ----------------------------------------------------------------------------------------
 
 
-def _admin_user(request: Request) -> int | None:
-    return site_of(request).tokens.session_user(request.cookies.get(SESSION_COOKIE))
+async def _admin_user(request: Request) -> int | None:
+    """The admin whose live session the cookie names (checked in the database on every request)."""
+    site = site_of(request)
+    token = site.tokens.session_token(request.cookies.get(SESSION_COOKIE))
+    if token is None:
+        return None
+
+    def load() -> int | None:
+        with site.session() as session:
+            return users.session_user(session, token)
+
+    return await run_in_threadpool(load)
 
 
 def _admin_page(request: Request, template: str, **context: Any) -> Response:
@@ -495,9 +578,33 @@ def _login_redirect() -> Response:
 
 
 async def admin_login_form(request: Request) -> Response:
-    if _admin_user(request) is not None:
+    if await _admin_user(request) is not None:
         return RedirectResponse("/admin", status_code=303)
     return _admin_page(request, "admin/login.html", error=None)
+
+
+def _login(site: Site, ip: str, username: str, password: str) -> str | None:
+    """Count the attempt, then check it: the new session's token, None for a wrong password;
+    raises Retry when the throttle refuses it (see ``store.users`` for the rule)."""
+    address_key, account_key = users.attempt_keys(ip, username, site.tokens.secret)
+    wait = site.settings.web_write_lock_wait
+    with session_scope(site.engine, lock_wait=wait) as session:  # committed before the count is read
+        attempt_id = users.record_attempt(session, address_key, account_key)
+    with site.session() as session:
+        allowed = users.attempt_allowed(session, address_key, account_key)
+    if not allowed:
+        with session_scope(site.engine, lock_wait=wait) as session:
+            users.forget_attempt(session, attempt_id)
+        raise Retry("too many login attempts", stage="web", reason="login_throttled",
+                    retry_after=users.LOGIN_WINDOW.total_seconds())
+    with site.session() as session:  # the slow hash check holds no lock
+        user = users.authenticate(session, username, password)
+    if user is None:
+        return None
+    with session_scope(site.engine, lock_wait=wait) as session:
+        users.note_login(session, user.id, password)
+        users.clear_attempts(session, account_key)
+        return users.start_session(session, user.id)
 
 
 async def admin_login(request: Request) -> Response:
@@ -505,42 +612,54 @@ async def admin_login(request: Request) -> Response:
     form = await request.form(max_files=0, max_fields=10, max_part_size=8 * 1024)
     if not _csrf_ok(request, form):
         return _plain_error(site, 403, "Form expired", "Reload the login page and try again.")
-    ip = _client_ip(request)
-    if site.throttle.blocked(ip):
-        return _plain_error(site, 429, "Too many attempts", "Wait a few minutes before trying again.")
-
-    def check() -> int | None:
-        with site.writing() as session:
-            user = users.authenticate(session, str(form.get("username") or ""), str(form.get("password") or ""))
-            return user.id if user else None
-
-    user_id = await run_in_threadpool(check)
-    if user_id is None:
-        site.throttle.fail(ip)
+    username = str(form.get("username") or "")[:200]
+    try:
+        token = await run_in_threadpool(_login, site, _client_ip(request), username,
+                                        str(form.get("password") or ""))
+    except StoreBusy as exc:
+        return _busy(site, exc)
+    except Retry as exc:
+        response = _plain_error(site, 429, "Too many attempts", "Wait a few minutes before trying again.")
+        response.headers["Retry-After"] = str(int(exc.retry_after or 600))
+        return response
+    if token is None:
         response = _admin_page(request, "admin/login.html", error="Wrong username or password.")
         response.status_code = 401
         return response
     response = RedirectResponse("/admin", status_code=303)
-    site.set_cookie(request, response, SESSION_COOKIE, site.tokens.session_cookie(user_id),
-                    max_age=12 * 3600)
+    site.set_cookie(request, response, SESSION_COOKIE, site.tokens.session_cookie(token),
+                    max_age=int(users.SESSION_LIFETIME.total_seconds()))
     return response
 
 
 async def admin_logout(request: Request) -> Response:
+    """Ends the session on the server too: a copy of the cookie no longer logs anyone in."""
+    site = site_of(request)
     form = await request.form(max_files=0, max_fields=5)
     if not _csrf_ok(request, form):
-        return _plain_error(site_of(request), 403, "Form expired", "Reload the page and try again.")
+        return _plain_error(site, 403, "Form expired", "Reload the page and try again.")
+    token = site.tokens.session_token(request.cookies.get(SESSION_COOKIE))
+    if token is not None:
+
+        def end() -> None:
+            with session_scope(site.engine, lock_wait=site.settings.web_write_lock_wait) as session:
+                users.end_session(session, token)
+
+        try:
+            await run_in_threadpool(end)
+        except StoreBusy as exc:
+            return _busy(site, exc)
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
 
 async def admin_home(request: Request) -> Response:
-    return RedirectResponse("/admin/comments", status_code=303) if _admin_user(request) else _login_redirect()
+    return RedirectResponse("/admin/comments", status_code=303) if await _admin_user(request) else _login_redirect()
 
 
 async def admin_comments(request: Request) -> Response:
-    if _admin_user(request) is None:
+    if await _admin_user(request) is None:
         return _login_redirect()
     status = request.query_params.get("status", "pending")
     if status not in comment_store.STATUSES:
@@ -557,7 +676,7 @@ async def admin_comments(request: Request) -> Response:
 
 
 async def admin_moderate(request: Request) -> Response:
-    if _admin_user(request) is None:
+    if await _admin_user(request) is None:
         return _login_redirect()
     site = site_of(request)
     form = await request.form(max_files=0, max_fields=5)
@@ -567,15 +686,22 @@ async def admin_moderate(request: Request) -> Response:
     comment_id = _int(request.path_params["comment_id"])
     if action not in ("approve", "reject", "delete") or comment_id is None:
         return _plain_error(site, 404, "Page not found", "No such action.")
-    with site.writing() as session:
-        comment_store.moderate(session, comment_id, action)
+
+    def apply() -> None:
+        with site.writing() as session:
+            comment_store.moderate(session, comment_id, action)
+
+    try:
+        await run_in_threadpool(apply)
+    except StoreBusy as exc:
+        return _busy(site, exc)
     back = str(form.get("back") or "pending")
     return RedirectResponse(f"/admin/comments?status={back if back in comment_store.STATUSES else 'pending'}",
                             status_code=303)
 
 
 async def admin_sources(request: Request) -> Response:
-    if _admin_user(request) is None:
+    if await _admin_user(request) is None:
         return _login_redirect()
     return await _sources_page(request, message=request.query_params.get("msg"))
 
@@ -605,7 +731,7 @@ async def admin_add_source(request: Request) -> Response:
     """Follow what the admin gave, as ``newsdesk sources add`` does: a feed, a sitemap, a home page
     (its feeds are discovered) or one article. The fetch runs here, under the same address guard
     as every user-given URL; a failure is shown on the form with what was typed kept."""
-    if _admin_user(request) is None:
+    if await _admin_user(request) is None:
         return _login_redirect()
     site = site_of(request)
     form = await request.form(max_files=0, max_fields=10, max_part_size=8 * 1024)
@@ -626,7 +752,7 @@ async def admin_add_source(request: Request) -> Response:
 
 
 async def admin_source_action(request: Request) -> Response:
-    if _admin_user(request) is None:
+    if await _admin_user(request) is None:
         return _login_redirect()
     site = site_of(request)
     form = await request.form(max_files=0, max_fields=5)
@@ -636,13 +762,18 @@ async def admin_source_action(request: Request) -> Response:
     action = request.path_params["action"]
     if source_id is None or action not in ("pause", "resume", "remove"):
         return _plain_error(site, 404, "Page not found", "No such action.")
-    try:
+    def apply() -> None:
         with site.writing() as session:
             if action == "remove":
                 repo.remove_source(session, source_id)
             else:
                 for feed_id in session.query(Feed.id).filter(Feed.source_id == source_id).all():
                     repo.set_feed_paused(session, feed_id[0], action == "pause")
+
+    try:
+        await run_in_threadpool(apply)
+    except StoreBusy as exc:
+        return _busy(site, exc)
     except UsageError:
         return _plain_error(site, 404, "Page not found", "No such source.")
     return RedirectResponse(f"/admin/sources?msg={action}d", status_code=303)

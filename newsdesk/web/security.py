@@ -6,8 +6,10 @@
 - CSRF: double-submit. A signed random token sits in the ``nd_csrf`` cookie (SameSite=Lax,
   HttpOnly) and in every form; a POST must carry both, equal and validly signed, and a cross-site
   ``Origin`` is refused outright.
-- The admin session is an itsdangerous-signed, timed cookie (HttpOnly, SameSite=Lax; Secure when
-  the site is served over https).
+- The admin session cookie (HttpOnly, SameSite=Lax; Secure when the site is served over https) is
+  an itsdangerous-signed, timed wrapper around a random token naming a server-side session row
+  (``store.users``): the signature turns away forgeries without a database lookup, the row lets
+  logging out, a new password or deleting the user end the session.
 - Article HTML is sanitized again on output with nh3 (stored HTML is already sanitized, but the
   page must not trust the database); comments are plain text, escaped, with bare links turned
   into ``rel="nofollow ugc"`` anchors.
@@ -18,8 +20,6 @@ from __future__ import annotations
 import hmac
 import re
 import secrets
-import time
-from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -27,6 +27,8 @@ from urllib.parse import urljoin, urlsplit
 import nh3
 from itsdangerous import BadSignature, Signer, URLSafeTimedSerializer
 from markupsafe import Markup, escape
+
+from newsdesk.store.users import SESSION_LIFETIME
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -36,7 +38,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 CSRF_COOKIE = "nd_csrf"
 SESSION_COOKIE = "nd_admin"
-SESSION_MAX_AGE = 12 * 3600  # why: an admin working day; then log in again
+SESSION_MAX_AGE = int(SESSION_LIFETIME.total_seconds())  # the cookie lives as long as its session row
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: http: data:; "
@@ -105,18 +107,19 @@ class Tokens:
             and hmac.compare_digest(str(cookie).encode(), form_value.encode())
         )
 
-    def session_cookie(self, user_id: int) -> str:
-        return self._session.dumps({"uid": user_id})
+    def session_cookie(self, token: str) -> str:
+        return self._session.dumps({"sid": token})
 
-    def session_user(self, cookie: str | None) -> int | None:
+    def session_token(self, cookie: str | None) -> str | None:
+        """The session token a validly signed, unexpired cookie carries (still to be looked up)."""
         if not cookie or len(cookie) > 500:
             return None
         try:
             data = self._session.loads(cookie, max_age=SESSION_MAX_AGE)
         except BadSignature:
             return None
-        uid = data.get("uid") if isinstance(data, dict) else None
-        return uid if isinstance(uid, int) else None
+        sid = data.get("sid") if isinstance(data, dict) else None
+        return sid if isinstance(sid, str) and 0 < len(sid) <= 100 else None
 
 
 def same_origin(origin: str | None, host: str | None) -> bool:
@@ -124,26 +127,6 @@ def same_origin(origin: str | None, host: str | None) -> bool:
     if not origin or origin == "null":
         return origin is None
     return bool(host) and urlsplit(origin).netloc.lower() == (host or "").lower()
-
-
-class LoginThrottle:
-    """Failed logins per client address in a sliding window (in-process: per worker)."""
-
-    def __init__(self, limit: int = 10, window: float = 600.0) -> None:  # why: 10 tries / 10 min
-        self.limit, self.window = limit, window
-        self._failures: dict[str, deque[float]] = {}
-
-    def blocked(self, key: str) -> bool:
-        q = self._failures.get(key)
-        now = time.monotonic()
-        while q and now - q[0] > self.window:
-            q.popleft()
-        return q is not None and len(q) >= self.limit
-
-    def fail(self, key: str) -> None:
-        if len(self._failures) > 10_000:  # why: bound memory under a spray of addresses
-            self._failures.clear()
-        self._failures.setdefault(key, deque()).append(time.monotonic())
 
 
 # --- HTML ---------------------------------------------------------------------------------------------
@@ -218,7 +201,6 @@ __all__ = [
     "CSP",
     "CSRF_COOKIE",
     "SESSION_COOKIE",
-    "LoginThrottle",
     "SecurityHeadersMiddleware",
     "Tokens",
     "linkify_comment",

@@ -31,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from newsdesk.settings import Settings
-from newsdesk.store.db import engine_for
+from newsdesk.store.db import engine_for, session_scope
 from newsdesk.web import views
 from newsdesk.web.cache import (
     GZIP_MIN_BYTES,
@@ -43,7 +43,7 @@ from newsdesk.web.cache import (
     join_gzip,
     split_deflate,
 )
-from newsdesk.web.security import CSRF_COOKIE, LoginThrottle, Tokens, linkify_comment
+from newsdesk.web.security import CSRF_COOKIE, Tokens, linkify_comment
 
 HTML = "text/html; charset=utf-8"
 NAV_REFRESH = 30.0  # why: a new section or source shows within half a minute
@@ -93,7 +93,6 @@ class Site:
         self.tokens = Tokens(key or secrets.token_urlsafe(32))
         self.cache = ResponseCache(stale_grace=stale_grace)
         self.building: dict[tuple[str, ...], asyncio.Future[CachedResponse | None]] = {}  # pages being built
-        self.throttle = LoginThrottle()
         self.placeholder = "csrf-" + secrets.token_hex(16)  # per process: left out of ETags (see entry)
         targets = settings.target_language_list
         self.default_lang: str | None = targets[0] if targets else None  # the reader's language of last resort
@@ -114,8 +113,9 @@ class Site:
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
-        """A write transaction; this worker's cached pages are dropped after it commits."""
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+        """A write transaction; this worker's cached pages are dropped after it commits. It waits
+        at most ``web_write_lock_wait`` for the write lock, then raises StoreBusy (run it in a thread)."""
+        with session_scope(self.engine, lock_wait=self.settings.web_write_lock_wait) as session:
             yield session
         self.cache.clear()
         self._nav = None

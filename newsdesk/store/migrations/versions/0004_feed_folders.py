@@ -1,7 +1,7 @@
 """feed folders: the OPML folder a followed feed sits in
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 
 An OPML import kept only the feeds, so a list organised in folders came back flat on export. The
 folder path (``World/Europe``) is stored on the feed, the way the OPML outline nesting gives it.
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """articles.text_sources: the outlets an article's text came from (its closing "Source: X" line)
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 
 Until now such a line's names were merged into ``cited_sources``; articles stored before keep them
 there (nothing here can tell which of their cited names was the closing line) until re-extracted.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0002"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
