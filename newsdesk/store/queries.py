@@ -471,7 +471,7 @@ def bodies_for(session: Session, teasers: Sequence[Teaser]) -> dict[int, str]:
                 out[article_id] = html
     missing = [t.id for t in teasers if t.id not in out]
     if missing:
-        out.update(session.execute(select(Article.id, Article.html).where(Article.id.in_(missing))).tuples().all())
+        out.update((row[0], row[1]) for row in session.execute(select(Article.id, Article.html).where(Article.id.in_(missing))))
     return {k: v or "" for k, v in out.items()}
 
 
@@ -487,7 +487,7 @@ def feed_urls(session: Session, source_ids: Sequence[int]) -> dict[int, str]:
         .where(Feed.source_id.in_(list(set(source_ids))), Feed.kind.in_(SYNDICATION_KINDS),
                Feed.status == "active")
         .order_by(Feed.id)
-    ).tuples().all()
+    ).all()
     out: dict[int, str] = {}
     for source_id, url in rows:
         out.setdefault(source_id, url)
@@ -519,9 +519,8 @@ def list_sources(session: Session, *, with_feeds: bool = False) -> list[SourceSu
     """Sources by name with their article counts. The public lists (``with_feeds`` False: the
     navigation, the search form, the API) leave out a source with neither feeds nor articles: one
     made implicitly by a one-off fetch that stored nothing, which readers have no use for."""
-    counts = dict(
-        session.execute(select(Article.source_id, func.count()).group_by(Article.source_id)).tuples().all()
-    )
+    counts = {row[0]: row[1] for row in
+              session.execute(select(Article.source_id, func.count()).group_by(Article.source_id))}
     followed = set(session.scalars(select(Feed.source_id).distinct())) if not with_feeds else set()
     feeds_by_source: dict[int, list[FeedStatus]] = {}
     if with_feeds:
