@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import select, text
 from starlette.testclient import TestClient
 
+from newsdesk.clock import fixed_clock
 from newsdesk.settings import load_settings
 from newsdesk.store.db import engine_for, session_scope, upgrade
 from newsdesk.store.queries import snippet
@@ -25,9 +26,10 @@ from newsdesk.store.search import index_article
 from newsdesk.store.users import create_user
 from newsdesk.web.app import create_app
 from newsdesk.web.cache import STALE_GRACE
+from newsdesk.web.site import relative_time
 from tests.support.origin import Origin
 from tests.support.pages import rss
-from tests.support.webdata import BASE_TIME, seed_articles
+from tests.support.webdata import BASE_TIME, RELATIVE_CASES, SITE_NOW, seed_articles
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -36,7 +38,8 @@ CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
 
 def make_client(url: str, *, stale_grace: float = STALE_GRACE, **overrides: object) -> TestClient:
     settings = load_settings(database_url=url, secret_key="test-secret", **overrides)
-    return TestClient(create_app(settings, stale_grace=stale_grace), raise_server_exceptions=False)
+    app = create_app(settings, stale_grace=stale_grace, clock=fixed_clock(SITE_NOW))
+    return TestClient(app, raise_server_exceptions=False)
 
 
 @pytest.fixture(scope="session")
@@ -142,6 +145,19 @@ def test_article_page_has_every_part(client: TestClient, site_url: str) -> None:
     assert "More by " in html
     assert "What do you think?" in html
     assert 'class="translation-notice-slot"' in html and "Machine-translated" not in html
+
+
+@pytest.mark.parametrize(("seconds", "label"), RELATIVE_CASES)
+def test_relative_time_rounds_down_at_every_boundary(seconds: float, label: str) -> None:
+    assert relative_time(SITE_NOW - timedelta(seconds=seconds), SITE_NOW) == label
+
+
+def test_relative_times_follow_the_site_clock(site_url: str) -> None:
+    """Pages read "now" from the clock the app was given, never from the system."""
+    later = load_settings(database_url=site_url, secret_key="test-secret")
+    with TestClient(create_app(later, clock=fixed_clock(BASE_TIME + timedelta(days=3, hours=20)))) as c:
+        page = c.get("/").text
+    assert ">3 days ago<" in page and " hours ago<" not in page
 
 
 def test_snippet_cuts_at_a_word_boundary() -> None:

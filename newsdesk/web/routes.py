@@ -374,6 +374,7 @@ async def post_comment(request: Request) -> Response:
                 ip_hash=comment_store.ip_key(_client_ip(request), site.tokens.secret),
                 moderation=moderation,
                 rate_limit=site.settings.comments_rate_limit,
+                now=site.clock(),
             )
     except Retry as exc:
         response = _plain_error(site, 429, "Slow down", exc.detail)
