@@ -7,7 +7,6 @@ Pages, the article page's parts, translations, HTTP caching, security headers, e
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from html import unescape
@@ -19,7 +18,7 @@ from starlette.testclient import TestClient
 
 from newsdesk.clock import fixed_clock
 from newsdesk.settings import load_settings
-from newsdesk.store.db import engine_for, session_scope, upgrade
+from newsdesk.store.db import engine_for, session_scope
 from newsdesk.store.queries import snippet
 from newsdesk.store.schema import Article, Comment, Feed, Source, Translation
 from newsdesk.store.search import index_article
@@ -27,6 +26,7 @@ from newsdesk.store.users import create_user
 from newsdesk.web.app import create_app
 from newsdesk.web.cache import STALE_GRACE
 from newsdesk.web.site import relative_time
+from tests.conftest import BACKENDS, database_copy, seeded_database
 from tests.support.origin import Origin
 from tests.support.pages import rss
 from tests.support.webdata import BASE_TIME, RELATIVE_CASES, SITE_NOW, seed_articles
@@ -42,22 +42,17 @@ def make_client(url: str, *, stale_grace: float = STALE_GRACE, **overrides: obje
     return TestClient(app, raise_server_exceptions=False)
 
 
-@pytest.fixture(scope="session")
-def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Migrate and seed once; each test gets its own copy of the file."""
-    path = tmp_path_factory.mktemp("web-seed") / "seed.db"
-    url = f"sqlite:///{path}"
-    upgrade(url)
-    seed_articles(url, 40)
-    engine_for(url).dispose()  # closes the last connection: SQLite folds the WAL into the file
-    return path
+@pytest.fixture(scope="module", params=BACKENDS)
+def seeded_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Migrate and seed once per backend; each test gets its own copy."""
+    with seeded_database(request.param, tmp_path_factory.mktemp("web-seed"), lambda url: seed_articles(url, 40)) as url:
+        yield url
 
 
 @pytest.fixture
-def site_url(seeded_db: Path, tmp_path: Path) -> str:
-    target = tmp_path / "newsdesk.db"
-    shutil.copyfile(seeded_db, target)
-    return f"sqlite:///{target}"
+def site_url(seeded_db: str, tmp_path: Path) -> Iterator[str]:
+    with database_copy(seeded_db, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
@@ -125,7 +120,7 @@ def test_front_page_filters_by_language_and_source(client: TestClient, site_url:
 
 def test_article_page_has_every_part(client: TestClient, site_url: str) -> None:
     with session_scope(engine_for(site_url)) as session:
-        article = session.execute(select(Article).where(Article.cited_sources != "[]").limit(1)).scalar_one()
+        article = next(a for a in session.scalars(select(Article).order_by(Article.id)) if a.cited_sources)
         article_id, author, canonical = article.id, article.authors[0], article.canonical_url
         cited = article.cited_sources[0]
     r = client.get(f"/article/{article_id}")
