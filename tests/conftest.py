@@ -74,6 +74,12 @@ def postgres_database(template: str | None = None) -> Iterator[str]:
         admin.dispose()
 
 
+def _postgres_database() -> Iterator[str]:
+    """``postgres_database`` as a plain generator (tests/test_workers.py drives it by hand)."""
+    with postgres_database() as url:
+        yield url
+
+
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
