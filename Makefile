@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: demo test bench bench-tools lint install install-test browser clean
+.PHONY: demo test bench bench-tools lint install install-test browser faketime clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 
 install: $(VENV)/.installed
 
-install-test: $(VENV)/.installed-test browser
+install-test: $(VENV)/.installed-test browser faketime
 
 # Browser tests drive Debian's Chromium through Playwright (no browser download).
 browser:
@@ -28,6 +28,14 @@ browser:
 		echo "installing Debian's chromium for the browser tests"; \
 		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium) >/dev/null \
 		|| echo "could not install chromium: browser tests will skip (CI fails them)"; \
+	fi
+
+# .ci/run repeats the date-sensitive tests under a shifted clock with Debian's faketime (libfaketime).
+faketime:
+	@if ! command -v faketime >/dev/null; then \
+		echo "installing Debian's faketime for the shifted-clock tests"; \
+		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q faketime) >/dev/null \
+		|| echo "could not install faketime: .ci/run will say so and fail"; \
 	fi
 
 demo: $(VENV)/.installed

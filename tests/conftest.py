@@ -7,8 +7,10 @@ with a hint; with ``CI=true`` a missing database is an error, never a skip.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -50,14 +52,16 @@ def origin() -> Iterator[Origin]:
         yield server
 
 
-def _postgres_database() -> Iterator[str]:
+@contextmanager
+def postgres_database(template: str | None = None) -> Iterator[str]:
+    """A new PostgreSQL database, a copy of the database named ``template`` when given; dropped after."""
     from sqlalchemy import create_engine, text
 
     admin_url = need_service("NEWSDESK_TEST_POSTGRES_URL", "PostgreSQL")
     name = f"newsdesk_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
     base = admin_url.rsplit("/", 1)[0]
     try:
         yield f"{base}/{name}"
@@ -70,7 +74,47 @@ def _postgres_database() -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def _postgres_database() -> Iterator[str]:
+    """``postgres_database`` as a plain generator (tests/test_workers.py drives it by hand)."""
+    with postgres_database() as url:
+        yield url
+
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@contextmanager
+def seeded_database(backend: str, folder: Path, seed: Callable[[str], object]) -> Iterator[str]:
+    """A migrated database on ``backend`` filled once by ``seed``: the template tests copy."""
+    from newsdesk.store.db import engine_for, upgrade
+
+    if backend == "sqlite":
+        url = f"sqlite:///{folder / 'seed.db'}"
+        upgrade(url)
+        seed(url)
+        engine_for(url).dispose()  # closes the last connection: SQLite folds the WAL into the file
+        yield url
+        return
+    with postgres_database() as url:
+        upgrade(url)
+        seed(url)
+        engine_for(url).dispose()  # PostgreSQL copies a template only while no one is connected to it
+        yield url
+
+
+@contextmanager
+def database_copy(template_url: str, folder: Path) -> Iterator[str]:
+    """A test's own copy of a seeded database (a file copy, or CREATE DATABASE … TEMPLATE)."""
+    if template_url.startswith("sqlite"):
+        target = folder / "newsdesk.db"
+        shutil.copyfile(template_url.removeprefix("sqlite:///"), target)
+        yield f"sqlite:///{target}"
+        return
+    with postgres_database(template=template_url.rsplit("/", 1)[1]) as url:
+        yield url
+
+
+@pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty, migrated database on each backend."""
     from newsdesk.store.db import upgrade
@@ -80,12 +124,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         upgrade(url)
         yield url
     else:
-        gen = _postgres_database()
-        url = next(gen)
-        upgrade(url)
-        yield url
-        for _ in gen:
-            pass
+        with postgres_database() as url:
+            upgrade(url)
+            yield url
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,11 +18,12 @@ from sqlalchemy import text
 
 from newsdesk.store.db import engine_for, session_scope, upgrade
 from newsdesk.store.users import create_user
+from newsdesk.web.site import relative_time
 from tests.conftest import IN_CI, ROOT
 from tests.support.origin import Origin, Response
 from tests.support.pages import rss
 from tests.support.site import served_site
-from tests.support.webdata import seed_articles
+from tests.support.webdata import BASE_TIME, RELATIVE_CASES, SITE_NOW, seed_articles
 
 pytestmark = pytest.mark.browser
 
@@ -30,6 +32,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 OUTPUT = ROOT / "test-output"
 PASSWORD = "browser-test-passphrase"
+SITE_JS = ROOT / "newsdesk" / "web" / "static" / "site.js"
 COLOURS = ["#1d3557", "#457b9d", "#2a9d8f", "#e76f51", "#6d597a", "#b56576"]
 
 
@@ -97,6 +100,7 @@ def test_reader_journey_in_chromium(server: str, images: Origin) -> None:
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-GB",
                                     timezone_id="Europe/Berlin")
+            page.clock.set_fixed_time(SITE_NOW)  # the script's "now", next to the seeded articles' dates
             page.on("console", lambda msg: console.append(msg.text))
 
             # front page
@@ -114,7 +118,7 @@ def test_reader_journey_in_chromium(server: str, images: Origin) -> None:
             expect(page.locator(".byline a[rel=author]")).to_have_count(1)
             local = page.locator(".dateline time[data-local]")
             expect(local).to_contain_text("CET")  # rewritten to the reader's zone by /static/site.js
-            expect(page.locator(".ago")).to_contain_text("ago")
+            expect(page.locator(".ago")).to_have_text(relative_time(BASE_TIME, SITE_NOW))  # "3 hours ago"
             page.screenshot(path=str(OUTPUT / "article.png"), full_page=True)
 
             # follow the rail
@@ -174,3 +178,37 @@ def test_reader_journey_in_chromium(server: str, images: Origin) -> None:
             browser.close()
     assert not [m for m in console if "Content Security Policy" in m], console
     assert (OUTPUT / "front.png").stat().st_size > 10_000 and (OUTPUT / "article.png").stat().st_size > 10_000
+
+
+def _script_labels(html_lang: str, browser_locale: str, seconds: list[float]) -> list[str]:
+    """What site.js writes into ``data-ago`` labels dated ``seconds`` before SITE_NOW, in a page of
+    ``html_lang`` read in a browser set to ``browser_locale``."""
+    from playwright.sync_api import sync_playwright
+
+    spans = "".join(f'<span data-ago="{(SITE_NOW - timedelta(seconds=s)).isoformat()}">?</span>' for s in seconds)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(locale=browser_locale, timezone_id="Pacific/Kiritimati")
+            page.clock.set_fixed_time(SITE_NOW)
+            page.set_content(f'<!doctype html><html lang="{html_lang}"><body>{spans}</body></html>')
+            page.add_script_tag(content=SITE_JS.read_text())
+            return [str(t) for t in page.eval_on_selector_all("[data-ago]", "els => els.map(e => e.textContent)")]
+        finally:
+            browser.close()
+
+
+def test_script_relative_times_match_the_server() -> None:
+    """site.js rewrites the server's labels with the same rule (rounded down), so "3 days ago"
+    stays "3 days ago" when the script runs, at every unit's edge."""
+    _need_browser()
+    seconds = [s for s, _ in RELATIVE_CASES]
+    assert _script_labels("en", "en-GB", seconds) == [relative_time(SITE_NOW - timedelta(seconds=s), SITE_NOW)
+                                                      for s in seconds]
+
+
+def test_script_speaks_the_page_language_not_the_browser_one() -> None:
+    _need_browser()
+    day = 86400
+    assert _script_labels("ru", "en-GB", [3.9 * day, day, 2 * 3600]) == ["3 дня назад", "вчера", "2 часа назад"]
+    assert _script_labels("de", "fr-FR", [3 * 3600]) == ["vor 3 Stunden"]

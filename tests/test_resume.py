@@ -57,7 +57,9 @@ def test_sigkill_then_resume(db_url: str, origin: Origin) -> None:
                 feed.next_check_at = None
 
     final = run_cli(db_url, "crawl", "--json")
-    assert final.wait(120) == 0, (seed, final.stderr.read() if final.stderr else "")
+    # communicate, not wait: a child writing more than a pipe holds would block on it forever
+    out, err = final.communicate(timeout=120)
+    assert final.returncode == 0, (seed, err.decode(errors="replace"))
     with session_scope(engine_for(db_url)) as session:
         assert session.scalar(select(func.count()).select_from(Article)) == PAGES, f"seed {seed}"
         assert session.scalar(select(func.count(func.distinct(Article.canonical_url)))) == PAGES

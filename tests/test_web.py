@@ -7,7 +7,6 @@ Pages, the article page's parts, translations, HTTP caching, security headers, e
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from html import unescape
@@ -17,17 +16,20 @@ import pytest
 from sqlalchemy import select, text
 from starlette.testclient import TestClient
 
+from newsdesk.clock import fixed_clock
 from newsdesk.settings import load_settings
-from newsdesk.store.db import engine_for, session_scope, upgrade
+from newsdesk.store.db import engine_for, session_scope
 from newsdesk.store.queries import snippet
 from newsdesk.store.schema import Article, Comment, Feed, Source, Translation
 from newsdesk.store.search import index_article
 from newsdesk.store.users import create_user
 from newsdesk.web.app import create_app
 from newsdesk.web.cache import STALE_GRACE
+from newsdesk.web.site import relative_time
+from tests.conftest import BACKENDS, database_copy, seeded_database
 from tests.support.origin import Origin
 from tests.support.pages import rss
-from tests.support.webdata import BASE_TIME, seed_articles
+from tests.support.webdata import BASE_TIME, RELATIVE_CASES, SITE_NOW, seed_articles
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -36,25 +38,21 @@ CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
 
 def make_client(url: str, *, stale_grace: float = STALE_GRACE, **overrides: object) -> TestClient:
     settings = load_settings(database_url=url, secret_key="test-secret", **overrides)
-    return TestClient(create_app(settings, stale_grace=stale_grace), raise_server_exceptions=False)
+    app = create_app(settings, stale_grace=stale_grace, clock=fixed_clock(SITE_NOW))
+    return TestClient(app, raise_server_exceptions=False)
 
 
-@pytest.fixture(scope="session")
-def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Migrate and seed once; each test gets its own copy of the file."""
-    path = tmp_path_factory.mktemp("web-seed") / "seed.db"
-    url = f"sqlite:///{path}"
-    upgrade(url)
-    seed_articles(url, 40)
-    engine_for(url).dispose()  # closes the last connection: SQLite folds the WAL into the file
-    return path
+@pytest.fixture(scope="module", params=BACKENDS)
+def seeded_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Migrate and seed once per backend; each test gets its own copy."""
+    with seeded_database(request.param, tmp_path_factory.mktemp("web-seed"), lambda url: seed_articles(url, 40)) as url:
+        yield url
 
 
 @pytest.fixture
-def site_url(seeded_db: Path, tmp_path: Path) -> str:
-    target = tmp_path / "newsdesk.db"
-    shutil.copyfile(seeded_db, target)
-    return f"sqlite:///{target}"
+def site_url(seeded_db: str, tmp_path: Path) -> Iterator[str]:
+    with database_copy(seeded_db, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
@@ -122,7 +120,7 @@ def test_front_page_filters_by_language_and_source(client: TestClient, site_url:
 
 def test_article_page_has_every_part(client: TestClient, site_url: str) -> None:
     with session_scope(engine_for(site_url)) as session:
-        article = session.execute(select(Article).where(Article.cited_sources != "[]").limit(1)).scalar_one()
+        article = next(a for a in session.scalars(select(Article).order_by(Article.id)) if a.cited_sources)
         article_id, author, canonical = article.id, article.authors[0], article.canonical_url
         cited = article.cited_sources[0]
     r = client.get(f"/article/{article_id}")
@@ -142,6 +140,19 @@ def test_article_page_has_every_part(client: TestClient, site_url: str) -> None:
     assert "More by " in html
     assert "What do you think?" in html
     assert 'class="translation-notice-slot"' in html and "Machine-translated" not in html
+
+
+@pytest.mark.parametrize(("seconds", "label"), RELATIVE_CASES)
+def test_relative_time_rounds_down_at_every_boundary(seconds: float, label: str) -> None:
+    assert relative_time(SITE_NOW - timedelta(seconds=seconds), SITE_NOW) == label
+
+
+def test_relative_times_follow_the_site_clock(site_url: str) -> None:
+    """Pages read "now" from the clock the app was given, never from the system."""
+    later = load_settings(database_url=site_url, secret_key="test-secret")
+    with TestClient(create_app(later, clock=fixed_clock(BASE_TIME + timedelta(days=3, hours=20)))) as c:
+        page = c.get("/").text
+    assert ">3 days ago<" in page and " hours ago<" not in page
 
 
 def test_snippet_cuts_at_a_word_boundary() -> None:

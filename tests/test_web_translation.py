@@ -19,12 +19,13 @@ import pytest
 from sqlalchemy import event
 from starlette.testclient import TestClient
 
+from newsdesk.clock import fixed_clock
 from newsdesk.settings import load_settings
 from newsdesk.store.db import engine_for, session_scope
 from newsdesk.store.users import create_user
 from newsdesk.web import views
 from newsdesk.web.app import create_app
-from tests.support.webdata import EN_TEASER, EN_TITLE, RU_TITLE, TranslatedWorld, seed_translated
+from tests.support.webdata import EN_TEASER, EN_TITLE, RU_TITLE, SITE_NOW, TranslatedWorld, seed_translated
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -36,7 +37,7 @@ def world(db_url: str) -> TranslatedWorld:
 
 def make_client(url: str, **overrides: object) -> TestClient:
     settings = load_settings(database_url=url, secret_key="test-secret", **overrides)
-    return TestClient(create_app(settings), raise_server_exceptions=False)
+    return TestClient(create_app(settings, clock=fixed_clock(SITE_NOW)), raise_server_exceptions=False)
 
 
 @pytest.fixture

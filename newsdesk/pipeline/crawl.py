@@ -12,13 +12,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
+from newsdesk.clock import Clock, system_clock
 from newsdesk.enrich.dedup import normalize_url
 from newsdesk.errors import (
     NotModified,
@@ -60,10 +61,6 @@ STORE_LINGER = 0.05
 MAX_SITEMAP_CHILDREN = 20
 
 
-def now_utc() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass(frozen=True)
 class ExtractedEntry:
     """A queued entry whose page was fetched and extracted, waiting to be stored."""
@@ -82,8 +79,10 @@ Progress = Callable[[str, int, int | None], None]  # (phase, advance, total)
 class Crawler:
     """Holds what a pass shares: settings, engine, fetcher, extraction pool, the report."""
 
-    def __init__(self, settings: Settings, *, progress: Progress | None = None, fetcher: Fetcher | None = None):
+    def __init__(self, settings: Settings, *, progress: Progress | None = None, fetcher: Fetcher | None = None,
+                 clock: Clock = system_clock):
         self.settings = settings
+        self.clock = clock  # "now" for due feeds, schedules and entries' retry times (tests pin it)
         self.engine: Engine = engine_for(settings.database_url)
         self.log = FetchLogBuffer()
         self.fetcher = fetcher or Fetcher(settings, observer=self.log)
@@ -105,7 +104,7 @@ class Crawler:
         try:
             result = await self.fetcher.fetch(url, kind="feed", etag=etag, last_modified=last_modified)
             parsed = parse_feed(result.body, result.final_url, result.content_type,
-                                max_entries=self.settings.crawl_max_entries_per_feed)
+                                max_entries=self.settings.crawl_max_entries_per_feed, now=self.clock())
             parsed = await self._expand_sitemap_index(parsed)
         except NotModified:
             self.report.feeds_not_modified += 1
@@ -127,7 +126,7 @@ class Crawler:
             try:
                 result = await self.fetcher.fetch(child, kind="feed")
                 child_feed = parse_feed(result.body, result.final_url, result.content_type,
-                                        max_entries=self.settings.crawl_max_entries_per_feed)
+                                        max_entries=self.settings.crawl_max_entries_per_feed, now=self.clock())
             except StageError as exc:
                 dropped.append((exc.reason, f"{child}: {exc}"))
                 continue
@@ -145,7 +144,7 @@ class Crawler:
         # refresh queues in between is caught by the idempotent insert (see _queue_entries)
         candidates = self._entry_candidates(feed_url, parsed) if parsed is not None else {}
         known = self._known_urls(candidates)
-        now = now_utc()
+        now = self.clock()
         with session_scope(self.engine) as session:
             feed = session.get(Feed, feed_id)
             if feed is None:
@@ -193,7 +192,7 @@ class Crawler:
         self.report.outcomes.add("feed", "ok")
 
     def _feed_failed(self, feed_id: int, error: StageError) -> None:
-        now = now_utc()
+        now = self.clock()
         self.report.feeds_failed += 1
         self.report.outcomes.add(error.stage, error.reason)
         with session_scope(self.engine) as session:
@@ -314,7 +313,7 @@ class Crawler:
             if isinstance(error, Retry) and attempts < MAX_ENTRY_ATTEMPTS:
                 delay = max(backoff_delay(attempts, self.settings), error.retry_after or 0)
                 repo.mark_entry(session, entry_id, "retry", error=describe(error),
-                                next_attempt_at=now_utc() + timedelta(seconds=delay))
+                                next_attempt_at=self.clock() + timedelta(seconds=delay))
                 self.report.entries_retry += 1
             else:
                 repo.mark_entry(session, entry_id, "failed", error=describe(error))
@@ -324,7 +323,7 @@ class Crawler:
 
     async def process_queue(self, *, source_id: int | None = None) -> None:
         """Process every due entry of the queue, a batch at a time, with bounded concurrency."""
-        started = now_utc()
+        started = self.clock()
         seen: set[int] = set()
         while True:
             with session_scope(self.engine) as session:
@@ -378,7 +377,7 @@ class Crawler:
         try:
             async with self.fetcher:
                 with session_scope(self.engine) as session:
-                    feed_ids = [f.id for f in repo.due_feeds(session, now_utc(), source_id=source_id)]
+                    feed_ids = [f.id for f in repo.due_feeds(session, self.clock(), source_id=source_id)]
                 self.progress("feeds", 0, len(feed_ids))
 
                 async def refresh(feed_id: int) -> None:
@@ -393,13 +392,14 @@ class Crawler:
         return self.report
 
 
-def crawl(settings: Settings, *, source_id: int | None = None, progress: Progress | None = None) -> CrawlReport:
+def crawl(settings: Settings, *, source_id: int | None = None, progress: Progress | None = None,
+          clock: Clock = system_clock) -> CrawlReport:
     """One pass over due feeds and queued entries (the ``newsdesk crawl`` job), then translation of
     the new articles and of earlier translations whose retry time has come."""
     if source_id is not None:  # an unknown id is a usage error, not an empty pass
         with session_scope(engine_for(settings.database_url)) as session:
             repo.get_source(session, source_id)
-    report = asyncio.run(Crawler(settings, progress=progress).run(source_id=source_id))
+    report = asyncio.run(Crawler(settings, progress=progress, clock=clock).run(source_id=source_id))
     translate_after_crawl(settings, report)
     return report
 
@@ -421,8 +421,8 @@ def translate_after_crawl(settings: Settings, report: CrawlReport) -> None:
                           "skipped": result.skipped, "stopped": result.stopped}
 
 
-def next_due_in(settings: Settings) -> float:
-    """Seconds until the next feed is due (for ``crawl --loop``)."""
+def next_due_in(settings: Settings, *, now: datetime | None = None) -> float:
+    """Seconds until the next feed is due (for ``crawl --loop``), counted from ``now``."""
     from sqlalchemy import func, select
 
     with session_scope(engine_for(settings.database_url)) as session:
@@ -433,7 +433,7 @@ def next_due_in(settings: Settings) -> float:
         )
     if nxt is None:
         return float(settings.feed_interval)
-    return max(0.0, (nxt - now_utc()).total_seconds())
+    return max(0.0, (nxt - (now or system_clock())).total_seconds())
 
 
 # ---------------------------------------------------------------- one job at a time (workers)
@@ -474,13 +474,14 @@ class Schedule:
     entry_ids: list[int]
 
 
-def schedule_due(settings: Settings, *, lease_seconds: int = 900, limit: int = 1000) -> Schedule:
+def schedule_due(settings: Settings, *, lease_seconds: int = 900, limit: int = 1000,
+                 now: datetime | None = None) -> Schedule:
     """What a scheduler hands to workers now: due feeds, and queued entries not already handed out.
 
     Both are leased (their next time moved ``lease_seconds`` ahead) so the next pass does not hand
     them out twice; a job whose worker died comes back when its lease runs out.
     """
-    now = now_utc()
+    now = now or system_clock()
     until = now + timedelta(seconds=lease_seconds)
     with session_scope(engine_for(settings.database_url)) as session:
         feeds = list(repo.due_feeds(session, now))[:limit]

@@ -269,7 +269,7 @@ def get_article(
         description="Give title, teaser, html and text in this language when a translation exists; "
                     "`original` for the published text. Without it the article is as published.")] = None,
 ) -> Response:
-    if not 1 <= article_id <= 2**63 - 1:
+    if not 1 <= article_id <= 2**31 - 1:  # ids are INTEGER columns: PostgreSQL refuses a larger one
         raise ApiError(404, "no such article")
     # An API client asks for what it wants: no cookie, Accept-Language or site default here.
     reader = views.Reader(lang.lower() if lang else views.ORIGINAL)

@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
 
+from newsdesk.clock import Clock, system_clock
 from newsdesk.settings import Settings, get_settings
 from newsdesk.web import api
 from newsdesk.web.cache import STALE_GRACE
@@ -128,8 +129,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app(settings: Settings | None = None, *, secret: str | None = None,
-               stale_grace: float = STALE_GRACE) -> FastAPI:
-    """The site. ``stale_grace``: seconds a cached page may outlive a change made elsewhere."""
+               stale_grace: float = STALE_GRACE, clock: Clock = system_clock) -> FastAPI:
+    """The site. ``stale_grace``: seconds a cached page may outlive a change made elsewhere;
+    ``clock``: "now" for its pages, relative times and feeds."""
     settings = settings or get_settings()
     app = FastAPI(
         title=f"{settings.site_name} API",
@@ -147,7 +149,7 @@ def create_app(settings: Settings | None = None, *, secret: str | None = None,
             500: server_error,
         },
     )
-    app.state.site = Site(settings, secret=secret, stale_grace=stale_grace)
+    app.state.site = Site(settings, secret=secret, stale_grace=stale_grace, clock=clock)
     app.include_router(api.router)
     app.router.routes.extend(ROUTES)
     app.mount("/static", CachedStatic(directory=STATIC), name="static")

@@ -491,7 +491,7 @@ async def post_comment(request: Request) -> Response:
         with site.writing() as session:
             comment_store.post_comment(session, article_id=article_id, body=body, author_name=name,
                                        ip_hash=ip_hash, moderation=moderation,
-                                       rate_limit=site.settings.comments_rate_limit)
+                                       rate_limit=site.settings.comments_rate_limit, now=site.clock())
 
     try:
         await run_in_threadpool(store)

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
+from newsdesk.clock import Clock, system_clock
 from newsdesk.settings import Settings
 from newsdesk.store.db import engine_for, session_scope
 from newsdesk.web import views
@@ -63,29 +64,43 @@ class Built:
     vary: str = "Accept-Encoding"
 
 
-def relative_time(value: datetime | None, now: datetime | None = None) -> str:
-    """'3 hours ago', 'yesterday', 'in 5 minutes' (coarse, like newsrooms print them)."""
+# The units a relative time is told in, largest first (site.js holds the same table: both sides
+# must print the same words, or a label changes when the script runs). A month is 30 days and a
+# year 365, as Intl.RelativeTimeFormat's users count them.
+RELATIVE_UNITS = (("year", 365 * 86400), ("month", 30 * 86400), ("day", 86400), ("hour", 3600), ("minute", 60))
+# numeric: "auto" wording for one unit, past and future (what Intl.RelativeTimeFormat prints in English).
+_ONE_AGO = {"year": "last year", "month": "last month", "day": "yesterday"}
+_ONE_AHEAD = {"year": "next year", "month": "next month", "day": "tomorrow"}
+
+
+def relative_time(value: datetime | None, now: datetime) -> str:
+    """'3 hours ago', 'yesterday', 'in 5 minutes' (coarse, like newsrooms print them).
+
+    The count is rounded down (47 hours is "1 day ago", never "2 days ago"), in the largest unit
+    that fits; ``now`` is the caller's clock, never read here.
+    """
     if value is None:
         return ""
-    now = now or datetime.now(UTC)
     seconds = (now - value).total_seconds()
     future = seconds < 0
     seconds = abs(seconds)
     if seconds < 60:
         return "just now"
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+    for unit, size in RELATIVE_UNITS:
         if seconds >= size:
             n = int(seconds // size)
-            if unit == "day" and n == 1 and not future:
-                return "yesterday"
+            if n == 1 and unit in _ONE_AGO:
+                return _ONE_AHEAD[unit] if future else _ONE_AGO[unit]
             label = f"{n} {unit}{'s' if n != 1 else ''}"
             return f"in {label}" if future else f"{label} ago"
     return ""
 
 
 class Site:
-    def __init__(self, settings: Settings, *, secret: str | None = None, stale_grace: float = STALE_GRACE) -> None:
+    def __init__(self, settings: Settings, *, secret: str | None = None, stale_grace: float = STALE_GRACE,
+                 clock: Clock = system_clock) -> None:
         self.settings = settings
+        self.clock = clock  # "now" for pages, relative times and feeds (tests pin it)
         self.engine: Engine = engine_for(settings.database_url)
         self.dialect = self.engine.dialect.name
         configured = settings.secret_key  # a SecretStr, or a plain str given as an override
@@ -177,7 +192,7 @@ class Site:
         env.filters.update(
             iso=lambda d: d.astimezone(UTC).isoformat() if d else "",
             local_time=self.local_time,
-            ago=relative_time,
+            ago=self.ago,
             linkify=linkify_comment,
             urlq=lambda s: quote(str(s), safe=""),
         )
@@ -189,8 +204,12 @@ class Site:
         local = value.astimezone(self.tz)
         return f"{local.day} {local:%b %Y, %H:%M} {local.tzname() or ''}".strip()
 
+    def ago(self, value: datetime | None, now: datetime | None = None) -> str:
+        """The ``ago`` filter: ``relative_time`` against the page's ``now`` (else the site's clock)."""
+        return relative_time(value, now or self.clock())
+
     def render(self, template: str, **context: Any) -> str:
-        return self.templates.get_template(template).render(now=datetime.now(UTC), **context)
+        return self.templates.get_template(template).render(now=self.clock(), **context)
 
     # --- responses ----------------------------------------------------------------------------
 

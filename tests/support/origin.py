@@ -61,6 +61,9 @@ class RequestInfo:
     count: int  # how many times this path was asked for, this one included
 
 
+PAUSE_SLICE = 0.02  # why: a stopping server gives up a delayed answer within 20 ms
+
+
 class _QuietServer(ThreadingHTTPServer):
     """Clients that hang up (timeouts, size caps: what fetch tests provoke) are not errors here."""
 
@@ -138,6 +141,21 @@ class Origin:
         with self._lock:
             return self._counts.get(path, 0)
 
+    def _pause(self, seconds: float) -> bool:
+        """Wait ``seconds`` unless the server is stopping (True then: give up the answer).
+
+        Short sleeps rather than ``Event.wait(seconds)``: under libfaketime (CI's shifted-clock
+        runs) a timed wait on a lock is given the shifted clock's deadline, so it returned at once
+        with the clock behind and slept for the whole shift with it ahead.
+        """
+        deadline = time.monotonic() + seconds
+        while not self._stopping.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            time.sleep(min(left, PAUSE_SLICE))
+        return True
+
     def _serve(self, handler: BaseHTTPRequestHandler) -> None:
         path = handler.path
         headers = {k.lower(): v for k, v in handler.headers.items()}
@@ -158,7 +176,7 @@ class Origin:
         if response.gzip:
             body = gzip.compress(body)
         try:
-            if response.delay and self._stopping.wait(response.delay):
+            if response.delay and self._pause(response.delay):
                 return
             handler.send_response(response.status)
             handler.send_header("Content-Type", response.content_type)
@@ -180,7 +198,7 @@ class Origin:
                 for i in range(len(body)):
                     handler.wfile.write(body[i : i + 1])
                     handler.wfile.flush()
-                    if self._stopping.wait(response.trickle):
+                    if self._pause(response.trickle):
                         return
             else:
                 handler.wfile.write(body)
@@ -198,7 +216,7 @@ class Origin:
             if not chunk:
                 continue
             handler.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk)
-            if response.trickle and self._stopping.wait(response.trickle):
+            if response.trickle and self._pause(response.trickle):
                 return
         if chunked:
             handler.wfile.write(b"0\r\n\r\n")

@@ -37,6 +37,23 @@ RU_WORDS = tuple(_RU_TEXT.split())
 SECTIONS = ("City", "Business", "Culture", "Sport", "Science", "World")
 AUTHORS = ("Anna Berg", "Tom Hale", "Мария Соколова", "Иван Петров", "Lena Park", "Omar Diaz")
 BASE_TIME = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+# The site's clock in tests: three hours after the newest seeded article, so relative times and
+# anything else "now"-dependent read the same on any day the suite runs.
+SITE_NOW = BASE_TIME + timedelta(hours=3)
+_DAY = 86400
+# (seconds before now, label) at the edges of each unit; negative is the future. The server's
+# relative_time and site.js must both print exactly these (counts rounded down).
+RELATIVE_CASES: tuple[tuple[float, str], ...] = (
+    (0, "just now"), (59.9, "just now"), (-59.9, "just now"),
+    (60, "1 minute ago"), (119.9, "1 minute ago"), (120, "2 minutes ago"), (3599.9, "59 minutes ago"),
+    (3600, "1 hour ago"), (3 * 3600 - 1, "2 hours ago"), (_DAY - 1, "23 hours ago"),
+    (_DAY, "yesterday"), (2 * _DAY - 1, "yesterday"), (2 * _DAY, "2 days ago"),
+    (4 * _DAY - 1, "3 days ago"), (3.5 * _DAY, "3 days ago"), (30 * _DAY - 1, "29 days ago"),
+    (30 * _DAY, "last month"), (59 * _DAY, "last month"), (60 * _DAY, "2 months ago"),
+    (365 * _DAY - 1, "12 months ago"), (365 * _DAY, "last year"), (800 * _DAY, "2 years ago"),
+    (-60, "in 1 minute"), (-3 * 3600 + 1, "in 2 hours"), (-_DAY, "tomorrow"), (-3.9 * _DAY, "in 3 days"),
+    (-400 * _DAY, "next year"),
+)
 
 
 @dataclass(frozen=True)
