@@ -311,7 +311,7 @@ def test_a_plain_403_keeps_its_code_and_a_challenge_behind_gzip_is_seen(db_url: 
     origin.route("/wall.xml", Response(CHALLENGE, status=503, gzip=True, headers={"Retry-After": "120"}))
     forbidden = add_feed(db_url, "Forbidden", origin.url("/forbidden.xml"))
     wall = add_feed(db_url, "Wall", origin.url("/wall.xml"))
-    crawl(make_settings(db_url), clock=fixed_clock(NOW))
+    crawl(make_settings(db_url, feed_backoff_base=1), clock=fixed_clock(NOW))  # backoff alone: about 1 s
     view = {f.feed_id: f for f in _view(db_url).feeds}
     plain, walled = view[forbidden].failure, view[wall].failure
     assert plain is not None and plain.kind == "http"
@@ -320,6 +320,20 @@ def test_a_plain_403_keeps_its_code_and_a_challenge_behind_gzip_is_seen(db_url: 
         feed = session.get(Feed, wall)
         assert feed is not None and feed.next_check_at is not None
         assert feed.next_check_at - NOW >= timedelta(seconds=120)  # a bot wall's Retry-After is still honoured
+
+
+def test_a_coded_error_is_a_failure_even_when_not_counted_against_the_feed(db_url: str) -> None:
+    """A refused private address may leave the feed active with no failure counted (a local
+    setting's fault): health still names it; an uncoded remark of a success stays a note."""
+    blocked = describe(FetchRejected("a.example resolves to 10.0.0.1", reason="blocked_address"))
+    with session_scope(engine_for(db_url)) as session:
+        source = repo.add_source(session, name="Local")
+        for n, error in enumerate((blocked, "no entries (empty feed)")):
+            feed = repo.add_feed(session, source, url=f"https://a.example/{n}.xml", kind="rss")
+            feed.last_error, feed.consecutive_failures = error, 0
+    first, second = sorted(_view(db_url).feeds, key=lambda f: f.feed_id)
+    assert first.failure is not None and first.failure.kind == "private_address" and first.failure.local
+    assert first.note is None and second.failure is None and second.note == "no entries (empty feed)"
 
 
 def test_a_failing_feed_is_never_dropped_and_waits_at_most_the_cap() -> None:

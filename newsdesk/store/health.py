@@ -160,9 +160,11 @@ def _feed_health(feed: Feed, source_name: str, mode: str, checks: tuple[int, int
     if feed.last_error:
         message, code = split_described(feed.last_error)
         message = plain_message(message)
-        if feed.consecutive_failures or feed.status in _FAILED:
+        # a coded error is a failed check even when it does not count against the feed (a local
+        # setting refused it); an uncoded one on a healthy feed was written by a successful check
+        if code is not None or feed.consecutive_failures or feed.status in _FAILED:
             failure = explain_failure(code, message)
-        else:  # written by a successful check ("no entries"): worth a look, not a failure
+        else:  # "no entries (empty feed)": worth a look, not a failure
             message, note = None, message
     return FeedHealth(
         feed_id=feed.id, source_id=feed.source_id, source_name=source_name, url=feed.url, kind=feed.kind,
