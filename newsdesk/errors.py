@@ -195,6 +195,9 @@ def plain_message(error: BaseException | str) -> str:
 _CODE = re.compile(r"\s*\[([a-z_]+\.[a-z0-9_]+)\]\s*$")
 _STATUS = re.compile(r"\banswered (\d{3})\b")
 _TLS = re.compile(r"\b(?:ssl|tls|certificate|handshake)\b", re.IGNORECASE)
+# what the resolver says when httpx resolves the name itself (private networks allowed: no check first)
+_DNS = re.compile(r"name or service not known|nodename nor servname|name resolution|getaddrinfo failed"
+                  r"|no address associated", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +248,8 @@ def explain_failure(code: str | None, message: str = "") -> FailureKind:
     if code in ("fetch.connect_error", "fetch.network_error"):
         if _TLS.search(message):
             return FailureKind("tls", "TLS error: the secure connection failed")
+        if _DNS.search(message):
+            return FailureKind(*_BY_CODE["fetch.dns"])
         if code == "fetch.connect_error" and "refused" in message.lower():
             return FailureKind("refused", "connection refused: nothing listens at that address")
         return FailureKind("network", "cannot connect: a network error")

@@ -52,6 +52,8 @@ EXPECTED = {
     "refused": "refused",
     "private": "private_address",
     "broken": "parse_error",
+    "tls": "tls",
+    "slow": "timeout",
 }
 
 
@@ -125,6 +127,7 @@ def serve_world(origin: Origin) -> dict[str, str]:
     origin.route("/broken.xml", Response('<?xml version="1.0"?><rss version="2.0"><channel><title>B</title><item>',
                                          content_type="application/rss+xml"))
     origin.route("/local.xml", rss([]), content_type="application/rss+xml")
+    origin.route("/slow.xml", Response(rss([]), delay=2.0, content_type="application/rss+xml"))
     origin.challenge_state = challenge_state  # type: ignore[attr-defined]
     return {
         "ok": origin.url("/ok.xml"), "challenge": origin.url("/challenge.xml"),
@@ -132,6 +135,8 @@ def serve_world(origin: Origin) -> dict[str, str]:
         "html": origin.url("/page.html"), "big": origin.url("/big.xml"), "broken": origin.url("/broken.xml"),
         "refused": f"http://127.0.0.1:{free_port()}/feed.xml",  # nothing listens there
         "private": origin.url("/local.xml"),
+        "tls": origin.url("/tls.xml").replace("http://", "https://"),  # TLS to a plain-HTTP port
+        "slow": origin.url("/slow.xml"),
     }
 
 
@@ -152,6 +157,8 @@ def test_health_names_each_failure_and_a_success_clears_it(db_url: str, origin: 
     # the private-address feed is crawled with the default setting (private networks refused),
     # the others with them allowed (the origin is on 127.0.0.1)
     crawl(make_settings(db_url, fetch_allow_private_networks=False), source_id=private_source, clock=clock)
+    # the slow feed with a short deadline (why: the others' pages must not time out on a busy box)
+    crawl(make_settings(db_url, fetch_timeout=0.3), source_id=_source_of(db_url, ids["slow"]), clock=clock)
     report = crawl(make_settings(db_url), clock=clock)
     assert report.articles_stored == len(AGES), report.as_dict()
 
@@ -224,8 +231,11 @@ def explain_failure_words(kind: str) -> str:
     codes = {"robots": "fetch.robots_disallowed", "gone": "fetch.not_found", "not_a_feed": "parse.html_not_feed",
              "too_large": "fetch.too_large", "private_address": "fetch.blocked_address",
              "parse_error": "parse.malformed"}
-    if kind == "refused":
-        return explain_failure("fetch.connect_error", "cannot connect to x: connection refused").words
+    if kind in ("refused", "tls"):
+        message = "connection refused" if kind == "refused" else "[SSL: WRONG_VERSION_NUMBER]"
+        return explain_failure("fetch.connect_error", f"cannot connect to x: {message}").words
+    if kind == "timeout":
+        return explain_failure("fetch.timeout").words
     if kind == "bot_wall":
         return ""
     return explain_failure(codes[kind]).words
@@ -262,6 +272,7 @@ def test_health_table_in_words(db_url: str, origin: Origin) -> None:
      "tls"),
     ("fetch.network_error", "https://a.example/: ConnectError: TLS handshake failed", "tls"),
     ("fetch.connect_error", "cannot connect to a.example: network unreachable", "network"),
+    ("fetch.connect_error", "cannot connect to nohost.invalid: [Errno -2] Name or service not known", "dns"),
     ("fetch.dns", "cannot resolve a.example: Name or service not known", "dns"),
     ("fetch.timeout", "https://a.example/ took longer than 20s", "timeout"),
     ("fetch.robots_disallowed", "robots.txt of a.example disallows https://a.example/feed", "robots"),
