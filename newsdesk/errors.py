@@ -16,12 +16,14 @@ outcome (``stage``/``reason``) and decides what happens next, so no item is drop
 Messages are prefixed with the stage (``fetch: …``) so a log line says where it came from; what a
 person reads (the CLI's errors, a feed's last error in the admin) goes through
 :func:`plain_message`, which drops those prefixes, stacked or not (the stage stays in the
-``stage.reason`` code).
+``stage.reason`` code). :func:`explain_failure` names a stored failure's kind from that code in
+plain words ("connection refused", "robots.txt disallows"), for feed health.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 
 class NewsdeskError(Exception):
@@ -183,3 +185,85 @@ def plain_message(error: BaseException | str) -> str:
     """An error in plain words for a person: the message without its stage prefixes."""
     text = error.detail if isinstance(error, StageError) else str(error)
     return _PREFIX.sub("", text)
+
+
+# --- failures in plain words (feed health) -------------------------------------------------------
+# A feed's stored error is ``describe()``'s "message [stage.reason]"; the health page and
+# ``newsdesk sources health`` name its kind from that code, with the message only where the code
+# alone cannot tell (a refused connection and a TLS failure are both ``fetch.connect_error``).
+
+_CODE = re.compile(r"\s*\[([a-z_]+\.[a-z0-9_]+)\]\s*$")
+_STATUS = re.compile(r"\banswered (\d{3})\b")
+_TLS = re.compile(r"\b(?:ssl|tls|certificate|handshake)\b", re.IGNORECASE)
+# what the resolver says when httpx resolves the name itself (private networks allowed: no check first)
+_DNS = re.compile(r"name or service not known|nodename nor servname|name resolution|getaddrinfo failed"
+                  r"|no address associated", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class FailureKind:
+    """A failure as a person reads it: a stable ``kind`` key, its words, and whether it is caused by
+    a local setting rather than by the feed (``local``: the feed itself may be fine)."""
+
+    kind: str
+    words: str
+    local: bool = False
+
+
+_BY_CODE: dict[str, tuple[str, str]] = {
+    "fetch.dns": ("dns", "DNS failure: the host name does not resolve"),
+    "fetch.timeout": ("timeout", "timeout: the server did not answer in time"),
+    "fetch.robots_disallowed": ("robots", "robots.txt disallows fetching the feed"),
+    "fetch.robots_unavailable": ("robots_unavailable", "robots.txt could not be read"),
+    "fetch.not_found": ("gone", "404 not found: the feed is gone"),
+    "fetch.gone": ("gone", "410 gone: the feed was removed"),
+    "fetch.too_large": ("too_large", "too large: the feed is over the size limit"),
+    "parse.too_large": ("too_large", "too large: the feed is over the size limit once decompressed"),
+    "parse.html_not_feed": ("not_a_feed", "not a feed: an HTML page where a feed was expected"),
+    "parse.unknown_format": ("not_a_feed", "not a feed: neither RSS, Atom, JSON Feed nor a sitemap"),
+    "parse.malformed": ("parse_error", "parse error: the feed is not well-formed"),
+    "fetch.rate_limited": ("rate_limited", "429 rate limited: the server asks us to slow down"),
+    "fetch.unavailable": ("unavailable", "503 unavailable: the server is down or overloaded"),
+    "fetch.http_5xx": ("server_error", "server error (5xx)"),
+    "fetch.bad_redirect": ("redirect", "bad redirect"),
+    "fetch.too_many_redirects": ("redirect", "too many redirects"),
+    "fetch.redirect_loop": ("redirect", "redirect loop"),
+    "fetch.bad_url": ("bad_url", "not a fetchable URL"),
+    "fetch.bad_encoding": ("parse_error", "parse error: a corrupt compressed body"),
+    "fetch.unsupported_encoding": ("parse_error", "parse error: an unsupported content encoding"),
+}
+
+
+def split_described(stored: str) -> tuple[str, str | None]:
+    """A stored ``describe()`` text as (message, ``stage.reason`` code or None for older rows)."""
+    match = _CODE.search(stored)
+    if match is None:
+        return stored.strip(), None
+    return stored[: match.start()].strip(), match.group(1)
+
+
+def explain_failure(code: str | None, message: str = "") -> FailureKind:
+    """The plain words for one failure, from its ``stage.reason`` code (and, where the code alone
+    cannot tell, its message). Pure: the CLI's ``sources health`` and the admin page share it."""
+    if code in ("fetch.connect_error", "fetch.network_error"):
+        if _TLS.search(message):
+            return FailureKind("tls", "TLS error: the secure connection failed")
+        if _DNS.search(message):
+            return FailureKind(*_BY_CODE["fetch.dns"])
+        if code == "fetch.connect_error" and "refused" in message.lower():
+            return FailureKind("refused", "connection refused: nothing listens at that address")
+        return FailureKind("network", "cannot connect: a network error")
+    if code == "fetch.blocked_address":
+        return FailureKind("private_address", "refused private address: a local setting, not the feed's fault "
+                           "(NEWSDESK_FETCH_ALLOW_PRIVATE_NETWORKS)", local=True)
+    if code == "fetch.bot_wall":
+        status = _STATUS.search(message)
+        return FailureKind("bot_wall", f"{status.group(1) if status else '403'} from a bot wall: "
+                           "a challenge page (Cloudflare, captcha) instead of the feed")
+    if code in _BY_CODE:
+        kind, words = _BY_CODE[code]
+        return FailureKind(kind, words)
+    if code and code.startswith("fetch.http_"):
+        status_code = code.removeprefix("fetch.http_")
+        return FailureKind("http", f"HTTP {status_code}: the server refused the request")
+    return FailureKind("other", _PREFIX.sub("", message) or (code or "unknown error"))

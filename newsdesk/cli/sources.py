@@ -1,14 +1,21 @@
-"""``newsdesk sources …``: follow, list, remove, OPML in and out."""
+"""``newsdesk sources …``: follow, list, health, remove, OPML in and out."""
 
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+from rich.table import Table
+from rich.text import Text
 
 from newsdesk.cli.base import app, handle_errors, main, open_output, print_json
 from newsdesk.pipeline import follow
+
+if TYPE_CHECKING:
+    from newsdesk.store.health import HealthView
 
 
 @main.group("sources")
@@ -58,6 +65,61 @@ def list_(ctx: click.Context, as_json: bool) -> None:
             click.echo(line)
             if feed["last_error"]:
                 click.echo(f"        last error ({feed['consecutive_failures']} in a row): {feed['last_error']}")
+
+
+@sources_group.command("health")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@handle_errors
+def health(ctx: click.Context, as_json: bool) -> None:
+    """Show each feed's health: last success, last error in plain words, recent failures, articles a
+    day, next check, push or poll (failing feeds first)."""
+    from newsdesk.clock import system_clock
+    from newsdesk.store.db import engine_for, session_scope
+    from newsdesk.store.health import feed_health
+
+    with session_scope(engine_for(app(ctx).db_url)) as session:
+        view = feed_health(session, system_clock())
+    if as_json:
+        print_json(view.as_dict())
+        return
+    if not view.feeds:
+        click.echo("no feeds yet: newsdesk sources add URL")
+        return
+    app(ctx).console.print(health_table(view))
+    click.echo(f"{len(view.feeds)} feeds, {view.failing} failing")
+
+
+def health_table(view: HealthView) -> Table:
+    """The health view as a table; cells are plain Text (why: URLs and server messages can hold
+    square brackets, which rich would read as markup)."""
+    from newsdesk.store.health import LONG_DAYS, RECENT_CHECKS, SHORT_DAYS
+
+    table = Table(show_lines=True)
+    for title in ("Feed", "Status", "Last success", "Last error",
+                  f"Failed (last {RECENT_CHECKS}, in a row)", f"Per day ({SHORT_DAYS}d/{LONG_DAYS}d)", "Next check"):
+        table.add_column(title, overflow="fold")
+    for f in view.feeds:
+        error = Text("none") if f.failure is None else Text(f.failure.words, style="red" if not f.failure.local
+                                                          else "yellow")
+        if f.failure is not None and f.last_error:
+            error.append(f"\n{f.last_error}", style="dim")
+        elif f.note:
+            error.append(f"\n{f.note}", style="dim")
+        table.add_row(
+            Text(f"{f.feed_id} {f.source_name}\n{f.url}"),
+            Text(f"{f.status}\n{f.mode}"),
+            Text(_when(f.last_success_at, "never")),
+            error,
+            Text(f"{f.recent_failures}/{f.recent_checks}, {f.consecutive_failures}"),
+            Text(f"{f.per_day_short:g} / {f.per_day_long:g}"),
+            Text(_when(f.next_check_at, "next crawl" if f.status in ("active", "failing") else "not scheduled")),
+        )
+    return table
+
+
+def _when(value: datetime | None, otherwise: str) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else otherwise
 
 
 @sources_group.command("remove")

@@ -31,6 +31,7 @@ from newsdesk.errors import (
     StageError,
 )
 from newsdesk.fetch.body import ACCEPT_ENCODING, read_body
+from newsdesk.fetch.challenge import CHALLENGE_SNIFF_BYTES, CHALLENGE_STATUSES, is_challenge
 from newsdesk.fetch.decode import decode_body
 from newsdesk.fetch.politeness import HostLimiter
 from newsdesk.fetch.robots import ROBOTS_MAX_BYTES, RobotsCache
@@ -80,13 +81,19 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return min(max(0.0, seconds), MAX_RETRY_AFTER)
 
 
-def raise_for_status(status: int, headers: httpx.Headers, url: str) -> None:
-    """Turn a non-2xx final status into its typed outcome."""
+def raise_for_status(status: int, headers: httpx.Headers, url: str, head: bytes = b"") -> None:
+    """Turn a non-2xx final status into its typed outcome; ``head`` is the start of an error body,
+    which tells a bot wall's challenge page (``bot_wall``) from a plain refusal."""
     if 200 <= status < 300:
         return
     where = f"{url} answered {status}"
     if status == 304:
         raise NotModified(f"{url} not modified")
+    if is_challenge(status, headers, head):
+        challenge = f"{where} with a bot-protection challenge page instead of the content"
+        if status == 403:
+            raise FetchRejected(challenge, reason="bot_wall")
+        raise FetchRetry(challenge, reason="bot_wall", retry_after=parse_retry_after(headers.get("retry-after")))
     if status == 429:
         raise FetchRetry(
             where, reason="rate_limited", retry_after=parse_retry_after(headers.get("retry-after"))
@@ -137,6 +144,18 @@ def _connect_cause(exc: BaseException) -> str:
             return "connection refused"
         todo.extend([current.__cause__, current.__context__, *getattr(current, "exceptions", ())])
     return str(exc)
+
+
+async def _error_head(response: httpx.Response) -> bytes:
+    """The start of an error body that may be a bot wall's challenge page (read, decoded, up to the
+    sniff cap); other error bodies are only drained when short, so the connection can be reused."""
+    if response.status_code not in CHALLENGE_STATUSES:
+        await _drain_small(response)
+        return b""
+    try:
+        return await read_body(response, CHALLENGE_SNIFF_BYTES, truncate=True, counter=[0])
+    except FetchRejected:  # a corrupt compressed error page: no markers to read, the status still counts
+        return b""
 
 
 async def _drain_small(response: httpx.Response) -> None:
@@ -402,10 +421,11 @@ class Fetcher:
                     response = await self._client.send(request, stream=True)
                     try:
                         trace.status = response.status_code
+                        head = b""
                         if not 200 <= response.status_code < 300:
-                            await _drain_small(response)
+                            head = await _error_head(response)
                         if response.status_code not in REDIRECT_STATUSES:
-                            raise_for_status(response.status_code, response.headers, str(url))
+                            raise_for_status(response.status_code, response.headers, str(url), head)
                             self._check_headers(response, accept_types, cap=cap, truncate=truncate)
                             counter = [0]
                             try:

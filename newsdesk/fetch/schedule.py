@@ -26,7 +26,9 @@ def backoff_delay(failures: int, settings: Settings, *, rng: random.Random | Non
     rng = rng or random.Random()
     exponent = max(0, failures - 1)
     delay = min(settings.feed_backoff_max, settings.feed_backoff_base * (2 ** min(exponent, 32)))
-    return max(1.0, delay * (1 + rng.uniform(-JITTER, JITTER)))
+    # the cap holds after the jitter too: a failing feed is never left longer than feed_backoff_max
+    jittered = min(float(settings.feed_backoff_max), delay * (1 + rng.uniform(-JITTER, JITTER)))
+    return max(1.0, jittered)
 
 
 def next_check_after_failure(

@@ -200,6 +200,7 @@ class Crawler:
             if feed is None:
                 return
             self.report.fail("feed", feed.url, error)
+            self.log.mark_failed(feed.url, error)
             repo.apply_feed_update(feed, feedstate.checked_failed(
                 now, self.settings, error, failures_before=feed.consecutive_failures, message=describe(error)
             ))

@@ -6,7 +6,7 @@ the JSON output and the Celery tasks all say the same thing about what was dropp
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from newsdesk.errors import NewsdeskError, Reject, Retry, Skip, StageError, plain_message
@@ -81,6 +81,16 @@ class FetchLogBuffer:
         repo.record_fetches(session, [r for r in records if r.url == feed_url], feed_id=feed.id if feed else None)
         repo.record_fetches(session, [r for r in records if r.url != feed_url])
         return records
+
+    def mark_failed(self, url: str, error: StageError) -> None:
+        """A feed whose request went through but whose body failed (not a feed, unparseable): its
+        record takes the check's outcome, so the fetch log holds every failed check of the feed
+        (why: feed health counts failures from it)."""
+        for index in range(len(self.records) - 1, -1, -1):
+            record = self.records[index]
+            if record.url == url and record.kind == "feed" and record.outcome == "ok":
+                self.records[index] = replace(record, outcome=f"{error.stage}.{error.reason}", error=str(error))
+                return
 
     def restore(self, records: list[FetchRecord]) -> None:
         self.records[:0] = records

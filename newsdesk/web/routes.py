@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -25,7 +26,7 @@ from newsdesk.errors import Reject, Retry, UsageError, plain_message
 from newsdesk.models import MAX_URL_CHARS
 from newsdesk.pipeline.follow import follow
 from newsdesk.store import comments as comment_store
-from newsdesk.store import queries, repo, users
+from newsdesk.store import health, queries, repo, users
 from newsdesk.store.db import StoreBusy, session_scope
 from newsdesk.store.schema import Feed
 from newsdesk.web import views
@@ -721,6 +722,31 @@ async def _sources_page(request: Request, *, message: str | None = None, error: 
     return response
 
 
+async def admin_health(request: Request) -> Response:
+    """Every feed's health (``newsdesk sources health`` as a page); ``/admin/health.json`` renders
+    the same view data (STYLE.md habit 6)."""
+    if await _admin_user(request) is None:
+        return _login_redirect()
+    site = site_of(request)
+    fmt = request.path_params.get("fmt")
+    if fmt not in (None, "json"):
+        return _plain_error(site, 404, "Page not found", "The health page is at /admin/health and /admin/health.json.")
+    now = site.clock()
+
+    def load() -> health.HealthView:
+        with site.session() as session:
+            return health.feed_health(session, now)
+
+    view = await run_in_threadpool(load)
+    if fmt == "json":
+        return Response(json.dumps(view.as_dict(), ensure_ascii=False, indent=1), media_type="application/json",
+                        headers={"Cache-Control": "no-store"})
+    response = _admin_page(request, "admin/health.html", view=view, recent_checks=health.RECENT_CHECKS,
+                           short_days=health.SHORT_DAYS, long_days=health.LONG_DAYS)
+    response.headers["Link"] = '</admin/health.json>; rel="alternate"; type="application/json"'
+    return response
+
+
 def _http_url(value: str) -> str | None:
     value = value.strip()
     parts = urlsplit(value)
@@ -804,6 +830,8 @@ ROUTES = [
     Route("/admin/sources", admin_add_source, methods=["POST"], name="admin-add-source"),
     Route("/admin/sources/{source_id}/{action}", admin_source_action, methods=["POST"],
           name="admin-source-action"),
+    Route("/admin/health", admin_health, methods=["GET"], name="admin-health"),
+    Route("/admin/health.{fmt:str}", admin_health, methods=["GET"], name="admin-health-data"),
 ]
 
 __all__ = ["ROUTES", "error_page", "not_found"]
