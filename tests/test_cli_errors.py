@@ -7,6 +7,7 @@ import socket
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import select
 
@@ -158,3 +159,14 @@ def test_plain_message_drops_stacked_stage_prefixes() -> None:
                                    "connection refused"
     assert plain_message(inner) == "cannot connect to example.org: connection refused"
     assert plain_message("HTTP 500: parse error at line 3") == "HTTP 500: parse error at line 3"
+
+
+def test_an_engine_for_a_missing_folder_makes_no_folder(tmp_path: Path) -> None:
+    """Workers and the site open the database without the CLI's check: the engine refuses too."""
+    from newsdesk.errors import ConfigError
+    from newsdesk.store.db import make_engine
+
+    missing = tmp_path / "typo" / "newsdesk.db"
+    with pytest.raises(ConfigError, match="does not exist"):
+        make_engine(f"sqlite:///{missing}")
+    assert not missing.parent.exists()

@@ -82,8 +82,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         raise ConfigError(f"store: invalid database URL {url!r}: {exc}") from exc
     try:
         if parsed.get_backend_name() == "sqlite":
-            if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            if parsed.database and parsed.database != ":memory:" and not parsed.query.get("uri"):
+                folder = Path(parsed.database).expanduser().parent
+                if not folder.is_dir():  # never made: a mistyped path is an error, not a new empty database
+                    raise ConfigError(f"the folder {folder} of the SQLite database does not exist "
+                                      "(no folder is created; check NEWSDESK_DATABASE_URL or --db)")
             engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **kwargs)
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
