@@ -26,7 +26,7 @@ from newsdesk.store.db import engine_for, session_scope
 from newsdesk.store.schema import Article
 from newsdesk.store.users import create_user
 from newsdesk.web.app import create_app
-from tests.support.origin import Origin
+from tests.support.origin import Origin, Response
 from tests.support.pages import LOREM
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -106,6 +106,32 @@ def test_each_mode_through_the_crawl(db_url: str, origin: Origin, mode: str) -> 
     else:  # the automatic extraction: the story, its furniture and the rail left out
         assert LOREM[0] in text and LOREM[2] in text and FEED_TEXT not in text
         assert PROMO not in text and "Share this article" not in text and RAIL not in text
+
+
+def atom_feed(origin: Origin) -> str:
+    return ('<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Harbour News</title>'
+            f'<id>{origin.url("/")}</id><updated>2026-11-20T10:00:00Z</updated><entry><title>{TITLE} 0</title>'
+            f'<id>urn:story:0</id><link href="{origin.url("/news/0.html")}"/><updated>2026-11-20T10:00:00Z</updated>'
+            f'<content type="html">{escape(f"<p>{FEED_TEXT}</p><p>Story 0.</p>")}</content></entry></feed>')
+
+
+def json_feed(origin: Origin) -> str:
+    return json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "Harbour News",
+                       "items": [{"id": "0", "url": origin.url("/news/0.html"), "title": f"{TITLE} 0",
+                                  "content_html": f"<p>{FEED_TEXT}</p><p>Story 0.</p>"}]})
+
+
+@pytest.mark.parametrize("fmt", ["atom", "json"])
+def test_feed_mode_reads_atom_and_json_feed_content(db_url: str, origin: Origin, fmt: str) -> None:
+    origin.route("/news/0.html", page(0))
+    body, kind = (atom_feed(origin), "application/atom+xml") if fmt == "atom" else (json_feed(origin),
+                                                                                     "application/feed+json")
+    origin.route("/feed", body, content_type=kind)
+    settings = make_settings(db_url)
+    source_id = follow(settings, origin.url("/feed")).source_id
+    set_extraction(settings, source_id, "feed")
+    assert crawl(settings).articles_stored == 1
+    assert stored_texts(settings) == [f"{FEED_TEXT}\nStory 0."]
 
 
 def test_fetch_url_applies_the_hosts_source_mode(db_url: str, origin: Origin) -> None:
@@ -293,3 +319,13 @@ def test_admin_saves_the_mode_and_refuses_a_bad_selector(db_url: str, origin: Or
     anonymous = TestClient(create_app(settings), raise_server_exceptions=False)
     assert anonymous.get(path, follow_redirects=False).headers["location"] == "/admin/login"
     anonymous.close()
+
+
+def test_preview_shows_a_page_that_cannot_be_fetched_again(db_url: str, origin: Origin) -> None:
+    settings, source_id = crawled_source(db_url, origin)
+    origin.route("/news/0.html", Response("gone", status=404))
+    pages = {p.url.rsplit("/", 1)[-1]: p for p in preview(settings, source_id, ExtractionRules())}
+    assert pages["0.html"].modes == () and "404" in (pages["0.html"].fetch_error or "")
+    assert [m.mode for m in pages["1.html"].modes] == ["auto", "feed", "rules"]
+    rules = pages["1.html"].modes[2]
+    assert rules.text is None and "no body selector" in (rules.error or "")  # each mode's failure in its column

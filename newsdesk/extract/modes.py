@@ -49,6 +49,11 @@ class ExtractionRules:
     body_selector: str | None = None
     drop_selectors: tuple[str, ...] = ()
 
+    @property
+    def reads_feed(self) -> bool:
+        """Whether the feed entry's content is needed (why: it is not sent to the workers otherwise)."""
+        return self.mode == "feed"
+
 
 AUTO = ExtractionRules()
 

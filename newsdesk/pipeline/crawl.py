@@ -214,8 +214,9 @@ class Crawler:
         a pass over the queue, through the batch writer (see :meth:`_write_batches`)."""
         try:
             fetched = await self.fetcher.fetch(url, kind="page", accept_types=HTML_TYPES)
-            prepared = await self.pool.prepare(fetched.text, fetched.final_url, self._rules_for(source_id),
-                                               hints.get("content_html"))
+            rules = self._rules_for(source_id)
+            prepared = await self.pool.prepare(fetched.text, fetched.final_url, rules,
+                                               hints.get("content_html") if rules.reads_feed else None)
         except Exception as exc:
             self._entry_failed(entry_id, url, as_stage_error(exc))
             return
