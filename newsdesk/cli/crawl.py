@@ -10,11 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from newsdesk.cli.base import EXIT_PARTIAL, app, handle_errors, main, open_output, print_json
+from newsdesk.errors import NoArticleFound
 from newsdesk.pipeline import crawl as crawling
 from newsdesk.pipeline import ingest
+from newsdesk.pipeline.extraction import Trace, check_rules
 from newsdesk.pipeline.report import CrawlReport
 
 
@@ -149,14 +154,34 @@ def export(ctx: click.Context, fmt: str, out: Path | None) -> None:
 @main.command("extract")
 @click.argument("file_or_url")
 @click.option("--url", help="The page's URL, when FILE_OR_URL is a saved file (resolves relative links).")
-@click.option("--json", "as_json", is_flag=True, help="Print every field as JSON.")
+@click.option("--extraction", "mode", type=click.Choice(["auto", "rules"]), default="auto", show_default=True,
+              help="How to find the body: automatic, or the CSS selectors given here (try rules before "
+                   "'sources set').")
+@click.option("--body-selector", metavar="CSS", help="With --extraction rules: the CSS selector of the body.")
+@click.option("--drop-selector", "drop_selectors", metavar="CSS", multiple=True,
+              help="With --extraction rules: elements to drop from the body (repeatable).")
+@click.option("--explain", is_flag=True, help="Also list which step kept or dropped each block, and why.")
+@click.option("--json", "as_json", is_flag=True, help="Print every field as JSON (with --explain: and the steps).")
 @click.pass_context
 @handle_errors
-def extract(ctx: click.Context, file_or_url: str, url: str | None, as_json: bool) -> None:
+def extract(ctx: click.Context, file_or_url: str, url: str | None, mode: str, body_selector: str | None,
+            drop_selectors: tuple[str, ...], explain: bool, as_json: bool) -> None:
     """Extract an article from a saved page or a URL and print it (nothing is stored)."""
-    article = ingest.extract_one(app(ctx).settings, file_or_url, url)
+    rules = check_rules(mode, body_selector, drop_selectors)
+    trace = Trace() if explain else None
+    try:
+        article = ingest.extract_one(app(ctx).settings, file_or_url, url, rules=rules, trace=trace)
+    except NoArticleFound:
+        if trace is None:
+            raise
+        # why: a page with no article found is when the steps matter most
+        if as_json:
+            print_json({"explain": trace.as_dicts()})
+        else:
+            print_trace(trace)
+        raise
     if as_json:
-        print_json(asdict(article))
+        print_json({**asdict(article), "explain": trace.as_dicts()} if trace is not None else asdict(article))
         return
     click.echo(article.title or "(no title)")
     meta = [", ".join(article.authors), article.published_at.isoformat() if article.published_at else "",
@@ -168,3 +193,18 @@ def extract(ctx: click.Context, file_or_url: str, url: str | None, as_json: bool
         click.echo("cites: " + ", ".join(article.cited_sources))
     click.echo()
     click.echo(article.text)
+    if trace is not None:
+        click.echo()
+        print_trace(trace)
+
+
+def print_trace(trace: Trace) -> None:
+    """The steps' decisions as a rich table: verdict, step, block (path), its first words, the reason."""
+    table = Table(title="extraction steps", show_lines=False)
+    for column in ("verdict", "step", "block", "first words", "reason"):
+        table.add_column(column, overflow="fold")
+    for step in trace.steps:
+        style = "green" if step.verdict == "kept" else "red"
+        table.add_row(f"[{style}]{step.verdict}[/{style}]", step.step, escape(step.path), escape(step.words),
+                      escape(step.reason))
+    Console(width=160 if not sys.stdout.isatty() else None).print(table)

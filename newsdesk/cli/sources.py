@@ -12,7 +12,8 @@ from rich.table import Table
 from rich.text import Text
 
 from newsdesk.cli.base import app, handle_errors, main, open_output, print_json
-from newsdesk.pipeline import follow
+from newsdesk.errors import UsageError
+from newsdesk.pipeline import extraction, follow
 
 if TYPE_CHECKING:
     from newsdesk.store.health import HealthView
@@ -130,6 +131,40 @@ def remove(ctx: click.Context, source_id: int) -> None:
     """Stop following a source (its stored articles stay)."""
     name = follow.remove_source(app(ctx).settings, source_id)
     click.echo(f"removed source {source_id} ({name})")
+
+
+@sources_group.command("set")
+@click.argument("source_id", type=int)
+@click.option("--extraction", "mode", type=click.Choice(["auto", "feed", "rules"]),
+              help="Where article bodies come from: auto (automatic full-text extraction), feed (the feed "
+                   "entry's own content) or rules (the CSS selectors below). Default: unchanged.")
+@click.option("--body-selector", metavar="CSS", help="For rules: the CSS selector of the article body.")
+@click.option("--drop-selector", "drop_selectors", metavar="CSS", multiple=True,
+              help="For rules: elements to drop from the body (repeatable; replaces the stored list).")
+@click.option("--no-drop-selectors", is_flag=True, help="Forget the stored drop selectors.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@handle_errors
+def set_(ctx: click.Context, source_id: int, mode: str | None, body_selector: str | None,
+         drop_selectors: tuple[str, ...], no_drop_selectors: bool, as_json: bool) -> None:
+    """Set how a source's articles are extracted; selectors are checked before anything is saved."""
+    settings = app(ctx).settings
+    if no_drop_selectors and drop_selectors:
+        raise UsageError("sources set: give --drop-selector or --no-drop-selectors, not both")
+    current = extraction.get_extraction(settings, source_id)
+    drops = () if no_drop_selectors else (drop_selectors or current.drop_selectors)
+    rules = extraction.set_extraction(settings, source_id, mode or current.mode,
+                                      body_selector if body_selector is not None else current.body_selector, drops)
+    if as_json:
+        print_json({"id": source_id, "extraction": rules.mode, "body_selector": rules.body_selector,
+                    "drop_selectors": list(rules.drop_selectors)})
+        return
+    line = f"source {source_id}: extraction {rules.mode}"
+    if rules.body_selector:
+        line += f", body {rules.body_selector!r}"
+    if rules.drop_selectors:
+        line += ", dropping " + ", ".join(repr(css) for css in rules.drop_selectors)
+    click.echo(line)
 
 
 @sources_group.command("import-opml")

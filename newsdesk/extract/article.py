@@ -18,6 +18,7 @@ The order matters and is fixed:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -25,7 +26,7 @@ from lxml.html import HtmlElement
 
 from newsdesk.enrich.lang import detect_language
 from newsdesk.errors import NoArticleFound
-from newsdesk.extract.body import Block, extract_body, prestrip, prestrip_tree
+from newsdesk.extract.body import PRESTRIP, Block, extract_body, prestrip, prestrip_tree
 from newsdesk.extract.citations import cited_wires, source_line_names
 from newsdesk.extract.dates import find_text_date, find_url_date, parse_date
 from newsdesk.extract.furniture import remove_furniture
@@ -34,6 +35,7 @@ from newsdesk.extract.parse import parse_html
 from newsdesk.extract.sanitize import sanitize_html
 from newsdesk.extract.structured import read_page_data
 from newsdesk.extract.teaser import make_teaser
+from newsdesk.extract.trace import Trace
 from newsdesk.models import ExtractedArticle
 
 # Why 25 word characters: below about four words there is no article, only a caption or a prompt.
@@ -189,9 +191,14 @@ def _unique(items: list[str]) -> tuple[str, ...]:
     return tuple(seen.values())
 
 
-def _assemble(blocks: list[Block], meta: Metadata, url: str | None, published: datetime | None) -> ExtractedArticle:
-    blocks = remove_furniture(blocks, meta.title)
+def _assemble(blocks: list[Block], meta: Metadata, url: str | None, published: datetime | None, *,
+              furniture: bool = True, trace: Trace | None = None) -> ExtractedArticle:
+    if furniture:
+        blocks = remove_furniture(blocks, meta.title, trace)
+    before = blocks
     blocks, cited_lines, closing_lines = _split_citations(blocks)
+    if trace is not None:
+        _trace_citations(trace, before, blocks)
     text = "\n".join(block.text for block in blocks)
     if len(_WORD_CHAR.findall(text[:1000])) < MIN_BODY_WORD_CHARS:
         raise NoArticleFound("no article text in page", reason="no_body")
@@ -216,14 +223,37 @@ def _assemble(blocks: list[Block], meta: Metadata, url: str | None, published: d
     )
 
 
-def extract_article(html: str, url: str | None = None) -> ExtractedArticle:
-    """Extract the article of one HTML page; raise :class:`NoArticleFound` when there is none."""
+def _trace_citations(trace: Trace, before: list[Block], after: list[Block]) -> None:
+    kept = {id(block) for block in after}
+    for block in before:
+        if id(block) not in kept and block not in after:
+            trace.record(block.kind, block.text, "dropped", "source lines", "a \"Source: X\" line (its names are kept)")
+    for block in after:
+        trace.record(block.kind, block.text, "kept", "final", "article text")
+
+
+BodyStep = Callable[[HtmlElement], list[Block]]
+"""A body extractor other than the automatic one: the prestripped tree in, blocks out (``modes.py``)."""
+
+
+def extract_article(html: str, url: str | None = None, *, body: BodyStep | None = None, furniture: bool = True,
+                    trace: Trace | None = None) -> ExtractedArticle:
+    """Extract the article of one HTML page; raise :class:`NoArticleFound` when there is none.
+
+    ``body`` replaces the automatic body extraction (a source's rules or its feed's content), and
+    ``furniture=False`` keeps every block it returns; ``trace`` records each step's decisions.
+    """
     tree = parse_html(html)
     data = read_page_data(tree)
     meta = read_metadata(tree, data, url)
+    if trace is not None:
+        trace.dropped(tree.iter(*(tag for tag in PRESTRIP if tag != "head")), "prestrip", "a tag that never holds article text (nav, aside, script…)")
     prestrip(tree)
     published = meta.published_at or _unstated_date(tree, meta, url)
     if not meta.authors:  # bylines sit in the article, never in scripts, navigation or asides
         meta = replace(meta, authors=dom_authors(tree, meta.site_name))
-    blocks = extract_body(tree, lambda: prestrip_tree(parse_html(html)))
-    return _assemble(blocks, meta, url, published)
+    if body is not None:
+        blocks = body(tree)
+    else:
+        blocks = extract_body(tree, lambda: prestrip_tree(parse_html(html)), trace)
+    return _assemble(blocks, meta, url, published, furniture=furniture, trace=trace)

@@ -19,6 +19,8 @@ from lxml.etree import _Element
 from lxml.html import HtmlElement
 from trafilatura.settings import Extractor
 
+from newsdesk.extract.trace import Trace
+
 try:  # the internal cascade takes our already-parsed tree; fall back to the public API if it moves
     from trafilatura.core import trafilatura_sequence as _sequence
 except ImportError:  # pragma: no cover - depends on the installed trafilatura
@@ -236,10 +238,12 @@ _COMMENTS_GUARDED = _guarded(_COMMENTS_PRUNE) if _compare is not None else []
 _COMMENTS_CONVERTED_GUARDED = _guarded(_COMMENTS_PRUNE_CONVERTED) if _extract_content is not None else []
 
 
-def _prune_guarded(tree: HtmlElement, *lists: list[_Guarded]) -> HtmlElement:
+def _prune_guarded(tree: HtmlElement, *lists: list[_Guarded], trace: Trace | None = None) -> HtmlElement:
     for guarded in lists:
         for item in guarded:
             if item.guard is None or item.values is None or item.guard.search("\n".join(item.values(tree))):
+                if trace is not None:
+                    trace.dropped(item.xpath(tree), "boilerplate pruning", "id/class matches a trafilatura boilerplate pattern")
                 _prune(tree, [item.xpath])
     return tree
 
@@ -269,19 +273,25 @@ def _visible_chars(tree: HtmlElement) -> int:
     return len(text) - sum(text.count(c) for c in " \n\t\r")
 
 
-def extract_body(tree: HtmlElement, reparse: Callable[[], HtmlElement]) -> list[Block]:
+def extract_body(tree: HtmlElement, reparse: Callable[[], HtmlElement], trace: Trace | None = None) -> list[Block]:
     """The article's blocks: a fast precision pass, then the full cascade only where it is unsure.
 
     ``tree`` has been prestripped and is pruned in place; ``reparse`` returns a fresh prestripped
     tree of the same page for the second pass (parsing again on the few unsure pages is cheaper
-    than copying every tree up front).
+    than copying every tree up front). ``trace`` (``--explain``) records what each step removed.
     """
+    if trace is not None:
+        trace.snapshot(tree)
     page_chars = _visible_chars(tree)
-    postbody, text = _main_pass(tree)
+    postbody, text = _main_pass(tree, trace)
     blocks = render(postbody)
     chars = sum(len(block.text) for block in blocks)
+    step = "main extractor"
     if chars < UNSURE_MAX_CHARS and chars < UNSURE_PAGE_SHARE * page_chars:
         blocks = render(_compare_pass(reparse(), postbody, text)) or blocks
+        step = "readability/jusText comparison"
+    if trace is not None:
+        trace.settle((block.text for block in blocks), step, "outside the main content trafilatura chose")
     return blocks
 
 
@@ -292,7 +302,7 @@ def render(postbody: _Element) -> list[Block]:
     return blocks
 
 
-def _main_pass(tree: HtmlElement) -> tuple[_Element, str]:
+def _main_pass(tree: HtmlElement, trace: Trace | None = None) -> tuple[_Element, str]:
     """trafilatura's main extractor, precision-focused, on the shared tree, as its cascade runs it
     in fast mode with comments off (``trafilatura_sequence``): prune the raw tree, clean, convert
     tags, prune comment blocks, extract. Run here step by step because the tree is ours to prune in
@@ -305,8 +315,10 @@ def _main_pass(tree: HtmlElement) -> tuple[_Element, str]:
     if _extract_content is None:  # pragma: no cover - trafilatura moved its internals
         postbody, text, _comments, _ctext = _sequence(tree, options, None)
         return postbody, text
+    if trace is not None:
+        trace.dropped(tree.iter(*MAIN_PASS_STRIP), "main pass strip", "a tag trafilatura's cleaning deletes")
     etree.strip_elements(tree, *MAIN_PASS_STRIP, with_tail=False)
-    tree = _prune_guarded(tree, _RAW_GUARDED, _COMMENTS_GUARDED)
+    tree = _prune_guarded(tree, _RAW_GUARDED, _COMMENTS_GUARDED, trace=trace)
     cleaned = _convert_tags(_tree_cleaning(tree, options), options, None)
     cleaned = _prune_guarded(cleaned, _COMMENTS_CONVERTED_GUARDED)
     postbody, text = _extract_content(cleaned, options)

@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 
 from newsdesk.extract.body import Block
+from newsdesk.extract.trace import Trace
 
 # Why 200: prompts and rail headings are one short line; real paragraphs that start with the same
 # words ("Read more about the budget in our explainer…") are rarely this short and rarely alone.
@@ -102,28 +103,38 @@ def _is_rail_heading(block: Block) -> bool:
     return len(block.text) <= 80 and bool(_RAIL_HEADING.match(_norm(block.text)))
 
 
-def remove_furniture(blocks: Sequence[Block], title: str | None = None) -> list[Block]:
-    """Drop furniture blocks; keep the article's order."""
+def remove_furniture(blocks: Sequence[Block], title: str | None = None, trace: Trace | None = None) -> list[Block]:
+    """Drop furniture blocks; keep the article's order. ``trace`` records each drop and its rule."""
     kept: list[Block] = []
     title_norm = _norm(title) if title else None
     in_rail = False
+
+    def drop(block: Block, reason: str) -> None:
+        if trace is not None:
+            trace.record(block.kind, block.text, "dropped", "furniture", reason)
+
     for index, block in enumerate(blocks):
         if index < 3 and not kept and title_norm and _norm(block.text) == title_norm:
+            drop(block, "the headline repeated")
             continue  # the headline repeated as the first block: it is stored as the title
         if in_rail:
             if block.kind == "list" or block.link_density >= LINK_HEAVY:
+                drop(block, "links under a related-stories heading")
                 continue
             in_rail = False
         if _is_rail_heading(block):
+            drop(block, "a related-stories heading")
             in_rail = True
             continue
         if is_furniture(block):
+            drop(block, "a short prompt (share, subscribe, read more…)")
             continue
         if block.kind == "list" and block.link_density >= 0.8 and _all_short(block.items):
+            drop(block, "a list of short links")
             continue  # a list made only of short links is a rail of other stories
         kept.append(block)
     while kept and kept[-1].link_density >= LINK_HEAVY and len(kept[-1].text) <= SHORT_BLOCK:
-        kept.pop()  # trailing link lines: tags, "more from this author", social links
+        drop(kept.pop(), "trailing link line")  # trailing link lines: tags, "more from this author", social links
     return kept
 
 

@@ -26,6 +26,7 @@ from newsdesk.errors import (
     Retry,
     StageError,
 )
+from newsdesk.extract.modes import AUTO, ExtractionRules
 from newsdesk.fetch import Fetcher
 from newsdesk.fetch.schedule import backoff_delay
 from newsdesk.models import (
@@ -90,6 +91,7 @@ class Crawler:
         self.progress = progress or (lambda phase, advance, total: None)
         self.pool = ExtractionPool(settings.extract_workers)
         self._store_queue: asyncio.Queue[ExtractedEntry] | None = None
+        self._rules: dict[int, ExtractionRules] = {}  # each source's extraction mode, read once a pass
 
     # ------------------------------------------------------------ feeds
 
@@ -213,7 +215,9 @@ class Crawler:
         a pass over the queue, through the batch writer (see :meth:`_write_batches`)."""
         try:
             fetched = await self.fetcher.fetch(url, kind="page", accept_types=HTML_TYPES)
-            prepared = await self.pool.prepare(fetched.text, fetched.final_url)
+            rules = self._rules_for(source_id)
+            prepared = await self.pool.prepare(fetched.text, fetched.final_url, rules,
+                                               hints.get("content_html") if rules.reads_feed else None)
         except Exception as exc:
             self._entry_failed(entry_id, url, as_stage_error(exc))
             return
@@ -223,6 +227,24 @@ class Crawler:
             self._store_alone(done)
         else:
             await self._store_queue.put(done)
+
+    def _rules_for(self, source_id: int | None) -> ExtractionRules:
+        """The source's extraction mode (``auto`` for a one-off URL whose host has no source yet)."""
+        if source_id is None:
+            return AUTO
+        if source_id not in self._rules:
+            self._load_rules([source_id])
+        return self._rules.get(source_id, AUTO)
+
+    def _load_rules(self, source_ids: list[int]) -> None:
+        wanted = [sid for sid in source_ids if sid not in self._rules]
+        if not wanted:
+            return
+        with session_scope(self.engine) as session:
+            found = repo.source_extraction(session, wanted)
+        for sid in wanted:
+            mode, body, drops = found.get(sid, ("auto", None, ()))
+            self._rules[sid] = ExtractionRules(mode, body, drops)
 
     def _write(self, batch: list[ExtractedEntry]) -> list[StoredArticle]:
         """One transaction: each article of ``batch`` with its entry marked done, and the fetch log
@@ -338,6 +360,7 @@ class Crawler:
             seen.update(item[0] for item in batch)
             self.progress("entries", 0, len(batch))
             self.pool.start(len(batch))
+            self._load_rules([item[2] for item in batch if item[2] is not None])
             await self._process_batch(batch)
 
     async def _process_batch(self, batch: list[tuple[int, str, int | None, dict[str, Any]]]) -> None:

@@ -19,6 +19,8 @@ from sqlalchemy.orm import selectinload
 
 from newsdesk.enrich.dedup import normalize_url
 from newsdesk.errors import StageError, UsageError
+from newsdesk.extract.modes import AUTO, ExtractionRules
+from newsdesk.extract.trace import Trace
 from newsdesk.models import ExtractedArticle
 from newsdesk.pipeline.articles import StoredArticle, store_extracted
 from newsdesk.pipeline.crawl import process_entry
@@ -52,8 +54,10 @@ def fetch_url(settings: Settings, url: str) -> CrawlReport:
     return process_entry(settings, entry_id)
 
 
-def extract_one(settings: Settings, target: str, url: str | None = None) -> ExtractedArticle:
-    """Extract a local file or a URL without storing anything (``newsdesk extract``)."""
+def extract_one(settings: Settings, target: str, url: str | None = None, *, rules: ExtractionRules = AUTO,
+                trace: Trace | None = None) -> ExtractedArticle:
+    """Extract a local file or a URL without storing anything (``newsdesk extract``), in the mode
+    ``rules`` say; ``trace`` collects each step's decisions (``--explain``)."""
     path = Path(target)
     if path.is_file():
         from newsdesk.fetch.decode import decode_body
@@ -67,13 +71,13 @@ def extract_one(settings: Settings, target: str, url: str | None = None) -> Extr
             raise UsageError(f"extract: {target} is {shape}, not a web page (to store an export, use "
                              f"'newsdesk import'; to follow a feed, 'newsdesk sources add')")
         html, _ = decode_body(body, None)
-        return extract_page(html, url or path.resolve().as_uri())
+        return extract_page(html, url or path.resolve().as_uri(), rules, trace=trace)
     if urlsplit(target).scheme in ("http", "https"):
         from newsdesk.fetch import fetch_sync
         from newsdesk.pipeline.articles import HTML_TYPES
 
         result = fetch_sync(target, settings, accept_types=HTML_TYPES)
-        return extract_page(result.text, url or result.final_url)
+        return extract_page(result.text, url or result.final_url, rules, trace=trace)
     raise UsageError(f"extract: {target!r} is neither a file nor an http(s) URL")
 
 

@@ -13,6 +13,7 @@ import os
 from concurrent.futures import Executor, ProcessPoolExecutor
 from multiprocessing import get_context
 
+from newsdesk.extract.modes import AUTO, ExtractionRules
 from newsdesk.pipeline.lifetime import init_worker
 from newsdesk.pipeline.prepare import PreparedArticle, prepare_page
 
@@ -56,10 +57,12 @@ class ExtractionPool:
             executor.submit(int)
         return executor
 
-    async def prepare(self, html: str, url: str) -> PreparedArticle:
-        """Extract, hash and stem one page in a worker (in a thread when no pool was started)."""
+    async def prepare(self, html: str, url: str, rules: ExtractionRules = AUTO,
+                      feed_html: str | None = None) -> PreparedArticle:
+        """Extract, hash and stem one page in a worker (in a thread when no pool was started), in
+        the source's extraction mode."""
         executor = await self._starting if self._starting is not None else None
-        return await asyncio.get_running_loop().run_in_executor(executor, prepare_page, html, url)
+        return await asyncio.get_running_loop().run_in_executor(executor, prepare_page, html, url, rules, feed_html)
 
     async def close(self) -> None:
         starting, self._starting = self._starting, None

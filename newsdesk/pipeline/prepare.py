@@ -12,15 +12,19 @@ from dataclasses import dataclass
 
 from newsdesk.enrich.dedup import content_hash
 from newsdesk.errors import NoArticleFound
+from newsdesk.extract.modes import AUTO, ExtractionRules
+from newsdesk.extract.trace import Trace
 from newsdesk.models import ExtractedArticle
 from newsdesk.terms import DocumentTerms, document_terms
 
 
-def extract_page(html: str, url: str) -> ExtractedArticle:
-    """The extraction step."""
-    from newsdesk.extract import extract_article
+def extract_page(html: str, url: str, rules: ExtractionRules = AUTO, feed_html: str | None = None,
+                 trace: Trace | None = None) -> ExtractedArticle:
+    """The extraction step, in the source's mode (``feed_html``: the feed entry's own content;
+    ``trace``: ``extract --explain``)."""
+    from newsdesk.extract.modes import extract_with
 
-    article = extract_article(html, url)
+    article = extract_with(rules, html, url, feed_html=feed_html, trace=trace)
     if not article.text.strip():
         raise NoArticleFound("no article text in the page", reason="empty_text")
     return article
@@ -41,9 +45,10 @@ def prepare(extracted: ExtractedArticle) -> PreparedArticle:
                            document_terms(extracted.title, extracted.text, extracted.lang))
 
 
-def prepare_page(html: str, url: str) -> PreparedArticle:
-    """Extract, hash and stem one page (module-level so a process pool can run it)."""
-    return prepare(extract_page(html, url))
+def prepare_page(html: str, url: str, rules: ExtractionRules = AUTO, feed_html: str | None = None) -> PreparedArticle:
+    """Extract, hash and stem one page (module-level so a process pool can run it; the mode and
+    selectors travel as data)."""
+    return prepare(extract_page(html, url, rules, feed_html))
 
 
 _WARM_UP_PAGE = (

@@ -375,3 +375,47 @@ def recent_fetches(session: Session, *, limit: int = 50, errors_only: bool = Fal
     if feed_id is not None:
         query = query.where(FetchLog.feed_id == feed_id)
     return session.scalars(query.order_by(FetchLog.id.desc()).limit(limit)).all()
+
+
+# --- per-source extraction mode ---------------------------------------------------------------------
+
+SourceExtraction = tuple[str, str | None, tuple[str, ...]]  # (mode, body selector, drop selectors)
+
+
+def source_extraction(session: Session, source_ids: Iterable[int]) -> dict[int, SourceExtraction]:
+    """The extraction mode and selectors of each of ``source_ids`` (missing sources left out)."""
+    ids = sorted(set(source_ids))
+    if not ids:
+        return {}
+    rows = session.execute(select(Source.id, Source.extraction_mode, Source.body_selector, Source.drop_selectors)
+                           .where(Source.id.in_(ids)))
+    return {sid: (mode or "auto", body, tuple(drops or ())) for sid, mode, body, drops in rows}
+
+
+def set_source_extraction(session: Session, source_id: int, mode: str, body_selector: str | None,
+                          drop_selectors: Sequence[str]) -> Source:
+    """Store a source's extraction mode and selectors (validated by the caller: ``extract.modes``)."""
+    source = get_source(session, source_id)
+    source.extraction_mode = mode
+    source.body_selector = body_selector
+    source.drop_selectors = list(drop_selectors)
+    session.flush()
+    return source
+
+
+def latest_source_pages(session: Session, source_id: int, limit: int) -> list[tuple[int, str, str | None, str | None]]:
+    """The source's latest stored articles, newest first: (article id, URL, title, the feed entry's
+    own content if its entry kept it) — what the extraction preview runs each mode on."""
+    rows = session.execute(
+        select(Article.id, Article.url, Article.title)
+        .where(Article.source_id == source_id)
+        .order_by(Article.id.desc())
+        .limit(limit)
+    ).all()
+    hints = {
+        article_id: entry_hints
+        for article_id, entry_hints in session.execute(
+            select(Entry.article_id, Entry.hints).where(Entry.article_id.in_([r[0] for r in rows]))
+        )
+    } if rows else {}
+    return [(aid, url, title, (hints.get(aid) or {}).get("content_html")) for aid, url, title in rows]

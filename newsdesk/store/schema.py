@@ -64,6 +64,10 @@ class Source(Base):
     lang: Mapped[str | None] = mapped_column(String(16))
     country: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # where article bodies come from: auto, feed or rules (extract/modes.py); selectors for rules
+    extraction_mode: Mapped[str] = mapped_column(String(16), default="auto", server_default="auto")
+    body_selector: Mapped[str | None] = mapped_column(String(500))
+    drop_selectors: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 
     feeds: Mapped[list[Feed]] = relationship(back_populates="source", cascade="all, delete-orphan")
 

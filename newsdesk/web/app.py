@@ -25,6 +25,7 @@ from starlette.staticfiles import StaticFiles
 from newsdesk.clock import Clock, system_clock
 from newsdesk.settings import Settings, get_settings
 from newsdesk.web import api
+from newsdesk.web.admin_extraction import ROUTES as EXTRACTION_ROUTES
 from newsdesk.web.cache import STALE_GRACE
 from newsdesk.web.routes import ROUTES, error_page
 from newsdesk.web.security import SECURITY_HEADERS, SecurityHeadersMiddleware
@@ -151,6 +152,7 @@ def create_app(settings: Settings | None = None, *, secret: str | None = None,
     )
     app.state.site = Site(settings, secret=secret, stale_grace=stale_grace, clock=clock)
     app.include_router(api.router)
+    app.router.routes.extend(EXTRACTION_ROUTES)  # before ROUTES' /admin/sources/{id}/{action}
     app.router.routes.extend(ROUTES)
     app.mount("/static", CachedStatic(directory=STATIC), name="static")
     app.add_middleware(SecurityHeadersMiddleware)
