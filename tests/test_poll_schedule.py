@@ -92,10 +92,10 @@ def test_http_freshness_from_max_age_and_expires() -> None:
 
 
 def test_rss_ttl_and_syndication_period_are_read() -> None:
-    body = ('<?xml version="1.0"?><rss version="2.0" xmlns:sy="http://purl.org/rss/1.0/modules/syndication/">'
-            "<channel><title>T</title><ttl>90</ttl><sy:updatePeriod>daily</sy:updatePeriod>"
-            "<sy:updateFrequency>4</sy:updateFrequency><item><title>a</title><link>http://example.org/a</link>"
-            "</item></channel></rss>").encode()
+    body = (b'<?xml version="1.0"?><rss version="2.0" xmlns:sy="http://purl.org/rss/1.0/modules/syndication/">'
+            b"<channel><title>T</title><ttl>90</ttl><sy:updatePeriod>daily</sy:updatePeriod>"
+            b"<sy:updateFrequency>4</sy:updateFrequency><item><title>a</title><link>http://example.org/a</link>"
+            b"</item></channel></rss>")
     parsed = parse_rss(body, "http://example.org/feed", now=AT)
     assert parsed.ttl == 90 * 60
     assert parsed.update_period == 86_400 / 4
@@ -237,3 +237,33 @@ def test_a_private_address_refused_by_settings_does_not_count_against_the_feed(d
         assert feed.consecutive_failures == 0 and feed.status == FeedStatus.ACTIVE.value
         assert feed.last_error == LOCAL_REFUSAL
         assert feed.next_check_at == AT + timedelta(seconds=settings.feed_interval)  # no backoff
+
+
+def test_the_admin_refresh_now_button_checks_a_feed_that_is_not_due(db_url: str, origin: Origin) -> None:
+    from fastapi.testclient import TestClient
+
+    from newsdesk.settings import load_settings
+    from newsdesk.web.app import create_app
+    from tests.test_web import csrf_of, login
+
+    origin.route("/feed.xml", conditional_feed(rss([]), '"v1"'))  # type: ignore[arg-type]
+    settings = make_settings(db_url)
+    follow_feed(settings, origin.url("/feed.xml"))
+    crawl(settings, clock=fixed_clock(AT))  # checked: not due for a while on the site's clock
+    with session_scope(engine_for(db_url)) as session:
+        feed_id = session.scalars(select(Feed.id)).one()
+    asked = origin.hits("/feed.xml")
+    app = create_app(load_settings(database_url=db_url, secret_key="test-secret"), clock=fixed_clock(AT))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        login(client, db_url)
+        page = client.get("/admin/sources").text
+        assert f'action="/admin/feeds/{feed_id}/refresh"' in page and "Refresh now" in page
+        token = csrf_of(page)
+        assert client.post(f"/admin/feeds/{feed_id}/refresh", data={}).status_code == 403  # no CSRF token
+        assert origin.hits("/feed.xml") == asked
+        r = client.post(f"/admin/feeds/{feed_id}/refresh", data={"csrf": token}, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/admin/sources?msg=unchanged"
+        assert origin.hits("/feed.xml") == asked + 1
+        assert [q for q in origin.requests if q.path == "/feed.xml"][-1].headers.get("if-none-match") == '"v1"'
+        assert "not modified since the last check" in client.get(r.headers["location"]).text
+        assert client.post("/admin/feeds/999/refresh", data={"csrf": token}).status_code == 404

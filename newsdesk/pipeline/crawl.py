@@ -485,11 +485,12 @@ def next_due_in(settings: Settings, *, now: datetime | None = None) -> float:
 # ---------------------------------------------------------------- one job at a time (workers)
 
 
-def refresh_feed(settings: Settings, feed_id: int) -> CrawlReport:
-    """Refresh one feed and queue its new entries (a worker task; ``queued_entry_ids`` says what to do next)."""
+def refresh_feed(settings: Settings, feed_id: int, *, clock: Clock = system_clock) -> CrawlReport:
+    """Refresh one feed, due or not, and queue its new entries (a worker task, and the admin's
+    "refresh now": a conditional GET like any check; ``queued_entry_ids`` says what to do next)."""
 
     async def run() -> CrawlReport:
-        crawler = Crawler(settings)
+        crawler = Crawler(settings, clock=clock)
         async with crawler.fetcher:
             await crawler.refresh_feed(feed_id)
         return crawler.report

@@ -91,6 +91,7 @@ class Scheduler:
         self.idle_wait = idle_wait
         self.engine = engine_for(settings.database_url)
         self.passes = 0
+        self.attempts = 0  # cycles run, with or without the lease
         self._renewed = 0.0  # monotonic time of the last renewal
         self.last_report: CrawlReport | None = None
         self._thread: threading.Thread | None = None
@@ -142,6 +143,7 @@ class Scheduler:
 
     async def _cycle(self) -> float | None:
         """One pass if we hold the lease; the wait it asks for (None: we do not hold it)."""
+        self.attempts += 1
         try:
             if not self._renew():
                 return None
