@@ -111,7 +111,7 @@ def random_articles_script(folder: Path, count: int) -> Path:
 
 def report(name: str, result: dict[str, float], target: str = "") -> None:
     extra = f" non-2xx={int(result['non2xx'])}" if result["non2xx"] else ""
-    print(f"{name:<34} {result['rps']:>9,.0f} req/s   p50 {result['p50']:6.2f} ms   p99 {result['p99']:6.2f} ms"
+    print(f"{name:<40} {result['rps']:>9,.0f} req/s   p50 {result['p50']:6.2f} ms   p99 {result['p99']:6.2f} ms"
           f"{extra}{'   ' + target if target else ''}")
 
 

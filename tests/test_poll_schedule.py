@@ -17,7 +17,7 @@ from newsdesk.fetch.client import raise_for_status
 from newsdesk.fetch.schedule import freshness_lifetime, poll_interval, publishing_gap
 from newsdesk.models import FeedKind, FeedStatus, ParsedFeed
 from newsdesk.pipeline import feedstate
-from newsdesk.pipeline.crawl import LOCAL_REFUSAL, crawl
+from newsdesk.pipeline.crawl import crawl
 from newsdesk.settings import Settings
 from newsdesk.sources.rss import parse_rss, update_period_seconds
 from newsdesk.store import repo
@@ -229,13 +229,14 @@ def test_a_private_address_refused_by_settings_does_not_count_against_the_feed(d
     settings = make_settings(db_url, fetch_allow_private_networks=False)
     report = crawl(settings, clock=fixed_clock(AT))
     assert report.failures_local == 1
-    assert report.failures[0]["error"].startswith(LOCAL_REFUSAL)
-    assert "NEWSDESK_FETCH_ALLOW_PRIVATE_NETWORKS" in LOCAL_REFUSAL
+    expected = ("refused: private address (127.0.0.1 resolves to 127.0.0.1 (loopback address)); "
+                "set NEWSDESK_FETCH_ALLOW_PRIVATE_NETWORKS to allow")
+    assert report.failures[0]["error"].startswith(expected)
     assert origin.requests == []
     with session_scope(engine_for(db_url)) as session:
         feed = session.scalars(select(Feed)).one()
         assert feed.consecutive_failures == 0 and feed.status == FeedStatus.ACTIVE.value
-        assert feed.last_error == LOCAL_REFUSAL
+        assert feed.last_error == expected
         assert feed.next_check_at == AT + timedelta(seconds=settings.feed_interval)  # no backoff
 
 
@@ -267,3 +268,19 @@ def test_the_admin_refresh_now_button_checks_a_feed_that_is_not_due(db_url: str,
         assert [q for q in origin.requests if q.path == "/feed.xml"][-1].headers.get("if-none-match") == '"v1"'
         assert "not modified since the last check" in client.get(r.headers["location"]).text
         assert client.post("/admin/feeds/999/refresh", data={"csrf": token}).status_code == 404
+
+
+def test_a_feed_answered_503_with_a_short_retry_after_is_read_in_the_same_pass(db_url: str, origin: Origin) -> None:
+    def busy_once(info: RequestInfo) -> Response:
+        if info.count == 2:  # the first ask was the follow's; the pass's first check is told to wait
+            return Response("busy", status=503, headers={"Retry-After": "1"}, content_type="text/plain")
+        return Response(rss([]), content_type="application/rss+xml")
+
+    origin.route("/feed.xml", busy_once)
+    settings = make_settings(db_url)
+    follow_feed(settings, origin.url("/feed.xml"))
+    report = crawl(settings, clock=fixed_clock(AT))
+    assert origin.hits("/feed.xml") == 3 and report.feeds_failed == 0
+    with session_scope(engine_for(db_url)) as session:
+        feed = session.scalars(select(Feed)).one()
+        assert feed.status == "active" and feed.consecutive_failures == 0 and feed.last_success_at == AT

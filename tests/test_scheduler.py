@@ -175,3 +175,19 @@ def test_serve_with_two_workers_runs_one_scheduler(db_url: str, origin: Origin) 
     assert origin.hits("/feed.xml") == 2  # the follow, then one check: never one per worker
     with session_scope(engine_for(db_url)) as session:
         assert session.scalar(select(func.count()).select_from(FetchLog).where(FetchLog.kind == "feed")) == 1
+
+
+def test_crawl_loop_and_the_scheduler_share_one_pass_then_wait(db_url: str, origin: Origin) -> None:
+    import asyncio
+
+    from newsdesk.pipeline.scheduler import MAX_WAIT, MIN_WAIT, pass_then_wait
+
+    settings = followed(db_url, origin, poll_min_interval=60)
+    report, wait = asyncio.run(pass_then_wait(settings, clock=fixed_clock(AT)))
+    assert report.feeds_checked == 1 and report.articles_stored == 1
+    assert wait == MAX_WAIT  # the feed is next due in 15 minutes: the loop re-reads the queue before
+    with session_scope(engine_for(db_url)) as session:
+        session.scalars(select(Feed)).one().next_check_at = AT + timedelta(seconds=1)
+    assert next_work_in(settings, AT) == 1.0
+    report, wait = asyncio.run(pass_then_wait(settings, clock=fixed_clock(AT)))
+    assert report.feeds_checked == 0 and report.feeds_not_due == 1 and wait == MIN_WAIT

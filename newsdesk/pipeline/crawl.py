@@ -62,7 +62,12 @@ STORE_BATCH = 32
 STORE_LINGER = 0.05
 # What a feed or page refused by our own address guard says (why: it is a setting to change here,
 # not a fault of the feed; see fetch/safety.py)
-LOCAL_REFUSAL = f"refused: private address; set {ALLOW_SETTING} to allow"
+LOCAL_REFUSAL = "refused: private address ({}); set " + ALLOW_SETTING + " to allow"
+
+
+def local_refusal(error: BlockedAddress) -> str:
+    """"refused: private address (x resolves to 127.0.0.1 (loopback address)); set … to allow"."""
+    return LOCAL_REFUSAL.format(error.detail.split(";", 1)[0].strip().rstrip("."))
 # Children of a sitemap index read in one pass (why: news sitemap indexes list years of archives).
 MAX_SITEMAP_CHILDREN = 20
 
@@ -223,10 +228,11 @@ class Crawler:
                 return
             if isinstance(error, BlockedAddress):  # our own setting refused it: not the feed's failure
                 self.report.failures_local += 1
-                self.report.fail("feed", feed.url, StageError(LOCAL_REFUSAL, stage="fetch", reason=error.reason))
+                message = local_refusal(error)
+                self.report.fail("feed", feed.url, StageError(message, stage="fetch", reason=error.reason))
                 update = feedstate.refused_locally(now, self.settings, status=feed.status,
                                                    failures_before=feed.consecutive_failures,
-                                                   learned_interval=feed.poll_interval, message=LOCAL_REFUSAL)
+                                                   learned_interval=feed.poll_interval, message=message)
             else:
                 self.report.fail("feed", feed.url, error)
                 update = feedstate.checked_failed(now, self.settings, error, failures_before=feed.consecutive_failures,
@@ -337,7 +343,7 @@ class Crawler:
     def _entry_failed(self, entry_id: int, url: str, error: StageError) -> None:
         if isinstance(error, BlockedAddress):
             self.report.failures_local += 1
-            error = FetchRejected(f"{url}: {LOCAL_REFUSAL}", reason=error.reason)
+            error = FetchRejected(f"{url}: {local_refusal(error)}", reason=error.reason)
         self.report.outcomes.add(error.stage, error.reason, describe(error))
         with session_scope(self.engine) as session:
             entry = session.get(Entry, entry_id)
