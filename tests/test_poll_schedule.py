@@ -284,3 +284,16 @@ def test_a_feed_answered_503_with_a_short_retry_after_is_read_in_the_same_pass(d
     with session_scope(engine_for(db_url)) as session:
         feed = session.scalars(select(Feed)).one()
         assert feed.status == "active" and feed.consecutive_failures == 0 and feed.last_success_at == AT
+
+
+def test_the_not_due_note_names_the_time_in_the_site_zone() -> None:
+    from newsdesk.cli.crawl import not_due_note
+    from newsdesk.pipeline.report import CrawlReport
+
+    report = CrawlReport(feeds_not_due=3, next_due_at=datetime(2031, 5, 4, 21, 59, tzinfo=UTC))
+    assert not_due_note(report) == "3 feeds not due until 2031-05-04 21:59 UTC; crawl --force checks them now"
+    assert not_due_note(report, "Europe/Berlin") == (
+        "3 feeds not due until 2031-05-04 23:59 CEST; crawl --force checks them now")
+    assert not_due_note(report, "No/Such_Zone").startswith("3 feeds not due until 2031-05-04 21:59 UTC")
+    report.feeds_checked = 1
+    assert not_due_note(report) is None  # it checked something: nothing to explain

@@ -56,9 +56,9 @@ def not_due_note(report: CrawlReport, timezone: str = "UTC") -> str | None:
     except (ZoneInfoNotFoundError, ValueError):
         zone = UTC
     when = report.next_due_at.astimezone(zone)
-    plural = "feed" if report.feeds_not_due == 1 else "feeds"
-    return (f"{report.feeds_not_due} {plural} not due until {when:%Y-%m-%d %H:%M} {when.tzname()}; "
-            "crawl --force checks them now")
+    one = report.feeds_not_due == 1
+    return (f"{report.feeds_not_due} {'feed' if one else 'feeds'} not due until {when:%Y-%m-%d %H:%M} "
+            f"{when.tzname()}; crawl --force checks {'it' if one else 'them'} now")
 
 
 def print_report(report: CrawlReport, timezone: str = "UTC") -> None:
