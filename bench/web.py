@@ -6,9 +6,14 @@ uvicorn workers on 127.0.0.1, and drives it with wrk (Debian's package) from ano
 p50/p99 latency for each, then the latency of the search view (query, ranking, teasers and
 highlighted snippets) at 100,000 articles.
 
+Then the same page runs again while the site's in-process scheduler crawls a loopback outlet in
+the background (``--crawl-feeds`` feeds of ``--crawl-entries`` new articles each), and both figures
+are printed side by side with the number of articles the background crawl stored meanwhile.
+
 Targets on a 2-core machine: article page ≥ 1,000 requests/s with p99 < 50 ms; search p95 < 50 ms.
 
     python bench/web.py [--articles 10000] [--search-articles 100000] [--duration 10] [--workers 2]
+                        [--crawl-feeds 20] [--crawl-entries 100]
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from newsdesk.store.db import engine_for, upgrade  # noqa: E402
+from tests.support.origin import Origin  # noqa: E402
+from tests.support.pages import article_page, rss, unique_paragraphs  # noqa: E402
 from tests.support.webdata import EN_WORDS, RU_WORDS, bulk_seed  # noqa: E402
 
 CONNECTIONS = 50  # the issue's load: 50 concurrent connections
@@ -52,9 +59,12 @@ def build(path: Path, count: int) -> str:
     return url
 
 
-def start_server(url: str, workers: int, cwd: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(url: str, workers: int, cwd: Path, *, scheduler: bool = False) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    env = dict(os.environ, NEWSDESK_SECRET_KEY="bench-secret")
+    env = dict(os.environ, NEWSDESK_SECRET_KEY="bench-secret", NEWSDESK_SCHEDULER=str(scheduler).lower())
+    if scheduler:  # the outlet it crawls is on 127.0.0.1, and is ours: no politeness delay to it
+        env.update(NEWSDESK_FETCH_ALLOW_PRIVATE_NETWORKS="true", NEWSDESK_FETCH_PER_HOST_DELAY="0",
+                   NEWSDESK_FETCH_PER_HOST_CONCURRENCY="4")
     process = subprocess.Popen(
         [sys.executable, "-m", "newsdesk", "--db", url, "serve", "--port", str(port), "--workers", str(workers),
          "--log-level", "warning"],
@@ -101,7 +111,7 @@ def random_articles_script(folder: Path, count: int) -> Path:
 
 def report(name: str, result: dict[str, float], target: str = "") -> None:
     extra = f" non-2xx={int(result['non2xx'])}" if result["non2xx"] else ""
-    print(f"{name:<34} {result['rps']:>9,.0f} req/s   p50 {result['p50']:6.2f} ms   p99 {result['p99']:6.2f} ms"
+    print(f"{name:<40} {result['rps']:>9,.0f} req/s   p50 {result['p50']:6.2f} ms   p99 {result['p99']:6.2f} ms"
           f"{extra}{'   ' + target if target else ''}")
 
 
@@ -142,6 +152,8 @@ def main() -> None:
     parser.add_argument("--search-rounds", type=int, default=4)
     parser.add_argument("--search-db", type=Path, help="Reuse a database built by an earlier run (kept).")
     parser.add_argument("--skip-http", action="store_true", help="Only measure search.")
+    parser.add_argument("--crawl-feeds", type=int, default=20, help="Feeds of the outlet crawled in the background.")
+    parser.add_argument("--crawl-entries", type=int, default=100, help="New articles in each of those feeds.")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("bench: wrk is not installed (apt-get install -y wrk)")
@@ -176,12 +188,66 @@ def http_bench(args: argparse.Namespace, folder: Path) -> None:
             (f"article pages (random of {args.articles:,})", base + "/",
              random_articles_script(folder, args.articles), True, ""),
         ]
+        quiet = {}
         for name, url_, script, gzip, target in runs:
-            report(name, wrk(url_, args.duration, script=script, gzip=gzip), target)
+            quiet[name] = wrk(url_, args.duration, script=script, gzip=gzip)
+            report(name, quiet[name], target)
             time.sleep(2)  # why: let the workers finish what the last run left in flight
     finally:
         process.terminate()
         process.wait(timeout=20)
+    crawling_bench(args, folder, url, quiet["article page (one URL)"], quiet["front page"])
+
+
+def follow_outlet(url: str, origin: Origin, feeds: int, entries: int) -> None:
+    """``feeds`` feeds of ``entries`` distinct article pages each, followed and due now."""
+    from newsdesk.store import repo
+    from newsdesk.store.db import session_scope
+
+    with session_scope(engine_for(url)) as session:
+        source = repo.add_source(session, name="Background outlet")
+        for f in range(feeds):
+            items = []
+            for e in range(entries):
+                path = f"/bg/{f}/{e}"
+                origin.route(path, article_page(f"Background story {f}-{e}", unique_paragraphs(f * entries + e)))
+                items.append({"title": f"Background story {f}-{e}", "link": origin.url(path)})
+            repo.add_feed(session, source, url=origin.route(f"/bg/{f}.xml", rss(items),
+                                                            content_type="application/rss+xml"), kind="rss")
+    engine_for(url).dispose()
+
+
+def article_count(url: str) -> int:
+    from sqlalchemy import func, select
+
+    from newsdesk.store.db import session_scope
+    from newsdesk.store.schema import Article
+
+    with session_scope(engine_for(url)) as session:
+        return int(session.scalar(select(func.count()).select_from(Article)) or 0)
+
+
+def crawling_bench(args: argparse.Namespace, folder: Path, url: str, quiet_article: dict[str, float],
+                   quiet_front: dict[str, float]) -> None:
+    """The article and front pages again, while the in-process scheduler crawls a loopback outlet."""
+    with Origin() as origin:
+        follow_outlet(url, origin, args.crawl_feeds, args.crawl_entries)
+        before = article_count(url)
+        process, base = start_server(url, args.workers, folder, scheduler=True)
+        try:
+            wrk(base + "/article/1", 2)  # warm the new workers; the crawl has started meanwhile
+            busy_article = wrk(base + "/article/1", args.duration)
+            busy_front = wrk(base + "/", args.duration)
+        finally:
+            process.terminate()
+            process.wait(timeout=60)
+    stored = article_count(url) - before
+    print(f"== with the scheduler crawling {args.crawl_feeds} feeds × {args.crawl_entries} articles in the background "
+          f"({stored:,} stored during the runs)")
+    for name, quiet, busy in (("article page (one URL)", quiet_article, busy_article),
+                              ("front page", quiet_front, busy_front)):
+        report(f"{name}, idle", quiet)
+        report(f"{name}, while crawling", busy)
 
 if __name__ == "__main__":
     main()

@@ -129,6 +129,12 @@ class NotModified(Skip):
     stage = "fetch"
     default_reason = "not_modified"
 
+    def __init__(self, message: str = "", *, etag: str | None = None, last_modified: str | None = None,
+                 freshness: float | None = None) -> None:
+        super().__init__(message)
+        # what the 304 carried: new validators replace the stored ones; freshness feeds the schedule
+        self.etag, self.last_modified, self.freshness = etag, last_modified, freshness
+
 
 class BlockedAddress(FetchRejected):
     """A user-given URL resolves to a private, loopback or link-local address."""

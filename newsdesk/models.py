@@ -63,6 +63,9 @@ class ParsedFeed:
     entries: tuple[EntryRef, ...] = ()
     children: tuple[str, ...] = ()
     dropped: tuple[tuple[str, str], ...] = ()  # (reason, detail) for each entry that was not usable
+    # what the feed says of its own update rate (seconds): RSS <ttl>; sy:updatePeriod/updateFrequency
+    ttl: float | None = None
+    update_period: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +116,7 @@ class FetchResult:
     last_modified: str | None = None
     elapsed: float = 0.0  # seconds in requests (all hops), not waiting for the host's politeness slot
     redirects: tuple[str, ...] = ()
+    freshness: float | None = None  # seconds the answer stays fresh (Cache-Control max-age, Expires)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,3 +205,4 @@ class FeedUpdate:
     validators: tuple[str | None, str | None] | None = None  # (etag, last_modified) of new content
     kind: str | None = None
     title: str | None = None
+    poll_interval: int | None = None  # seconds between checks learned from the feed (None: leave as is)

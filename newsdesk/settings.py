@@ -146,6 +146,31 @@ class Settings(BaseSettings):
     feed_gone_after: int = Field(
         5, description="Consecutive 404 answers after which a feed is marked gone (410 marks it at once)."
     )
+    # why 300 s: polling more often than every five minutes finds next to nothing new on even the
+    # busiest news feeds and is what publishers' rate limits start to refuse
+    poll_min_interval: int = Field(
+        300, ge=1,
+        description="Shortest interval between two checks of one feed (seconds), whatever its publishing "
+        "rate or its ttl/Cache-Control hints say.",
+    )
+    # why 12 h: a feed that went quiet (or publishes weekly) is still seen to come back within half a day
+    poll_max_interval: int = Field(
+        43_200, ge=1,
+        description="Longest interval between two checks of one healthy feed (seconds): the cap of the "
+        "interval learned from its publishing rate, ttl, Cache-Control max-age, Expires and sy:updatePeriod.",
+    )
+    # why 30 s: a server asking for a short pause is best waited out in the same pass (the article is
+    # stored now); a longer wait would hold the whole pass, so the item is scheduled for later instead
+    fetch_retry_after_wait: float = Field(
+        30.0, ge=0,
+        description="A 429/503 whose Retry-After is at most this many seconds is waited out and retried once "
+        "in the same pass; a longer one schedules the retry.",
+    )
+    scheduler: bool = Field(
+        True,
+        description="`newsdesk serve` (and `demo`) refresh due feeds and queued entries in the background, "
+        "one scheduler across all web workers; turn off when `newsdesk workers` or a cron `crawl` do it.",
+    )
     crawl_max_entries_per_feed: int = Field(
         500, description="Entries read from one feed in one pass; the rest wait for the next pass."
     )
@@ -239,6 +264,14 @@ class Settings(BaseSettings):
     def _known_moderation(cls, value: str) -> str:
         if value not in {"hold", "publish"}:
             raise ValueError("must be hold or publish")
+        return value
+
+    @field_validator("poll_max_interval")
+    @classmethod
+    def _max_not_below_min(cls, value: int, info: Any) -> int:
+        low = info.data.get("poll_min_interval")
+        if low is not None and value < low:
+            raise ValueError(f"must be at least poll_min_interval ({low})")
         return value
 
     @property

@@ -19,6 +19,9 @@ from tests.support.origin import Origin
 
 os.environ.setdefault("NEWSDESK_FETCH_ALLOW_PRIVATE_NETWORKS", "true")  # the origin is on 127.0.0.1
 os.environ.setdefault("NEWSDESK_FETCH_PER_HOST_DELAY", "0")
+# The site's background crawl would fetch whatever a test's database holds while the test looks at
+# it; the scheduler's own tests turn it on for their app or subprocess.
+os.environ.setdefault("NEWSDESK_SCHEDULER", "false")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

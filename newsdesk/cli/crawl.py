@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import time
 from contextlib import nullcontext
 from dataclasses import asdict
+from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 from rich.console import Console
@@ -16,9 +19,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from newsdesk.cli.base import EXIT_PARTIAL, app, handle_errors, main, open_output, print_json
-from newsdesk.errors import NoArticleFound
+from newsdesk.errors import NoArticleFound, UsageError
 from newsdesk.pipeline import crawl as crawling
 from newsdesk.pipeline import ingest
+from newsdesk.pipeline import scheduler as scheduling
 from newsdesk.pipeline.extraction import Trace, check_rules
 from newsdesk.pipeline.report import CrawlReport
 
@@ -47,13 +51,32 @@ def make_progress(enabled: bool) -> Progress | nullcontext[None]:
                     transient=True, console=None)
 
 
-def print_report(report: CrawlReport) -> None:
+def not_due_note(report: CrawlReport, timezone: str = "UTC") -> str | None:
+    """Why a pass checked no feed: "1 feed not due until 21:59 UTC" (None when it checked some)."""
+    if report.feeds_checked or not report.feeds_not_due or report.next_due_at is None:
+        return None
+    try:
+        zone: tzinfo = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = UTC
+    when = report.next_due_at.astimezone(zone)
+    one = report.feeds_not_due == 1
+    return (f"{report.feeds_not_due} {'feed' if one else 'feeds'} not due until {when:%Y-%m-%d %H:%M} "
+            f"{when.tzname()}; crawl --force checks {'it' if one else 'them'} now")
+
+
+def print_report(report: CrawlReport, timezone: str = "UTC") -> None:
     click.echo(
         f"checked {report.feeds_checked} feeds ({report.feeds_not_modified} not modified, "
         f"{report.feeds_failed} failed); queued {report.entries_queued} entries; stored "
         f"{report.articles_stored} articles, {report.duplicates} duplicates, {report.entries_failed} failed, "
         f"{report.entries_retry} to retry"
     )
+    note = not_due_note(report, timezone)
+    if note:
+        click.echo(note)
+    if report.failures_local:
+        click.echo(f"{report.failures_local} refused by a local setting (not counted against the feed)")
     if report.translation:
         t = report.translation
         click.echo(f"translated {t['done']} articles, {t['failed']} failed (retried later), "
@@ -71,24 +94,33 @@ def print_report(report: CrawlReport) -> None:
 
 @main.command("crawl")
 @click.option("--source", "source_id", type=int, help="Only this source.")
+@click.option("--force", is_flag=True,
+              help="Check every active or failing feed now, due or not (still a conditional GET: "
+              "an unchanged feed answers 304).")
 @click.option("--loop", is_flag=True, help="Keep polling: crawl, sleep until the next feed is due, repeat.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 @handle_errors
-def crawl(ctx: click.Context, source_id: int | None, loop: bool, as_json: bool) -> None:
+def crawl(ctx: click.Context, source_id: int | None, force: bool, loop: bool, as_json: bool) -> None:
     """One pass over due feeds: find new entries, fetch, extract, deduplicate, store."""
+    if force and loop:
+        raise UsageError("crawl: --force checks every feed once; it does not go with --loop")
     settings = app(ctx).settings
     while True:
         with make_progress(not as_json and sys.stderr.isatty()) as progress:
-            report = crawling.crawl(settings, source_id=source_id,
-                                    progress=CrawlProgress(progress) if progress else None)
+            bar = CrawlProgress(progress) if progress else None
+            if loop:  # the same pass and wait as the site's background scheduler
+                report, wait = asyncio.run(scheduling.pass_then_wait(settings, source_id=source_id, progress=bar))
+            else:
+                report = crawling.crawl(settings, source_id=source_id, progress=bar, force=force)
         if as_json:
-            print_json(report.as_dict())
+            data = report.as_dict()
+            data["not_due"] = not_due_note(report, settings.timezone)
+            print_json(data)
         else:
-            print_report(report)
+            print_report(report, settings.timezone)
         if not loop:
             sys.exit(0 if report.ok else EXIT_PARTIAL)
-        wait = min(max(crawling.next_due_in(settings), 5.0), 300.0)  # why: re-read the queue at least every 5 min
         click.echo(f"next pass in {wait:.0f} s", err=True)
         time.sleep(wait)
 

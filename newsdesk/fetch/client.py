@@ -36,6 +36,7 @@ from newsdesk.fetch.decode import decode_body
 from newsdesk.fetch.politeness import HostLimiter
 from newsdesk.fetch.robots import ROBOTS_MAX_BYTES, RobotsCache
 from newsdesk.fetch.safety import check_host, guarded_transport, parse_url
+from newsdesk.fetch.schedule import freshness_lifetime
 from newsdesk.models import FetchRecord, FetchResult
 from newsdesk.settings import Settings
 
@@ -88,7 +89,8 @@ def raise_for_status(status: int, headers: httpx.Headers, url: str, head: bytes 
         return
     where = f"{url} answered {status}"
     if status == 304:
-        raise NotModified(f"{url} not modified")
+        raise NotModified(f"{url} not modified", etag=headers.get("etag"),
+                          last_modified=headers.get("last-modified"), freshness=freshness_of(headers))
     if is_challenge(status, headers, head):
         challenge = f"{where} with a bot-protection challenge page instead of the content"
         if status == 403:
@@ -109,6 +111,12 @@ def raise_for_status(status: int, headers: httpx.Headers, url: str, head: bytes 
     if status == 410:
         raise FetchGone(where, reason="gone")
     raise FetchRejected(where, reason=f"http_{status}")
+
+
+def freshness_of(headers: httpx.Headers) -> float | None:
+    """How long the answer says it stays fresh (Cache-Control max-age, Expires), in seconds."""
+    return freshness_lifetime(headers.get("cache-control"), headers.get("expires"), headers.get("date"),
+                              now=time.time())
 
 
 def media_type(content_type: str | None) -> str:
@@ -384,6 +392,7 @@ class Fetcher:
             last_modified=response.headers.get("last-modified"),
             elapsed=trace.network,
             redirects=tuple(redirects),
+            freshness=freshness_of(response.headers),
         )
 
     async def _admit(self, url: httpx.URL, *, robots: bool) -> None:

@@ -22,12 +22,15 @@ from sqlalchemy.exc import IntegrityError
 from newsdesk.clock import Clock, system_clock
 from newsdesk.enrich.dedup import normalize_url
 from newsdesk.errors import (
+    BlockedAddress,
+    FetchRejected,
     NotModified,
     Retry,
     StageError,
 )
 from newsdesk.extract.modes import AUTO, ExtractionRules
 from newsdesk.fetch import Fetcher
+from newsdesk.fetch.safety import ALLOW_SETTING
 from newsdesk.fetch.schedule import backoff_delay
 from newsdesk.models import (
     MAX_URL_CHARS,
@@ -58,6 +61,14 @@ ENTRY_BATCH = 500
 # STORE_LINGER seconds for them to gather (why: see Crawler._write_batches).
 STORE_BATCH = 32
 STORE_LINGER = 0.05
+# What a feed or page refused by our own address guard says (why: it is a setting to change here,
+# not a fault of the feed; see fetch/safety.py)
+LOCAL_REFUSAL = "refused: private address ({}); set " + ALLOW_SETTING + " to allow"
+
+
+def local_refusal(error: BlockedAddress) -> str:
+    """"refused: private address (x resolves to 127.0.0.1 (loopback address)); set … to allow"."""
+    return LOCAL_REFUSAL.format(error.detail.split(";", 1)[0].strip().rstrip("."))
 # Children of a sitemap index read in one pass (why: news sitemap indexes list years of archives).
 MAX_SITEMAP_CHILDREN = 20
 
@@ -104,19 +115,34 @@ class Crawler:
             url, etag, last_modified = feed.url, feed.etag, feed.last_modified
         self.report.feeds_checked += 1
         try:
-            result = await self.fetcher.fetch(url, kind="feed", etag=etag, last_modified=last_modified)
+            result = await self._fetch(url, kind="feed", etag=etag, last_modified=last_modified)
             parsed = parse_feed(result.body, result.final_url, result.content_type,
                                 max_entries=self.settings.crawl_max_entries_per_feed, now=self.clock())
             parsed = await self._expand_sitemap_index(parsed)
-        except NotModified:
+        except NotModified as exc:
             self.report.feeds_not_modified += 1
             self.report.outcomes.add("feed", "not_modified")
-            self._feed_succeeded(feed_id, url, None, None, None)
+            self._feed_succeeded(feed_id, url, None, exc.etag, exc.last_modified, freshness=exc.freshness)
             return
         except StageError as exc:
             self._feed_failed(feed_id, exc)
             return
-        self._feed_succeeded(feed_id, url, parsed, result.etag, result.last_modified)
+        self._feed_succeeded(feed_id, url, parsed, result.etag, result.last_modified, freshness=result.freshness)
+
+    async def _fetch(self, url: str, **options: Any) -> FetchResult:
+        """Fetch, waiting out a short ``Retry-After`` (at most ``fetch_retry_after_wait`` seconds) and
+        asking once more in the same pass (why: a server that asks for a second's pause would
+        otherwise have the item wait for the next pass, minutes or hours later). A longer wait is
+        left to the schedule: the Retry raised carries it."""
+        try:
+            return await self.fetcher.fetch(url, **options)
+        except Retry as exc:
+            wait = exc.retry_after
+            if wait is None or wait > self.settings.fetch_retry_after_wait:
+                raise
+            self.report.outcomes.add(exc.stage, "retry_after_waited")
+            await asyncio.sleep(wait)
+            return await self.fetcher.fetch(url, **options)
 
     async def _expand_sitemap_index(self, parsed: ParsedFeed) -> ParsedFeed:
         """A sitemap index lists sitemaps: read the first few and merge their entries."""
@@ -139,7 +165,7 @@ class Crawler:
                           dropped=tuple(dropped))
 
     def _feed_succeeded(self, feed_id: int, feed_url: str, parsed: ParsedFeed | None, etag: str | None,
-                        last_modified: str | None) -> None:
+                        last_modified: str | None, *, freshness: float | None = None) -> None:
         """Record a successful check (``parsed`` None: not modified) and queue the new entries."""
         # why the lookup of known URLs runs before, and outside, the transaction that queues: it is
         # the cheap filter, and the write lock is then held only for the writes; a URL that another
@@ -156,7 +182,8 @@ class Crawler:
                 if not parsed.entries:
                     self.report.outcomes.add("feed", "empty")
             repo.apply_feed_update(feed, feedstate.checked_ok(
-                now, self.settings, parsed, etag=etag, last_modified=last_modified, current_title=feed.title
+                now, self.settings, parsed, etag=etag, last_modified=last_modified, current_title=feed.title,
+                freshness=freshness, learned_interval=feed.poll_interval,
             ))
             self.log.flush(session, feed)
 
@@ -201,11 +228,19 @@ class Crawler:
             feed = session.get(Feed, feed_id)
             if feed is None:
                 return
-            self.report.fail("feed", feed.url, error)
             self.log.mark_failed(feed.url, error)
-            repo.apply_feed_update(feed, feedstate.checked_failed(
-                now, self.settings, error, failures_before=feed.consecutive_failures, message=describe(error)
-            ))
+            if isinstance(error, BlockedAddress):  # our own setting refused it: not the feed's failure
+                self.report.failures_local += 1
+                refusal = StageError(local_refusal(error), stage="fetch", reason=error.reason)
+                self.report.fail("feed", feed.url, refusal)
+                update = feedstate.refused_locally(now, self.settings, status=feed.status,
+                                                   failures_before=feed.consecutive_failures,
+                                                   learned_interval=feed.poll_interval, message=describe(refusal))
+            else:
+                self.report.fail("feed", feed.url, error)
+                update = feedstate.checked_failed(now, self.settings, error, failures_before=feed.consecutive_failures,
+                                                  message=describe(error))
+            repo.apply_feed_update(feed, update)
             self.log.flush(session, feed)
 
     # ------------------------------------------------------------ entries
@@ -214,7 +249,7 @@ class Crawler:
         """Fetch and extract one queued entry, then store it with its outcome: at once, or, during
         a pass over the queue, through the batch writer (see :meth:`_write_batches`)."""
         try:
-            fetched = await self.fetcher.fetch(url, kind="page", accept_types=HTML_TYPES)
+            fetched = await self._fetch(url, kind="page", accept_types=HTML_TYPES)
             rules = self._rules_for(source_id)
             prepared = await self.pool.prepare(fetched.text, fetched.final_url, rules,
                                                hints.get("content_html") if rules.reads_feed else None)
@@ -329,6 +364,9 @@ class Crawler:
                     queue.task_done()
 
     def _entry_failed(self, entry_id: int, url: str, error: StageError) -> None:
+        if isinstance(error, BlockedAddress):
+            self.report.failures_local += 1
+            error = FetchRejected(f"{url}: {local_refusal(error)}", reason=error.reason)
         self.report.outcomes.add(error.stage, error.reason, describe(error))
         with session_scope(self.engine) as session:
             entry = session.get(Entry, entry_id)
@@ -397,11 +435,17 @@ class Crawler:
 
     # ------------------------------------------------------------ the pass
 
-    async def run(self, *, source_id: int | None = None) -> CrawlReport:
+    async def run(self, *, source_id: int | None = None, force: bool = False) -> CrawlReport:
+        """Refresh the due feeds (``force``: every active or failing one, due or not; each still sends
+        its validators, so an unchanged feed answers 304), then process the due entries."""
         try:
             async with self.fetcher:
                 with session_scope(self.engine) as session:
-                    feed_ids = [f.id for f in repo.due_feeds(session, self.clock(), source_id=source_id)]
+                    now = self.clock()
+                    feed_ids = [f.id for f in repo.due_feeds(session, now, source_id=source_id, force=force)]
+                    if not force:
+                        self.report.feeds_not_due, self.report.next_due_at = repo.not_due_feeds(
+                            session, now, source_id=source_id)
                 self.progress("feeds", 0, len(feed_ids))
 
                 async def refresh(feed_id: int) -> None:
@@ -417,13 +461,21 @@ class Crawler:
 
 
 def crawl(settings: Settings, *, source_id: int | None = None, progress: Progress | None = None,
-          clock: Clock = system_clock) -> CrawlReport:
+          clock: Clock = system_clock, force: bool = False) -> CrawlReport:
     """One pass over due feeds and queued entries (the ``newsdesk crawl`` job), then translation of
     the new articles and of earlier translations whose retry time has come."""
+    return asyncio.run(crawl_pass(settings, source_id=source_id, progress=progress, clock=clock, force=force))
+
+
+async def crawl_pass(settings: Settings, *, source_id: int | None = None, progress: Progress | None = None,
+                     clock: Clock = system_clock, force: bool = False) -> CrawlReport:
+    """:func:`crawl` inside a running event loop: the one function that ``crawl``, ``crawl --loop``
+    and the site's background scheduler (pipeline/scheduler.py) run. Cancelling it is safe: every
+    write is a whole transaction between two awaits, and the next pass resumes the rest."""
     if source_id is not None:  # an unknown id is a usage error, not an empty pass
         with session_scope(engine_for(settings.database_url)) as session:
             repo.get_source(session, source_id)
-    report = asyncio.run(Crawler(settings, progress=progress, clock=clock).run(source_id=source_id))
+    report = await Crawler(settings, progress=progress, clock=clock).run(source_id=source_id, force=force)
     translate_after_crawl(settings, report)
     return report
 
@@ -463,11 +515,12 @@ def next_due_in(settings: Settings, *, now: datetime | None = None) -> float:
 # ---------------------------------------------------------------- one job at a time (workers)
 
 
-def refresh_feed(settings: Settings, feed_id: int) -> CrawlReport:
-    """Refresh one feed and queue its new entries (a worker task; ``queued_entry_ids`` says what to do next)."""
+def refresh_feed(settings: Settings, feed_id: int, *, clock: Clock = system_clock) -> CrawlReport:
+    """Refresh one feed, due or not, and queue its new entries (a worker task, and the admin's
+    "refresh now": a conditional GET like any check; ``queued_entry_ids`` says what to do next)."""
 
     async def run() -> CrawlReport:
-        crawler = Crawler(settings)
+        crawler = Crawler(settings, clock=clock)
         async with crawler.fetcher:
             await crawler.refresh_feed(feed_id)
         return crawler.report

@@ -7,6 +7,7 @@ the JSON output and the Celery tasks all say the same thing about what was dropp
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from newsdesk.errors import NewsdeskError, Reject, Retry, Skip, StageError, plain_message
@@ -39,6 +40,9 @@ class CrawlReport:
     new_article_ids: list[int] = field(default_factory=list)
     queued_entry_ids: list[int] = field(default_factory=list)
     translation: dict[str, Any] | None = None  # what the ingest translation did, when an engine is set
+    feeds_not_due: int = 0  # checkable feeds left alone because their next check is later
+    next_due_at: datetime | None = None  # when the first of them is due
+    failures_local: int = 0  # refused by a local setting (a private address), not the feed's fault
 
     @property
     def ok(self) -> bool:
@@ -61,6 +65,9 @@ class CrawlReport:
             "outcomes": self.outcomes.as_dict(),
             "failures": self.failures,
             "translation": self.translation,
+            "feeds_not_due": self.feeds_not_due,
+            "next_due_at": self.next_due_at.isoformat() if self.next_due_at else None,
+            "failures_local": self.failures_local,
         }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import io
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +24,9 @@ from newsdesk.sources.sniff import strip_doctype, to_utf8
 # Notes feedparser raises about a document it read fine: a charset that differed from the declared
 # one, a content type it did not expect. They do not make an empty feed broken.
 _BENIGN = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+# sy:updatePeriod names (RSS 1.0 syndication module) in seconds
+UPDATE_PERIODS = {"hourly": 3_600, "daily": 86_400, "weekly": 604_800, "monthly": 2_592_000,
+                  "yearly": 31_536_000}
 
 
 def parse_rss(
@@ -52,10 +56,34 @@ def parse_rss(
         home_url=feed.get("link"),
         lang=feed.get("language"),
     )
+    result = replace(result, ttl=_ttl_seconds(feed.get("ttl")),
+                     update_period=update_period_seconds(feed.get("sy_updateperiod"), feed.get("sy_updatefrequency")))
     if not result.entries and (problem is not None or not parsed.get("version")):
         # broken or truncated XML that gave nothing usable: "malformed", unlike a valid empty feed
         raise ParseError(f"unreadable feed: {problem or 'no RSS or Atom structure'}", reason="malformed")
     return result
+
+
+def update_period_seconds(period: str | None, frequency: str | int | None) -> float | None:
+    """``sy:updatePeriod`` / ``sy:updateFrequency`` as seconds (the feed changes ``frequency`` times
+    a ``period``); None when the period is missing or unknown."""
+    seconds = UPDATE_PERIODS.get((period or "").strip().lower())
+    if seconds is None:
+        return None
+    try:
+        times = int(str(frequency).strip()) if frequency not in (None, "") else 1
+    except ValueError:
+        times = 1
+    return seconds / max(1, times)
+
+
+def _ttl_seconds(value: Any) -> float | None:
+    """RSS ``<ttl>``: minutes the channel may be cached; None when absent or not a number."""
+    try:
+        minutes = float(str(value).strip()) if value not in (None, "") else None
+    except ValueError:
+        return None
+    return minutes * 60 if minutes is not None and 0 <= minutes < 1e7 else None
 
 
 def _raw_entries(entries: list[dict[str, Any]], feed_lang: str | None) -> Iterator[RawEntry]:

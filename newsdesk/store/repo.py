@@ -113,17 +113,32 @@ def apply_feed_update(feed: Feed, update: FeedUpdate) -> None:
         feed.kind = update.kind
     if update.title is not None:
         feed.title = update.title
+    if update.poll_interval is not None:
+        feed.poll_interval = update.poll_interval
 
 
-def due_feeds(session: Session, now: datetime, *, source_id: int | None = None) -> Sequence[Feed]:
-    """Feeds to check now: active or failing, never checked or due; gone and paused ones wait."""
-    query = select(Feed).where(
-        Feed.status.in_([FeedStatus.ACTIVE.value, FeedStatus.FAILING.value]),
-        or_(Feed.next_check_at.is_(None), Feed.next_check_at <= now),
-    )
+def due_feeds(session: Session, now: datetime, *, source_id: int | None = None,
+              force: bool = False) -> Sequence[Feed]:
+    """Feeds to check now: active or failing, never checked or due; gone and paused ones wait.
+    ``force``: every active or failing feed, due or not (``crawl --force``, "refresh now")."""
+    query = select(Feed).where(Feed.status.in_([FeedStatus.ACTIVE.value, FeedStatus.FAILING.value]))
+    if not force:
+        query = query.where(or_(Feed.next_check_at.is_(None), Feed.next_check_at <= now))
     if source_id is not None:
         query = query.where(Feed.source_id == source_id)
     return session.scalars(query.order_by(Feed.next_check_at.is_not(None), Feed.next_check_at, Feed.id)).all()
+
+
+def not_due_feeds(session: Session, now: datetime, *, source_id: int | None = None) -> tuple[int, datetime | None]:
+    """How many checkable feeds are not due yet, and when the first of them is (why a pass checked
+    nothing: ``crawl`` says "1 feed not due until 21:59")."""
+    query = select(func.count(Feed.id), func.min(Feed.next_check_at)).where(
+        Feed.status.in_([FeedStatus.ACTIVE.value, FeedStatus.FAILING.value]), Feed.next_check_at > now,
+    )
+    if source_id is not None:
+        query = query.where(Feed.source_id == source_id)
+    count, first = session.execute(query).one()
+    return int(count or 0), first
 
 
 # ---------------------------------------------------------------- the crawl queue

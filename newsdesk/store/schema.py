@@ -90,6 +90,8 @@ class Feed(Base):
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # seconds between two checks while healthy, learned from the feed (fetch/schedule.py poll_interval)
+    poll_interval: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     source: Mapped[Source] = relationship(back_populates="feeds")
@@ -366,3 +368,18 @@ class LoginAttempt(Base):
 
 
 __all__ += ["AdminSession", "LoginAttempt"]
+
+
+class SchedulerLease(Base):
+    """Who runs a background job now (``name``: "crawl"): one row per job, taken and renewed with a
+    conditional UPDATE by whichever web worker holds it, so several workers run one scheduler; a
+    crashed holder's lease simply expires (store/lease.py)."""
+
+    __tablename__ = "scheduler_leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+__all__ += ["SchedulerLease"]

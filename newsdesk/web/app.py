@@ -8,6 +8,7 @@ answers are gzipped by ``Site.respond`` (pages come out of the response cache al
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,6 +24,7 @@ from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
 
 from newsdesk.clock import Clock, system_clock
+from newsdesk.pipeline.scheduler import Scheduler
 from newsdesk.settings import Settings, get_settings
 from newsdesk.web import api
 from newsdesk.web.admin_extraction import ROUTES as EXTRACTION_ROUTES
@@ -126,7 +128,24 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # to objects made while serving.
     gc.collect()
     gc.freeze()
-    yield
+    scheduler = start_scheduler(app)
+    try:
+        yield
+    finally:
+        if scheduler is not None:
+            await asyncio.to_thread(scheduler.stop)  # off the event loop: a pass may take a moment to end
+
+
+def start_scheduler(app: FastAPI) -> Scheduler | None:
+    """The background crawl (pipeline/scheduler.py), unless ``NEWSDESK_SCHEDULER`` is off (workers or
+    a cron job crawl instead). It runs in a thread of its own, so pages never wait on a fetch."""
+    site: Site = app.state.site
+    if not site.settings.scheduler:
+        return None
+    scheduler = Scheduler(site.settings, clock=site.clock)
+    scheduler.start()
+    app.state.scheduler = scheduler
+    return scheduler
 
 
 def create_app(settings: Settings | None = None, *, secret: str | None = None,
@@ -151,6 +170,7 @@ def create_app(settings: Settings | None = None, *, secret: str | None = None,
         },
     )
     app.state.site = Site(settings, secret=secret, stale_grace=stale_grace, clock=clock)
+    app.state.scheduler = None  # the background crawl, once the lifespan has started it
     app.include_router(api.router)
     app.router.routes.extend(EXTRACTION_ROUTES)  # before ROUTES' /admin/sources/{id}/{action}
     app.router.routes.extend(ROUTES)

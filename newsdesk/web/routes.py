@@ -23,7 +23,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from newsdesk.errors import Reject, Retry, UsageError, plain_message
-from newsdesk.models import MAX_URL_CHARS
+from newsdesk.models import MAX_URL_CHARS, FeedStatus
+from newsdesk.pipeline.crawl import refresh_feed
 from newsdesk.pipeline.follow import follow
 from newsdesk.store import comments as comment_store
 from newsdesk.store import health, queries, repo, users
@@ -805,6 +806,31 @@ async def admin_source_action(request: Request) -> Response:
     return RedirectResponse(f"/admin/sources?msg={action}d", status_code=303)
 
 
+async def admin_refresh_feed(request: Request) -> Response:
+    """"Refresh now": check one feed at once, due or not, with its validators (an unchanged feed
+    answers 304). The articles it queued are stored by the background crawl, not in this request."""
+    if await _admin_user(request) is None:
+        return _login_redirect()
+    site = site_of(request)
+    form = await request.form(max_files=0, max_fields=5)
+    if not _csrf_ok(request, form):
+        return _plain_error(site, 403, "Form expired", "Reload the page and try again.")
+    feed_id = _int(request.path_params["feed_id"])
+
+    def checkable() -> bool:
+        with site.session() as session:
+            feed = session.get(Feed, feed_id) if feed_id is not None else None
+            return feed is not None and feed.status in (FeedStatus.ACTIVE.value, FeedStatus.FAILING.value)
+
+    if not await run_in_threadpool(checkable):
+        return _plain_error(site, 404, "Page not found", "No such feed, or it is paused or gone.")
+    assert feed_id is not None
+    report = await run_in_threadpool(refresh_feed, site.settings, feed_id, clock=site.clock)
+    outcome = ("refresh_failed" if report.feeds_failed else "unchanged" if report.feeds_not_modified
+               else "refreshed")
+    return RedirectResponse(f"/admin/sources?msg={outcome}", status_code=303)
+
+
 ROUTES = [
     Route("/", front, methods=["GET", "HEAD"], name="front"),
     Route("/article/{article_id}", article, methods=["GET", "HEAD"], name="article"),
@@ -832,6 +858,7 @@ ROUTES = [
           name="admin-source-action"),
     Route("/admin/health", admin_health, methods=["GET"], name="admin-health"),
     Route("/admin/health.{fmt:str}", admin_health, methods=["GET"], name="admin-health-data"),
+    Route("/admin/feeds/{feed_id}/refresh", admin_refresh_feed, methods=["POST"], name="admin-refresh-feed"),
 ]
 
 __all__ = ["ROUTES", "error_page", "not_found"]

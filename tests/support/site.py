@@ -21,12 +21,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def served_site(db_url: str, cwd: Path, **env: str) -> Iterator[str]:
-    """Yield the base URL of the site serving ``db_url``; the server is stopped afterwards."""
+def served_site(db_url: str, cwd: Path, *, args: tuple[str, ...] = (), **env: str) -> Iterator[str]:
+    """Yield the base URL of the site serving ``db_url``; the server is stopped afterwards.
+    ``args``: more ``serve`` options, such as ``("--workers", "2")``."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "newsdesk", "--db", db_url, "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "warning"],
+         "--log-level", "warning", *args],
         env=dict(os.environ, **env), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     try:

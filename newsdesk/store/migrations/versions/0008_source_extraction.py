@@ -1,7 +1,7 @@
 """sources.extraction_mode, body_selector, drop_selectors: where a source's article bodies come from
 
-Revision ID: 0009
-Revises: 0005
+Revision ID: 0008
+Revises: 0006
 
 ``auto`` (the automatic extraction, what every source had until now), ``feed`` (the feed entry's
 own content) or ``rules`` (a CSS selector for the body, selectors of elements to drop).
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0005"
+revision = "0008"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
