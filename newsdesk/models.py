@@ -63,6 +63,10 @@ class ParsedFeed:
     entries: tuple[EntryRef, ...] = ()
     children: tuple[str, ...] = ()
     dropped: tuple[tuple[str, str], ...] = ()  # (reason, detail) for each entry that was not usable
+    # WebSub discovery (https://www.w3.org/TR/websub/#discovery): the hubs the document names
+    # (<link rel="hub">, atom:link in RSS, JSON Feed ``hubs``) and its own canonical URL (the topic)
+    hubs: tuple[str, ...] = ()
+    self_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +117,7 @@ class FetchResult:
     last_modified: str | None = None
     elapsed: float = 0.0  # seconds in requests (all hops), not waiting for the host's politeness slot
     redirects: tuple[str, ...] = ()
+    links: tuple[tuple[str, str], ...] = ()  # (rel, absolute URL) of the answer's HTTP Link headers
 
 
 @dataclass(frozen=True, slots=True)

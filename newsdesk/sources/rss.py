@@ -51,11 +51,19 @@ def parse_rss(
         title=feed.get("title"),
         home_url=feed.get("link"),
         lang=feed.get("language"),
+        hubs=_links(feed, "hub"),
+        self_url=next(iter(_links(feed, "self")), None),
     )
     if not result.entries and (problem is not None or not parsed.get("version")):
         # broken or truncated XML that gave nothing usable: "malformed", unlike a valid empty feed
         raise ParseError(f"unreadable feed: {problem or 'no RSS or Atom structure'}", reason="malformed")
     return result
+
+
+def _links(feed: Mapping[str, Any], rel: str) -> list[str]:
+    """The feed-level ``<link rel=…>`` targets: Atom's own, and ``atom:link`` inside RSS (WebSub)."""
+    return [str(link["href"]) for link in feed.get("links") or []
+            if isinstance(link, Mapping) and link.get("rel") == rel and link.get("href")]
 
 
 def _raw_entries(entries: list[dict[str, Any]], feed_lang: str | None) -> Iterator[RawEntry]:

@@ -24,7 +24,7 @@ from starlette.staticfiles import StaticFiles
 
 from newsdesk.clock import Clock, system_clock
 from newsdesk.settings import Settings, get_settings
-from newsdesk.web import api
+from newsdesk.web import api, websub
 from newsdesk.web.cache import STALE_GRACE
 from newsdesk.web.routes import ROUTES, error_page
 from newsdesk.web.security import SECURITY_HEADERS, SecurityHeadersMiddleware
@@ -152,6 +152,7 @@ def create_app(settings: Settings | None = None, *, secret: str | None = None,
     app.state.site = Site(settings, secret=secret, stale_grace=stale_grace, clock=clock)
     app.include_router(api.router)
     app.router.routes.extend(ROUTES)
+    app.router.routes.extend(websub.ROUTES)  # the WebSub callback hubs call
     app.mount("/static", CachedStatic(directory=STATIC), name="static")
     app.add_middleware(SecurityHeadersMiddleware)
     return app
