@@ -4,6 +4,10 @@ Discovery from Link headers and from the document, the hub's verification of int
 our topic, 404 for any other), signed delivery stored at once through the crawl's entry path, a
 bad signature ignored, renewal chosen before the lease ends, slower polling of a pushed feed, and
 our own feeds advertising and pinging the configured hub.
+
+Where websub.rocks's subscriber tests fit, they are here: 100 (HTTP header discovery), 102 (Atom),
+103 (RSS), 104 (headers before the document), 105/106 (a redirected hub), and the error cases:
+a verification for another topic refused, an invalid or missing signature ignored.
 """
 
 from __future__ import annotations
@@ -12,9 +16,12 @@ import hashlib
 import hmac
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
@@ -179,10 +186,13 @@ def the_sub(settings: Settings) -> WebSubSubscription:
         return sub
 
 
-@pytest.fixture
-def subscribed(db_url: str, origin: Origin) -> Iterator[Round]:
-    """A feed advertising the hub in its Link header, followed, crawled, and subscribed."""
-    with Hub(lease_seconds=7200) as hub:
+@contextmanager
+def subscribed_round(db_url: str, origin: Origin, *, moved: int | None = None,
+                     **hub_options: Any) -> Iterator[Round]:
+    """A feed advertising the hub in its Link header, followed, crawled, and subscribed; ``moved``:
+    the advertised hub address redirects (307/308) to the real one."""
+    with Hub(lease_seconds=7200, **hub_options) as hub:
+        advertised = hub.moved_url(moved) if moved else hub.url
         port = free_port()
         site = f"http://127.0.0.1:{port}"
         settings = settings_for(db_url, site, websub_hub=hub.url)
@@ -190,7 +200,7 @@ def subscribed(db_url: str, origin: Origin) -> Iterator[Round]:
         origin.route("/news/1.html", article_page("First story", unique_paragraphs(1)))
         origin.route("/feed.xml", Response(rss_with([("First", origin.url("/news/1.html"))]),
                                            content_type="application/rss+xml",
-                                           headers={"Link": f'<{hub.url}>; rel="hub", <{topic}>; rel="self"'}))
+                                           headers={"Link": f'<{advertised}>; rel="hub", <{topic}>; rel="self"'}))
         follow(settings, origin.url("/feed.xml"))
         with serve_app(create_app(settings, clock=fixed_clock(NOW)), port):
             report = crawl(settings, clock=fixed_clock(NOW))
@@ -199,6 +209,12 @@ def subscribed(db_url: str, origin: Origin) -> Iterator[Round]:
             with session_scope(engine_for(settings.database_url)) as session:
                 feed_id = session.scalars(select(Feed.id)).one()
             yield Round(settings, hub, origin, site, topic, feed_id)
+
+
+@pytest.fixture
+def subscribed(db_url: str, origin: Origin) -> Iterator[Round]:
+    with subscribed_round(db_url, origin) as round_:
+        yield round_
 
 
 def test_subscription_is_verified_with_the_challenge_and_the_lease(subscribed: Round) -> None:
@@ -212,6 +228,45 @@ def test_subscription_is_verified_with_the_challenge_and_the_lease(subscribed: R
     # the hub's granted lease is what counts, from the verification's time
     assert sub.state == "active" and sub.lease_seconds == 7200
     assert sub.expires_at == NOW + timedelta(seconds=7200)
+    # the pass stored an article, so it pinged our own hub for each of the site's front feeds
+    assert subscribed.hub.state.pings == [f"{subscribed.site}/feed.{ext}" for ext in ("rss", "atom", "json")]
+
+
+def test_a_hub_that_verifies_before_answering_is_confirmed(db_url: str, origin: Origin) -> None:
+    """Pending is recorded before the request goes out, so a synchronous verification finds it."""
+    with subscribed_round(db_url, origin, sync=True) as round_:
+        assert round_.hub.state.verifications[-1].echoed
+        assert the_sub(round_.settings).state == "active"
+
+
+@pytest.mark.parametrize("status", [307, 308])
+def test_a_redirected_hub_is_followed(db_url: str, origin: Origin, status: int) -> None:
+    """websub.rocks subscriber tests 105 and 106: the request is sent again to the new address."""
+    with subscribed_round(db_url, origin, moved=status) as round_:
+        assert the_sub(round_.settings).state == "active"
+
+
+def test_the_lease_is_renewed_by_the_pass_before_it_ends(subscribed: Round) -> None:
+    sub = the_sub(subscribed.settings)
+    assert sub.expires_at is not None and sub.lease_seconds == 7200
+    margin = websub.renewal_margin(7200, subscribed.settings)
+    crawl(subscribed.settings, clock=fixed_clock(sub.expires_at - margin - timedelta(seconds=1)))
+    asked = [r for r in subscribed.hub.state.requests if r.get("hub.mode") == "subscribe"]
+    assert len(asked) == 1  # not yet
+    crawl(subscribed.settings, clock=fixed_clock(sub.expires_at - margin))
+    assert subscribed.hub.wait_for(lambda s: len(s.verifications) == 2)
+    asked = [r for r in subscribed.hub.state.requests if r.get("hub.mode") == "subscribe"]
+    assert len(asked) == 2 and asked[1]["hub.callback"] == asked[0]["hub.callback"]
+    assert the_sub(subscribed.settings).state == "active"
+
+
+def test_a_denial_is_recorded(subscribed: Round) -> None:
+    callback = subscribed.hub.state.verified[subscribed.topic].callback
+    answer = httpx.get(callback, params={"hub.mode": "denied", "hub.topic": subscribed.topic,
+                                         "hub.reason": "not allowed here"})
+    assert answer.status_code == 200
+    sub = the_sub(subscribed.settings)
+    assert sub.state == "denied" and "not allowed here" in (sub.last_error or "")
 
 
 def test_verification_of_a_topic_we_did_not_ask_for_is_refused(subscribed: Round) -> None:
@@ -252,7 +307,9 @@ def test_a_pushed_feed_is_polled_less_often(subscribed: Round) -> None:
     later = NOW + timedelta(hours=1)
     with session_scope(engine_for(subscribed.settings.database_url)) as session:
         session.get(Feed, subscribed.feed_id).next_check_at = None  # type: ignore[union-attr]
-    crawl(subscribed.settings, clock=fixed_clock(later))
+    pings = len(subscribed.hub.state.pings)
+    report = crawl(subscribed.settings, clock=fixed_clock(later))
+    assert report.articles_stored == 0 and len(subscribed.hub.state.pings) == pings  # nothing new: no ping
     with session_scope(engine_for(subscribed.settings.database_url)) as session:
         feed = session.get(Feed, subscribed.feed_id)
         assert feed is not None and feed.next_check_at is not None

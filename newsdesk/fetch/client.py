@@ -283,28 +283,44 @@ class Fetcher:
     async def post_form(self, url: str, data: dict[str, str]) -> int:
         """POST a form (a WebSub subscription request or publish ping) and return the 2xx status.
 
-        The same address guard and politeness slot as a GET; no robots.txt (a hub's endpoint is an
-        API the publisher named, not a page), no redirects. A non-2xx answer raises its typed outcome.
+        The same address guard and politeness slot as a GET, on every hop; no robots.txt (a hub's
+        endpoint is an API the publisher named, not a page). Only 307 and 308 are followed, since
+        they keep the method and body (a moved hub, websub.rocks tests 105 and 106); a non-2xx
+        answer raises its typed outcome.
         """
         if self._client is None:
             raise RuntimeError("use the Fetcher as 'async with Fetcher(settings) as fetcher:'")
         target = parse_url(url)
+        for _ in range(self.settings.fetch_max_redirects + 1):
+            response = await self._post_once(target, data)
+            location = response.headers.get("location")
+            if response.status_code not in (307, 308) or not location:
+                raise_for_status(response.status_code, response.headers, str(target))
+                return response.status_code
+            try:
+                target = parse_url(str(target.join(location)))
+            except (httpx.InvalidURL, ValueError) as exc:
+                raise FetchRejected(f"bad redirect target {location[:200]!r}: {exc}", reason="bad_url") from None
+        raise FetchRejected(f"more than {self.settings.fetch_max_redirects} redirects from {url}",
+                            reason="too_many_redirects")
+
+    async def _post_once(self, target: httpx.URL, data: dict[str, str]) -> httpx.Response:
+        assert self._client is not None
         await self._admit(target, robots=False)
         async with self.limiter.slot(target.host):
             try:
                 async with asyncio.timeout(self.settings.fetch_timeout):
-                    response = await self._client.post(target, data=data)
+                    return await self._client.post(target, data=data)
             except TimeoutError:
-                raise FetchRetry(f"{url} took longer than {self.settings.fetch_timeout:g}s", reason="timeout") from None
+                raise FetchRetry(f"{target} took longer than {self.settings.fetch_timeout:g}s",
+                                 reason="timeout") from None
             except httpx.TimeoutException as exc:
-                raise FetchRetry(f"{url}: {type(exc).__name__}", reason="timeout") from None
+                raise FetchRetry(f"{target}: {type(exc).__name__}", reason="timeout") from None
             except httpx.ConnectError as exc:
                 raise FetchRetry(f"cannot connect to {target.host}: {_connect_cause(exc)}",
                                  reason="connect_error") from None
             except httpx.TransportError as exc:
-                raise FetchRetry(f"{url}: {type(exc).__name__}: {exc}", reason="network_error") from None
-        raise_for_status(response.status_code, response.headers, url)
-        return response.status_code
+                raise FetchRetry(f"{target}: {type(exc).__name__}: {exc}", reason="network_error") from None
 
     # ------------------------------------------------------------------ internals
 

@@ -134,30 +134,40 @@ async def maintain(fetcher: PostForm, engine: Engine, settings: Settings, now: d
                                 "websub: feeds advertise a hub, but NEWSDESK_SITE_URL is not set: no hub can reach us")
             return
         due = set(due_subscriptions(subs, now, settings))
-        requests = [(s.feed_id, s.hub_url, {
-            "hub.mode": "subscribe", "hub.topic": s.topic_url,
-            "hub.callback": callback_url(settings, s.feed_id, s.token),
-            "hub.lease_seconds": str(settings.websub_lease_seconds), "hub.secret": s.secret,
-        }) for s in subs if s.feed_id in due]
+        requests = []
+        for sub in subs:
+            if sub.feed_id not in due:
+                continue
+            # pending before the request is sent (why: a hub may verify before it answers, and the
+            # callback confirms only a subscription it is waiting for); an active one stays active
+            if sub.state != "active":
+                sub.state = "pending"
+            sub.requested_at = now
+            requests.append((sub.feed_id, sub.hub_url, {
+                "hub.mode": "subscribe", "hub.topic": sub.topic_url,
+                "hub.callback": callback_url(settings, sub.feed_id, sub.token),
+                "hub.lease_seconds": str(settings.websub_lease_seconds), "hub.secret": sub.secret,
+            }))
     for feed_id, hub, form in requests:
-        error: str | None = None
         try:
             await fetcher.post_form(hub, form)
         except StageError as exc:
             error = f"websub: {hub} refused the subscription: {exc}"
             report.outcomes.add("websub", "subscribe_failed", error)
+            _request_failed(engine, feed_id, form["hub.topic"], error)
         else:
             report.outcomes.add("websub", "subscribe_requested")
-        with session_scope(engine) as session:
-            sub = next((s for s in store.all_subscriptions(session) if s.feed_id == feed_id), None)
-            if sub is None or sub.topic_url != form["hub.topic"]:
-                continue  # rediscovered meanwhile: the new subscription is asked for next pass
-            sub.requested_at = now
-            sub.last_error = error
-            if error is None and sub.state != "active":
-                sub.state = "pending"
-            elif error is not None and sub.state != "active":
-                sub.state = "discovered"
+
+
+def _request_failed(engine: Engine, feed_id: int, topic: str, error: str) -> None:
+    """A hub that refused or could not be reached: asked again after :data:`RETRY_WAIT`."""
+    with session_scope(engine) as session:
+        sub = next((s for s in store.all_subscriptions(session) if s.feed_id == feed_id), None)
+        if sub is None or sub.topic_url != topic:
+            return  # rediscovered meanwhile: the new subscription is asked for next pass
+        sub.last_error = error
+        if sub.state == "pending":
+            sub.state = "discovered"
 
 
 def verification_answer(sub: SubscriptionState | None, *, mode: str, topic: str, challenge: str,

@@ -34,6 +34,7 @@ import uvicorn
 # Seconds the hub waits on a subscriber's callback (why: loopback answers in milliseconds; a
 # busy CI box gets ample room without a test hanging on a dead callback).
 CALLBACK_TIMEOUT = 10.0
+MOVED = "/moved/"  # POST /moved/307 or /moved/308: the hub's endpoint, redirected to "/"
 
 
 @dataclass
@@ -63,8 +64,9 @@ class HubState:
 class Hub:
     """``with Hub(lease_seconds=3600) as hub:`` — ``hub.url`` is its endpoint."""
 
-    def __init__(self, *, lease_seconds: int = 3600) -> None:
+    def __init__(self, *, lease_seconds: int = 3600, sync: bool = False) -> None:
         self.lease_seconds = lease_seconds  # what the hub grants, whatever is asked (spec: hub's choice)
+        self.sync = sync  # verify before answering the subscription request (as PubSubHubbub 0.3 hubs may)
         self.state = HubState()
         self.lock = threading.Lock()
         self.changed = threading.Condition(self.lock)
@@ -78,6 +80,12 @@ class Hub:
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 form = dict(parse_qsl(self.rfile.read(length).decode()))
+                if self.path.startswith(MOVED):  # websub.rocks 105/106: a redirected hub endpoint
+                    self.send_response(int(self.path.removeprefix(MOVED)))
+                    self.send_header("Location", "/")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 status = hub._handle(form)
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
@@ -90,6 +98,10 @@ class Hub:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}/"
+
+    def moved_url(self, status: int) -> str:
+        """An address of this hub that answers ``status`` (307, 308) with the real one."""
+        return f"{self.url.rstrip('/')}{MOVED}{status}"
 
     def __enter__(self) -> Hub:
         self._thread.start()
@@ -114,6 +126,9 @@ class Hub:
                 self.changed.notify_all()
             return 204
         if mode in ("subscribe", "unsubscribe") and form.get("hub.topic") and form.get("hub.callback"):
+            if self.sync:
+                self._verify_async(form)
+                return 202
             thread = threading.Thread(target=self._verify_async, args=(form,), daemon=True)
             self._threads.append(thread)
             thread.start()
