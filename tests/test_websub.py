@@ -299,6 +299,16 @@ def test_push_is_stored_within_a_second_and_a_bad_signature_is_ignored(subscribe
     assert article_count(subscribed.settings, origin.url("/news/2.html")) == 0
     assert origin.hits("/news/2.html") == 0
     assert the_sub(subscribed.settings).pushes == 1
+    # the same ping again goes through the crawl's dedup: nothing fetched or stored twice
+    assert hub.deliver(subscribed.topic, fat_ping) == 202
+    origin.route("/news/4.html", article_page("Story 4", unique_paragraphs(4)))
+    assert hub.deliver(subscribed.topic, rss_with([("Fourth", origin.url("/news/4.html"))]).encode()) == 202
+    deadline = time.monotonic() + 5.0  # why 5 s: only the order matters here, not the speed
+    while article_count(subscribed.settings, origin.url("/news/4.html")) == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert article_count(subscribed.settings, origin.url("/news/4.html")) == 1
+    assert article_count(subscribed.settings, origin.url("/news/3.html")) == 1
+    assert origin.hits("/news/3.html") == 1
     # a crawl pass that stored articles pinged our hub for the site's feeds (the push did too)
     assert f"{subscribed.site}/feed.rss" in hub.state.pings
 
@@ -346,6 +356,8 @@ def test_no_subscription_without_a_public_site_url(db_url: str, origin: Origin) 
 def test_our_feeds_advertise_the_configured_hub(db_url: str) -> None:
     settings = settings_for(db_url, "https://news.example.org", websub_hub="https://hub.example/")
     with TestClient(create_app(settings, clock=fixed_clock(NOW))) as client:
+        answer = client.get("/feed.rss?lang=de")
+        assert answer.headers["link"].endswith('<https://news.example.org/feed.rss?lang=de>; rel="self"')
         for fmt, marker in (("rss", '<atom:link href="https://hub.example/" rel="hub"/>'),
                             ("atom", '<link rel="hub" href="https://hub.example/"/>'),
                             ("json", '"hubs": [')):

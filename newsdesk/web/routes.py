@@ -350,7 +350,8 @@ def _feed_endpoint(kind: str) -> Any:
                          cache_control="public, max-age=300")
 
         response = await _page_response(request, build)
-        link = hub_link_header(site_of(request).settings.websub_hub, base + request.url.path)
+        query = f"?{request.url.query}" if request.url.query else ""
+        link = hub_link_header(site_of(request).settings.websub_hub, base + request.url.path + query)
         if link and fmt in FORMATS and response.status_code in (200, 304):
             response.headers["Link"] = link  # WebSub discovery: subscribers read the headers first
         return response
