@@ -30,14 +30,15 @@ from newsdesk.clock import fixed_clock
 from newsdesk.fetch.client import parse_link_header
 from newsdesk.models import FetchResult
 from newsdesk.pipeline import websub
-from newsdesk.pipeline.crawl import crawl
+from newsdesk.pipeline.crawl import crawl, receive_push
 from newsdesk.pipeline.follow import follow
 from newsdesk.settings import Settings
 from newsdesk.sources import parse_feed
 from newsdesk.store.db import engine_for, session_scope
-from newsdesk.store.schema import Article, Feed, WebSubSubscription
+from newsdesk.store.schema import Article, Feed, Translation, WebSubSubscription
 from newsdesk.web.app import create_app
 from tests.support.hub import Hub, free_port, serve_app
+from tests.support.libretranslate import LibreTranslateServer
 from tests.support.origin import Origin, Response
 from tests.support.pages import article_page, unique_paragraphs
 
@@ -348,6 +349,26 @@ def test_no_subscription_without_a_public_site_url(db_url: str, origin: Origin) 
         assert report.outcomes.get("websub", "no_site_url") == 1
         assert hub.state.requests == []
         assert the_sub(settings).state == "discovered"  # the hub is known, for when the URL is set
+
+
+def test_a_push_goes_through_the_whole_pipeline_translation_too(db_url: str, origin: Origin) -> None:
+    """The push path is the poll's after the fetch: queued, fetched, extracted, stored, translated."""
+    with LibreTranslateServer() as translator:
+        settings = settings_for(db_url, "http://127.0.0.1:9", translate_engine="libretranslate",
+                                libretranslate_url=translator.url, target_languages="en,de")
+        origin.route("/feed.xml", Response(rss_with([]), content_type="application/rss+xml"))
+        origin.route("/news/7.html", article_page("Story 7", unique_paragraphs(7)))
+        follow(settings, origin.url("/feed.xml"))
+        with session_scope(engine_for(db_url)) as session:
+            feed_id = session.scalars(select(Feed.id)).one()
+        body = rss_with([("Seventh", origin.url("/news/7.html"))]).encode()
+        report = receive_push(settings, feed_id, body, "application/rss+xml", clock=fixed_clock(NOW))
+        assert report.articles_stored == 1 and report.outcomes.get("websub", "pushed") == 1
+        with session_scope(engine_for(db_url)) as session:
+            assert {t.lang for t in session.scalars(select(Translation))} == {"de"}
+        broken = receive_push(settings, feed_id, b"<html><body>not a feed</body></html>", "text/html",
+                              clock=fixed_clock(NOW))
+        assert broken.outcomes.get("websub", "push_html_not_feed") == 1 and broken.articles_stored == 0
 
 
 # ---------------------------------------------------------------- our feeds out

@@ -487,7 +487,7 @@ def refresh_feed(settings: Settings, feed_id: int) -> CrawlReport:
 def receive_push(settings: Settings, feed_id: int, body: bytes, content_type: str | None, *,
                  clock: Clock = system_clock) -> CrawlReport:
     """Store what a hub pushed for one feed (the site's WebSub callback runs this in a thread),
-    then ping our own hub when it stored new articles, as a pass does."""
+    then, as a pass does, ping our own hub and translate when it stored new articles."""
 
     async def run() -> CrawlReport:
         crawler = Crawler(settings, clock=clock)
@@ -500,7 +500,10 @@ def receive_push(settings: Settings, feed_id: int, body: bytes, content_type: st
             await crawler.pool.close()
         return crawler.report
 
-    return asyncio.run(run())
+    report = asyncio.run(run())
+    if report.articles_stored:
+        translate_after_crawl(settings, report)
+    return report
 
 
 def process_entry(settings: Settings, entry_id: int) -> CrawlReport:
