@@ -34,6 +34,7 @@ from newsdesk.pipeline.crawl import crawl, receive_push
 from newsdesk.pipeline.follow import follow
 from newsdesk.settings import Settings
 from newsdesk.sources import parse_feed
+from newsdesk.store import repo
 from newsdesk.store.db import engine_for, session_scope
 from newsdesk.store.schema import Article, Feed, Translation, WebSubSubscription
 from newsdesk.web.app import create_app
@@ -312,6 +313,20 @@ def test_push_is_stored_within_a_second_and_a_bad_signature_is_ignored(subscribe
     assert origin.hits("/news/3.html") == 1
     # a crawl pass that stored articles pinged our hub for the site's feeds (the push did too)
     assert f"{subscribed.site}/feed.rss" in hub.state.pings
+
+
+def test_a_paused_feed_ignores_pushes_and_is_not_renewed(subscribed: Round) -> None:
+    with session_scope(engine_for(subscribed.settings.database_url)) as session:
+        repo.set_feed_paused(session, subscribed.feed_id, True)
+    subscribed.origin.route("/news/5.html", article_page("Story 5", unique_paragraphs(5)))
+    body = rss_with([("Fifth", subscribed.origin.url("/news/5.html"))]).encode()
+    assert subscribed.hub.deliver(subscribed.topic, body) == 202  # decided before answering: no task
+    assert article_count(subscribed.settings, subscribed.origin.url("/news/5.html")) == 0
+    assert the_sub(subscribed.settings).pushes == 0
+    expires = the_sub(subscribed.settings).expires_at
+    assert expires is not None
+    crawl(subscribed.settings, clock=fixed_clock(expires))  # due for renewal, were the feed followed
+    assert len([r for r in subscribed.hub.state.requests if r.get("hub.mode") == "subscribe"]) == 1
 
 
 def test_a_pushed_feed_is_polled_less_often(subscribed: Round) -> None:

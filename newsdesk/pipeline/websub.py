@@ -128,7 +128,7 @@ async def maintain(fetcher: PostForm, engine: Engine, settings: Settings, now: d
     if not settings.websub_subscribe:
         return
     with session_scope(engine) as session:
-        subs = store.all_subscriptions(session)
+        subs = store.live_subscriptions(session)
         if subs and not settings.site_url:
             report.outcomes.add("websub", "no_site_url",
                                 "websub: feeds advertise a hub, but NEWSDESK_SITE_URL is not set: no hub can reach us")

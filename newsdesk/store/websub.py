@@ -14,7 +14,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from newsdesk.store.schema import WebSubSubscription
+from newsdesk.models import FeedStatus
+from newsdesk.store.schema import Feed, WebSubSubscription
+
+# Feeds whose subscriptions are kept up and whose pushes are stored: a paused or gone feed's lease
+# is left to run out, and what its hub still pushes is ignored (as a poll would not fetch it).
+LIVE_FEED_STATUSES = (FeedStatus.ACTIVE.value, FeedStatus.FAILING.value)
 
 # Bytes of randomness in a callback token and an HMAC secret (why: 32 bytes is 256 bits, beyond
 # guessing; the secret's hex form, 64 characters, stays under the spec's 200-byte limit).
@@ -45,6 +50,19 @@ def all_subscriptions(session: Session) -> Sequence[WebSubSubscription]:
     return session.scalars(select(WebSubSubscription).order_by(WebSubSubscription.id)).all()
 
 
+def live_subscriptions(session: Session) -> Sequence[WebSubSubscription]:
+    """Subscriptions of feeds that are followed now (not paused, not gone)."""
+    return session.scalars(
+        select(WebSubSubscription).join(Feed, Feed.id == WebSubSubscription.feed_id)
+        .where(Feed.status.in_(LIVE_FEED_STATUSES)).order_by(WebSubSubscription.id)
+    ).all()
+
+
+def feed_is_live(session: Session, feed_id: int) -> bool:
+    feed = session.get(Feed, feed_id)
+    return feed is not None and feed.status in LIVE_FEED_STATUSES
+
+
 def for_callback(session: Session, feed_id: int, token: str) -> WebSubSubscription | None:
     """The subscription a callback URL names, or None; the token is compared in constant time."""
     sub = session.scalar(select(WebSubSubscription).where(WebSubSubscription.feed_id == feed_id))
@@ -59,4 +77,5 @@ def is_pushed(session: Session, feed_id: int, now: datetime) -> bool:
     return sub is not None and sub.state == "active" and (sub.expires_at is None or sub.expires_at > now)
 
 
-__all__ = ["all_subscriptions", "for_callback", "is_pushed", "record_discovery"]
+__all__ = ["all_subscriptions", "feed_is_live", "for_callback", "is_pushed", "live_subscriptions",
+           "record_discovery"]

@@ -105,7 +105,8 @@ async def _read_capped(request: Request, cap: int) -> bytes | None:
 
 
 def _accept(site: Site, feed_id: int, token: str, body: bytes, signature: str | None) -> str:
-    """``stored`` (to be processed), ``unknown`` (no such active subscription) or ``bad_signature``."""
+    """``stored`` (to be processed), ``unknown`` (no such active subscription), ``bad_signature``,
+    or ``not_followed`` (the feed is paused or gone: acknowledged, not stored)."""
     with session_scope(site.engine, lock_wait=site.settings.web_write_lock_wait) as session:
         sub = store.for_callback(session, feed_id, token)
         if sub is None or sub.state != "active":
@@ -113,6 +114,8 @@ def _accept(site: Site, feed_id: int, token: str, body: bytes, signature: str | 
         if not websub.signature_valid(sub.secret, signature, body):
             sub.last_error = "websub: a push with a missing or wrong X-Hub-Signature was ignored"
             return "bad_signature"
+        if not store.feed_is_live(session, feed_id):
+            return "not_followed"
         sub.pushes += 1
         sub.last_push_at = site.clock()
         return "stored"
@@ -145,6 +148,8 @@ async def deliver(request: Request) -> Response:
     if outcome == "bad_signature":
         log.warning("websub: ignored a push for feed %s: missing or wrong signature", ids[0])
         return PlainTextResponse("ignored\n", status_code=202)
+    if outcome == "not_followed":
+        return PlainTextResponse("ignored: the feed is not followed now\n", status_code=202)
     task = BackgroundTask(_store_push, site, ids[0], body, request.headers.get("content-type"))
     return PlainTextResponse("accepted\n", status_code=202, background=task)
 
