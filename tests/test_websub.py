@@ -30,7 +30,7 @@ from newsdesk.clock import fixed_clock
 from newsdesk.fetch.client import parse_link_header
 from newsdesk.models import FetchResult
 from newsdesk.pipeline import websub
-from newsdesk.pipeline.crawl import crawl, receive_push
+from newsdesk.pipeline.crawl import crawl, maintain_subscriptions, receive_push
 from newsdesk.pipeline.follow import follow
 from newsdesk.settings import Settings
 from newsdesk.sources import parse_feed
@@ -260,6 +260,16 @@ def test_the_lease_is_renewed_by_the_pass_before_it_ends(subscribed: Round) -> N
     asked = [r for r in subscribed.hub.state.requests if r.get("hub.mode") == "subscribe"]
     assert len(asked) == 2 and asked[1]["hub.callback"] == asked[0]["hub.callback"]
     assert the_sub(subscribed.settings).state == "active"
+
+
+def test_the_workers_scheduler_job_sends_due_renewals(subscribed: Round) -> None:
+    """With Celery workers no pass runs: ``maintain_subscriptions`` (run by the schedule task) renews."""
+    sub = the_sub(subscribed.settings)
+    assert sub.expires_at is not None
+    report = maintain_subscriptions(subscribed.settings, clock=fixed_clock(sub.expires_at))
+    assert report.outcomes.get("websub", "subscribe_requested") == 1
+    assert subscribed.hub.wait_for(lambda s: len(s.verifications) == 2)
+    assert subscribed.hub.state.verifications[-1].echoed
 
 
 def test_a_denial_is_recorded(subscribed: Round) -> None:

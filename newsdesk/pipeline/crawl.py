@@ -506,6 +506,19 @@ def receive_push(settings: Settings, feed_id: int, body: bytes, content_type: st
     return report
 
 
+def maintain_subscriptions(settings: Settings, *, clock: Clock = system_clock) -> CrawlReport:
+    """Send the due WebSub subscriptions and renewals (what a pass does after its feeds; the
+    workers' scheduler runs it, since with workers no pass runs)."""
+
+    async def run() -> CrawlReport:
+        crawler = Crawler(settings, clock=clock)
+        async with crawler.fetcher:
+            await websub.maintain(crawler.fetcher, crawler.engine, settings, clock(), crawler.report)
+        return crawler.report
+
+    return asyncio.run(run())
+
+
 def process_entry(settings: Settings, entry_id: int) -> CrawlReport:
     """Fetch, extract and store one queued entry (a worker task)."""
     with session_scope(engine_for(settings.database_url)) as session:
