@@ -261,6 +261,16 @@ class Settings(BaseSettings):
             raise ValueError("must be hold or publish")
         return value
 
+    @field_validator("websub_hub")
+    @classmethod
+    def _hub_url(cls, value: str | None) -> str | None:
+        """The hub goes into feeds and a ``Link`` header as is: an http(s) URL with no space or ``<>"``."""
+        if not value:
+            return None
+        if not re.match(r"^https?://[^\s<>\"]+$", value, re.IGNORECASE):
+            raise ValueError("must be an http(s) URL without spaces, quotes or angle brackets")
+        return value
+
     @property
     def trusted_proxy_list(self) -> list[str]:
         return [x.strip() for x in self.trusted_proxies.split(",") if x.strip()]

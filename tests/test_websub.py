@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
@@ -419,3 +420,10 @@ def test_our_feeds_advertise_the_configured_hub(db_url: str) -> None:
     with TestClient(create_app(plain, clock=fixed_clock(NOW))) as client:
         answer = client.get("/feed.atom")
         assert "link" not in answer.headers and 'rel="hub"' not in answer.text
+
+
+@pytest.mark.parametrize("bad", ["ftp://hub.example/", "https://hub.example/>; rel=x", "https://hub.example/\nX: y"])
+def test_a_hub_setting_that_would_break_the_header_is_refused(bad: str) -> None:
+    with pytest.raises(ValidationError, match="websub_hub"):
+        Settings(websub_hub=bad)
+    assert Settings(websub_hub="").websub_hub is None
