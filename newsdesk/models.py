@@ -66,6 +66,10 @@ class ParsedFeed:
     # what the feed says of its own update rate (seconds): RSS <ttl>; sy:updatePeriod/updateFrequency
     ttl: float | None = None
     update_period: float | None = None
+    # WebSub discovery (https://www.w3.org/TR/websub/#discovery): the hubs the document names
+    # (<link rel="hub">, atom:link in RSS, JSON Feed ``hubs``) and its own canonical URL (the topic)
+    hubs: tuple[str, ...] = ()
+    self_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +121,7 @@ class FetchResult:
     elapsed: float = 0.0  # seconds in requests (all hops), not waiting for the host's politeness slot
     redirects: tuple[str, ...] = ()
     freshness: float | None = None  # seconds the answer stays fresh (Cache-Control max-age, Expires)
+    links: tuple[tuple[str, str], ...] = ()  # (rel, absolute URL) of the answer's HTTP Link headers
 
 
 @dataclass(frozen=True, slots=True)

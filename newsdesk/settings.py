@@ -178,6 +178,26 @@ class Settings(BaseSettings):
         0, description="Processes used for extraction during a crawl (0: one per CPU core)."
     )
 
+    # WebSub push (docs/feeds.md, "WebSub push")
+    websub_subscribe: bool = Field(
+        True,
+        description="Subscribe to the WebSub hubs that feeds advertise, so new entries are pushed at once "
+        "(needs site_url: the hub must reach the site's callback).",
+    )
+    # why 10 days: common hubs grant 5 to 10 days; renewing a few times a month is cheap
+    websub_lease_seconds: int = Field(
+        864_000, ge=3600, description="Lease asked of a hub for a subscription (seconds); renewed before it ends."
+    )
+    # why 5 MB: a fat ping is a feed document, far below a page-sized limit; more is not a feed update
+    websub_max_bytes: int = Field(
+        5_000_000, ge=1024, description="Largest pushed body accepted (bytes); larger is answered 413."
+    )
+    websub_hub: str | None = Field(
+        None,
+        description="WebSub hub advertised in the site's own feeds (Link header, rel=\"hub\" links, JSON Feed "
+        "hubs) and pinged (hub.mode=publish) when a crawl stores new articles; needs site_url.",
+    )
+
     # workers (Celery)
     broker_url: str = Field(
         "redis://127.0.0.1:6379/0",
@@ -272,6 +292,16 @@ class Settings(BaseSettings):
         low = info.data.get("poll_min_interval")
         if low is not None and value < low:
             raise ValueError(f"must be at least poll_min_interval ({low})")
+        return value
+
+    @field_validator("websub_hub")
+    @classmethod
+    def _hub_url(cls, value: str | None) -> str | None:
+        """The hub goes into feeds and a ``Link`` header as is: an http(s) URL with no space or ``<>"``."""
+        if not value:
+            return None
+        if not re.match(r"^https?://[^\s<>\"]+$", value, re.IGNORECASE):
+            raise ValueError("must be an http(s) URL without spaces, quotes or angle brackets")
         return value
 
     @property

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any
+from urllib.parse import urljoin
 
 import httpx
 
@@ -37,7 +39,7 @@ from newsdesk.fetch.politeness import HostLimiter
 from newsdesk.fetch.robots import ROBOTS_MAX_BYTES, RobotsCache
 from newsdesk.fetch.safety import check_host, guarded_transport, parse_url
 from newsdesk.fetch.schedule import freshness_lifetime
-from newsdesk.models import FetchRecord, FetchResult
+from newsdesk.models import MAX_URL_CHARS, FetchRecord, FetchResult
 from newsdesk.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -117,6 +119,37 @@ def freshness_of(headers: httpx.Headers) -> float | None:
     """How long the answer says it stays fresh (Cache-Control max-age, Expires), in seconds."""
     return freshness_lifetime(headers.get("cache-control"), headers.get("expires"), headers.get("date"),
                               now=time.time())
+
+
+# Link header values read per answer (why: a feed names a hub and itself; a long list is junk).
+MAX_LINKS = 20
+_LINK_VALUE = re.compile(r'<([^>]*)>\s*((?:;\s*[^;,]*)*)')
+_REL_PARAM = re.compile(r'(?:^|;)\s*rel\s*=\s*(?:"([^"]*)"|([^\s;,"]+))', re.IGNORECASE)
+
+
+def parse_link_header(values: list[str], base: str) -> tuple[tuple[str, str], ...]:
+    """RFC 8288 ``Link`` header values as (rel, absolute URL) pairs, one per relation type named.
+
+    WebSub discovery reads ``rel="hub"`` and ``rel="self"`` from them (https://www.w3.org/TR/websub/#discovery).
+    Targets are resolved against ``base``; anything that is not http(s) is dropped.
+    """
+    pairs: list[tuple[str, str]] = []
+    for value in values:
+        for match in _LINK_VALUE.finditer(value):
+            rel = _REL_PARAM.search(match.group(2) or "")
+            if rel is None:
+                continue
+            try:
+                target = urljoin(base, match.group(1).strip())
+            except ValueError:
+                continue
+            if not target.lower().startswith(("http://", "https://")) or len(target) > MAX_URL_CHARS:
+                continue
+            for name in (rel.group(1) or rel.group(2) or "").lower().split():
+                pairs.append((name, target))
+            if len(pairs) >= MAX_LINKS:
+                return tuple(pairs[:MAX_LINKS])
+    return tuple(pairs)
 
 
 def media_type(content_type: str | None) -> str:
@@ -274,6 +307,48 @@ class Fetcher:
             url, kind, headers, accept_types, robots=robots, cap=cap, truncate=kind == "robots"
         )
 
+    async def post_form(self, url: str, data: dict[str, str]) -> int:
+        """POST a form (a WebSub subscription request or publish ping) and return the 2xx status.
+
+        The same address guard and politeness slot as a GET, on every hop; no robots.txt (a hub's
+        endpoint is an API the publisher named, not a page). Only 307 and 308 are followed, since
+        they keep the method and body (a moved hub, websub.rocks tests 105 and 106); a non-2xx
+        answer raises its typed outcome.
+        """
+        if self._client is None:
+            raise RuntimeError("use the Fetcher as 'async with Fetcher(settings) as fetcher:'")
+        target = parse_url(url)
+        for _ in range(self.settings.fetch_max_redirects + 1):
+            response = await self._post_once(target, data)
+            location = response.headers.get("location")
+            if response.status_code not in (307, 308) or not location:
+                raise_for_status(response.status_code, response.headers, str(target))
+                return response.status_code
+            try:
+                target = parse_url(str(target.join(location)))
+            except (httpx.InvalidURL, ValueError) as exc:
+                raise FetchRejected(f"bad redirect target {location[:200]!r}: {exc}", reason="bad_url") from None
+        raise FetchRejected(f"more than {self.settings.fetch_max_redirects} redirects from {url}",
+                            reason="too_many_redirects")
+
+    async def _post_once(self, target: httpx.URL, data: dict[str, str]) -> httpx.Response:
+        assert self._client is not None
+        await self._admit(target, robots=False)
+        async with self.limiter.slot(target.host):
+            try:
+                async with asyncio.timeout(self.settings.fetch_timeout):
+                    return await self._client.post(target, data=data)
+            except TimeoutError:
+                raise FetchRetry(f"{target} took longer than {self.settings.fetch_timeout:g}s",
+                                 reason="timeout") from None
+            except httpx.TimeoutException as exc:
+                raise FetchRetry(f"{target}: {type(exc).__name__}", reason="timeout") from None
+            except httpx.ConnectError as exc:
+                raise FetchRetry(f"cannot connect to {target.host}: {_connect_cause(exc)}",
+                                 reason="connect_error") from None
+            except httpx.TransportError as exc:
+                raise FetchRetry(f"{target}: {type(exc).__name__}: {exc}", reason="network_error") from None
+
     # ------------------------------------------------------------------ internals
 
     def _report(self, record: FetchRecord) -> None:
@@ -393,6 +468,7 @@ class Fetcher:
             elapsed=trace.network,
             redirects=tuple(redirects),
             freshness=freshness_of(response.headers),
+            links=parse_link_header(response.headers.get_list("link"), str(current)),
         )
 
     async def _admit(self, url: httpx.URL, *, robots: bool) -> None:

@@ -40,7 +40,7 @@ from newsdesk.models import (
     FetchResult,
     ParsedFeed,
 )
-from newsdesk.pipeline import feedstate
+from newsdesk.pipeline import feedstate, websub
 from newsdesk.pipeline.articles import HTML_TYPES, StoredArticle, store_extracted
 from newsdesk.pipeline.follow import home_of
 from newsdesk.pipeline.pool import ExtractionPool
@@ -49,6 +49,7 @@ from newsdesk.pipeline.report import CrawlReport, FetchLogBuffer, as_stage_error
 from newsdesk.settings import Settings
 from newsdesk.sources import parse_feed
 from newsdesk.store import repo
+from newsdesk.store import websub as websub_store
 from newsdesk.store.db import engine_for, session_scope
 from newsdesk.store.schema import Entry, Feed
 
@@ -116,9 +117,7 @@ class Crawler:
         self.report.feeds_checked += 1
         try:
             result = await self._fetch(url, kind="feed", etag=etag, last_modified=last_modified)
-            parsed = parse_feed(result.body, result.final_url, result.content_type,
-                                max_entries=self.settings.crawl_max_entries_per_feed, now=self.clock())
-            parsed = await self._expand_sitemap_index(parsed)
+            parsed = await self._expand_sitemap_index(self._parse(result.body, result.final_url, result.content_type))
         except NotModified as exc:
             self.report.feeds_not_modified += 1
             self.report.outcomes.add("feed", "not_modified")
@@ -127,7 +126,8 @@ class Crawler:
         except StageError as exc:
             self._feed_failed(feed_id, exc)
             return
-        self._feed_succeeded(feed_id, url, parsed, result.etag, result.last_modified, freshness=result.freshness)
+        self._feed_succeeded(feed_id, url, parsed, result.etag, result.last_modified, freshness=result.freshness,
+                             discovery=websub.discover(result, parsed))
 
     async def _fetch(self, url: str, **options: Any) -> FetchResult:
         """Fetch, waiting out a short ``Retry-After`` (at most ``fetch_retry_after_wait`` seconds) and
@@ -143,6 +143,28 @@ class Crawler:
             self.report.outcomes.add(exc.stage, "retry_after_waited")
             await asyncio.sleep(wait)
             return await self.fetcher.fetch(url, **options)
+
+    def _parse(self, body: bytes, url: str, content_type: str | None) -> ParsedFeed:
+        return parse_feed(body, url, content_type, max_entries=self.settings.crawl_max_entries_per_feed,
+                          now=self.clock())
+
+    async def receive_push(self, feed_id: int, body: bytes, content_type: str | None) -> None:
+        """A hub's content distribution (a fat ping): the body is parsed as the feed and its new
+        entries queued and stored as a poll's are. The feed's poll state is left alone (a push
+        carries no validators and says nothing about the feed URL's health)."""
+        with session_scope(self.engine) as session:
+            feed = session.get(Feed, feed_id)
+            if feed is None:
+                return
+            url, source_id = feed.url, feed.source_id
+        try:
+            parsed = self._parse(body, url, content_type)
+        except StageError as exc:
+            self.report.outcomes.add("websub", f"push_{exc.reason}", f"websub: push for {url}: {exc}")
+            return
+        self.report.outcomes.add("websub", "pushed")
+        self._feed_succeeded(feed_id, url, parsed, None, None, pushed=True)
+        await self.process_queue(source_id=source_id)
 
     async def _expand_sitemap_index(self, parsed: ParsedFeed) -> ParsedFeed:
         """A sitemap index lists sitemaps: read the first few and merge their entries."""
@@ -165,8 +187,10 @@ class Crawler:
                           dropped=tuple(dropped))
 
     def _feed_succeeded(self, feed_id: int, feed_url: str, parsed: ParsedFeed | None, etag: str | None,
-                        last_modified: str | None, *, freshness: float | None = None) -> None:
-        """Record a successful check (``parsed`` None: not modified) and queue the new entries."""
+                        last_modified: str | None, *, freshness: float | None = None,
+                        discovery: websub.Discovery | None = None, pushed: bool = False) -> None:
+        """Record a successful check (``parsed`` None: not modified) and queue the new entries;
+        a push (``pushed``) only queues them."""
         # why the lookup of known URLs runs before, and outside, the transaction that queues: it is
         # the cheap filter, and the write lock is then held only for the writes; a URL that another
         # refresh queues in between is caught by the idempotent insert (see _queue_entries)
@@ -181,10 +205,16 @@ class Crawler:
                 self._queue_entries(session, feed, candidates, known)
                 if not parsed.entries:
                     self.report.outcomes.add("feed", "empty")
+            if pushed:
+                return
             repo.apply_feed_update(feed, feedstate.checked_ok(
                 now, self.settings, parsed, etag=etag, last_modified=last_modified, current_title=feed.title,
                 freshness=freshness, learned_interval=feed.poll_interval,
             ))
+            if discovery is not None:
+                websub_store.record_discovery(session, feed.id, discovery.hub_url, discovery.topic_url)
+            if websub_store.is_pushed(session, feed.id, now):  # polling is the fallback: slower
+                feed.next_check_at = websub.poll_after(feed.next_check_at, now, self.settings)
             self.log.flush(session, feed)
 
     def _entry_candidates(self, feed_url: str, parsed: ParsedFeed) -> dict[str, EntryRef]:
@@ -454,7 +484,10 @@ class Crawler:
                     self.progress("feeds", 1, None)
 
                 await asyncio.gather(*(refresh(fid) for fid in feed_ids))
+                await websub.maintain(self.fetcher, self.engine, self.settings, self.clock(), self.report)
                 await self.process_queue(source_id=source_id)
+                if self.report.articles_stored:  # our own feeds changed: tell the hub
+                    await websub.publish(self.fetcher, self.settings, self.report)
         finally:
             await self.pool.close()
         return self.report
@@ -523,6 +556,41 @@ def refresh_feed(settings: Settings, feed_id: int, *, clock: Clock = system_cloc
         crawler = Crawler(settings, clock=clock)
         async with crawler.fetcher:
             await crawler.refresh_feed(feed_id)
+        return crawler.report
+
+    return asyncio.run(run())
+
+
+def receive_push(settings: Settings, feed_id: int, body: bytes, content_type: str | None, *,
+                 clock: Clock = system_clock) -> CrawlReport:
+    """Store what a hub pushed for one feed (the site's WebSub callback runs this in a thread),
+    then, as a pass does, ping our own hub and translate when it stored new articles."""
+
+    async def run() -> CrawlReport:
+        crawler = Crawler(settings, clock=clock)
+        try:
+            async with crawler.fetcher:
+                await crawler.receive_push(feed_id, body, content_type)
+                if crawler.report.articles_stored:
+                    await websub.publish(crawler.fetcher, settings, crawler.report)
+        finally:
+            await crawler.pool.close()
+        return crawler.report
+
+    report = asyncio.run(run())
+    if report.articles_stored:
+        translate_after_crawl(settings, report)
+    return report
+
+
+def maintain_subscriptions(settings: Settings, *, clock: Clock = system_clock) -> CrawlReport:
+    """Send the due WebSub subscriptions and renewals (what a pass does after its feeds; the
+    workers' scheduler runs it, since with workers no pass runs)."""
+
+    async def run() -> CrawlReport:
+        crawler = Crawler(settings, clock=clock)
+        async with crawler.fetcher:
+            await websub.maintain(crawler.fetcher, crawler.engine, settings, clock(), crawler.report)
         return crawler.report
 
     return asyncio.run(run())

@@ -31,6 +31,8 @@ MAX_SUMMARY_CHARS = 5_000
 MAX_MARKUP_CHARS = 200_000
 # Authors per entry: bylines rarely name more than a handful; a long list is a tag cloud in disguise.
 MAX_AUTHORS = 20
+# WebSub hubs kept per feed: publishers name one or two; only the first is subscribed to anyway.
+MAX_HUBS = 4
 
 
 @dataclass(slots=True)
@@ -226,8 +228,12 @@ def build_feed(
     lang: str | None = None,
     children: Iterable[str] = (),
     dropped: Iterable[tuple[str, str]] = (),
+    hubs: Iterable[str | None] = (),
+    self_url: str | None = None,
 ) -> ParsedFeed:
-    """Apply the entry rules to every raw entry and assemble the :class:`ParsedFeed`."""
+    """Apply the entry rules to every raw entry and assemble the :class:`ParsedFeed`.
+
+    ``hubs`` and ``self_url`` are the document's WebSub links, resolved and kept only when http(s)."""
     now = now or datetime.now(UTC)
     limit = now + FUTURE_TOLERANCE
     notes: list[tuple[str, str]] = list(dropped)
@@ -272,7 +278,19 @@ def build_feed(
         entries=tuple(entries),
         children=tuple(children),
         dropped=tuple(notes),
+        hubs=clean_hubs(hubs, url),
+        self_url=http_url(self_url, url),
     )
+
+
+def clean_hubs(hubs: Iterable[str | None], base: str) -> tuple[str, ...]:
+    """The usable hub URLs among ``hubs``, resolved against ``base``, first ones kept, no repeats."""
+    kept: list[str] = []
+    for hub in hubs:
+        url = http_url(hub, base)
+        if url is not None and url not in kept:
+            kept.append(url)
+    return tuple(kept[:MAX_HUBS])
 
 
 def _not_future(

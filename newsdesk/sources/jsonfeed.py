@@ -41,7 +41,17 @@ def parse_jsonfeed(
         title=_str(data.get("title")),
         home_url=_str(data.get("home_page_url")),
         lang=_str(data.get("language")),
+        hubs=_hubs(data.get("hubs")),
+        self_url=_str(data.get("feed_url")),
     )
+
+
+def _hubs(value: Any) -> list[str | None]:
+    """JSON Feed's ``hubs``: objects with a ``type`` (WebSub) and a ``url``; other types are ignored."""
+    if not isinstance(value, list):
+        return []
+    return [_str(hub.get("url")) for hub in value if isinstance(hub, dict)
+            and str(hub.get("type", "WebSub")).lower() in ("websub", "pubsubhubbub")]
 
 
 def _load(body: bytes) -> Any:

@@ -55,6 +55,8 @@ def parse_rss(
         title=feed.get("title"),
         home_url=feed.get("link"),
         lang=feed.get("language"),
+        hubs=_links(feed, "hub"),
+        self_url=next(iter(_links(feed, "self")), None),
     )
     result = replace(result, ttl=_ttl_seconds(feed.get("ttl")),
                      update_period=update_period_seconds(feed.get("sy_updateperiod"), feed.get("sy_updatefrequency")))
@@ -84,6 +86,12 @@ def _ttl_seconds(value: Any) -> float | None:
     except ValueError:
         return None
     return minutes * 60 if minutes is not None and 0 <= minutes < 1e7 else None
+
+
+def _links(feed: Mapping[str, Any], rel: str) -> list[str]:
+    """The feed-level ``<link rel=…>`` targets: Atom's own, and ``atom:link`` inside RSS (WebSub)."""
+    return [str(link["href"]) for link in feed.get("links") or []
+            if isinstance(link, Mapping) and link.get("rel") == rel and link.get("href")]
 
 
 def _raw_entries(entries: list[dict[str, Any]], feed_lang: str | None) -> Iterator[RawEntry]:

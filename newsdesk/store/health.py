@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from newsdesk.errors import FailureKind, explain_failure, plain_message, split_described
 from newsdesk.models import FeedStatus
-from newsdesk.store.schema import Article, Entry, Feed, FetchLog, Source
+from newsdesk.store.schema import Article, Entry, Feed, FetchLog, Source, WebSubSubscription
 
 # How many of a feed's newest checks "recent failures" counts (why: at the default 15-minute
 # interval ten checks are the last two and a half hours of a healthy feed, and, backing off, the
@@ -100,14 +100,18 @@ class HealthView:
                 "feeds": [f.as_dict() for f in self.feeds]}
 
 
-def delivery_modes(session: Session, feed_ids: Iterable[int]) -> dict[int, str]:
-    """How each feed's entries reach us: "push" (a live WebSub subscription) or "poll".
-
-    The one place that decides it (why: the WebSub subscriptions live in their own table; when it
-    exists, this function reads it and the page and CLI follow). Until then every feed is polled.
-    """
-    del session  # read by the WebSub subscriptions' lookup, once that table exists
-    return dict.fromkeys(feed_ids, "poll")
+def delivery_modes(session: Session, feed_ids: Iterable[int], now: datetime) -> dict[int, str]:
+    """How each feed's entries reach us: "push" (a verified WebSub subscription, unexpired at
+    ``now``: the rule of ``store.websub.is_pushed``) or "poll". The one place the page and the CLI
+    ask."""
+    ids = list(feed_ids)
+    pushed = set(session.scalars(
+        select(WebSubSubscription.feed_id).where(
+            WebSubSubscription.feed_id.in_(ids), WebSubSubscription.state == "active",
+            or_(WebSubSubscription.expires_at.is_(None), WebSubSubscription.expires_at > now),
+        )
+    )) if ids else set()
+    return {feed_id: "push" if feed_id in pushed else "poll" for feed_id in ids}
 
 
 def _recent_checks(session: Session) -> dict[int, tuple[int, int]]:
@@ -147,7 +151,7 @@ def feed_health(session: Session, now: datetime) -> HealthView:
     rows = session.execute(select(Feed, Source.name).join(Source, Source.id == Feed.source_id)).all()
     checks = _recent_checks(session)
     counts = _article_counts(session, now)
-    modes = delivery_modes(session, [feed.id for feed, _ in rows])
+    modes = delivery_modes(session, [feed.id for feed, _ in rows], now)
     feeds = [_feed_health(feed, name, modes[feed.id], checks.get(feed.id, (0, 0)), counts.get(feed.id, (0, 0)))
              for feed, name in rows]
     feeds.sort(key=lambda f: (_ORDER.get(f.status, 9), f.source_name.casefold(), f.feed_id))

@@ -383,3 +383,33 @@ class SchedulerLease(Base):
 
 
 __all__ += ["SchedulerLease"]
+
+
+class WebSubSubscription(Base):
+    """A feed's WebSub (https://www.w3.org/TR/websub/) subscription: the hub and topic its last
+    fetch advertised, and where our subscription stands. One per feed. ``token`` is the callback
+    path's unguessable part and ``secret`` the HMAC key the hub signs pushes with; both are made
+    anew for every subscription (a new hub or topic). ``state``: discovered (not yet asked),
+    pending (asked, awaiting the hub's verification), active (verified, until ``expires_at``),
+    denied (the hub refused; ``last_error`` says why)."""
+
+    __tablename__ = "websub_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"), unique=True)
+    hub_url: Mapped[str] = mapped_column(String(MAX_URL_CHARS))
+    topic_url: Mapped[str] = mapped_column(String(MAX_URL_CHARS))
+    token: Mapped[str] = mapped_column(String(64))
+    secret: Mapped[str] = mapped_column(String(128))
+    state: Mapped[str] = mapped_column(String(16), default="discovered", index=True)
+    lease_seconds: Mapped[int | None] = mapped_column(Integer)
+    requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_push_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pushes: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+__all__ += ["WebSubSubscription"]

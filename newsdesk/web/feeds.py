@@ -49,16 +49,24 @@ class FeedExtras:
     bodies: dict[int, str] = field(default_factory=dict)  # sanitized full HTML by article id (full text)
     source_feeds: dict[int, str] = field(default_factory=dict)  # outlet id → the feed it is followed by
     query: dict[str, str] = field(default_factory=dict)  # kept in the feed's own links (``full=1``)
+    hub: str | None = None  # the WebSub hub advertised (``websub_hub``), when one is configured
 
 
-def feed_extras(session: Session, view: ListView, *, full: bool) -> FeedExtras:
+def hub_link_header(hub: str | None, self_url: str) -> str | None:
+    """The ``Link`` header WebSub subscribers look at first: the hub, and the feed's own URL."""
+    if not hub:
+        return None
+    return f'<{hub}>; rel="hub", <{self_url}>; rel="self"'
+
+
+def feed_extras(session: Session, view: ListView, *, full: bool, hub: str | None = None) -> FeedExtras:
     """Outlets' feed URLs (RSS ``<source url>``) and, for full-text feeds, each item's sanitized HTML."""
     source_ids = [t.source.id for t in view.teasers if t.source]
     bodies: dict[int, str] = {}
     if full:
         raw = queries.bodies_for(session, view.teasers)
         bodies = {t.id: str(sanitize_article_html(raw.get(t.id, ""), t.url)) for t in view.teasers}
-    return FeedExtras(bodies, queries.feed_urls(session, source_ids), {"full": "1"} if full else {})
+    return FeedExtras(bodies, queries.feed_urls(session, source_ids), {"full": "1"} if full else {}, hub)
 
 
 def _x(value: str | None) -> str:
@@ -182,6 +190,7 @@ def render_rss(view: ListView, base: str, site_name: str, extras: FeedExtras | N
         f"<link>{_x(base + view.page_url(1))}</link>"
         f"<description>{_x(_html_text(view.description or view.title))}</description>"
         f'<atom:link href={_attr(self_url)} rel="self" type="application/rss+xml"/>{paging}'
+        + (f'<atom:link href={_attr(extras.hub)} rel="hub"/>' if extras.hub else "") +
         f"<lastBuildDate>{format_datetime(_updated(view).astimezone(UTC), usegmt=True)}</lastBuildDate>"
         + "".join(_rss_item(t, view, base, extras) for t in view.teasers)
         + "</channel></rss>\n"
@@ -231,6 +240,7 @@ def render_atom(view: ListView, base: str, site_name: str, extras: FeedExtras | 
         f'<title type="text">{_x(view.title + " — " + site_name)}</title>'
         f"<id>{_x(feed_id)}</id>"
         f'<link rel="self" type="application/atom+xml" href={_attr(self_url)}/>{paging}'
+        + (f'<link rel="hub" href={_attr(extras.hub)}/>' if extras.hub else "") +
         f'<link rel="alternate" type="text/html" href={_attr(base + view.page_url(view.page))}/>'
         f"<updated>{_updated(view).astimezone(UTC).isoformat()}</updated>"
         f"<author><name>{_x(site_name)}</name></author>"
@@ -280,6 +290,8 @@ def render_json_feed(view: ListView, base: str, site_name: str, extras: FeedExtr
     }
     if view.has_next:
         feed["next_url"] = base + view.feed_url("json", view.page + 1, extras.query)
+    if extras.hub:
+        feed["hubs"] = [{"type": "WebSub", "url": extras.hub}]
     return json.dumps(feed, ensure_ascii=False, indent=1)
 
 
@@ -297,5 +309,5 @@ def wants_full_text(value: str | None, default: bool) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
-__all__ = ["FORMATS", "FeedExtras", "feed_extras", "render_atom", "render_feed", "render_json_feed",
+__all__ = ["FORMATS", "FeedExtras", "feed_extras", "hub_link_header", "render_atom", "render_feed", "render_json_feed",
            "render_rss", "wants_full_text"]

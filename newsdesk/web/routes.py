@@ -32,7 +32,7 @@ from newsdesk.store.db import StoreBusy, session_scope
 from newsdesk.store.schema import Feed
 from newsdesk.web import views
 from newsdesk.web.cache import CachedResponse
-from newsdesk.web.feeds import FORMATS, feed_extras, render_feed, wants_full_text
+from newsdesk.web.feeds import FORMATS, feed_extras, hub_link_header, render_feed, wants_full_text
 from newsdesk.web.security import CSRF_COOKIE, SESSION_COOKIE, same_origin
 from newsdesk.web.site import HTML, Built, Site, site_of
 
@@ -346,12 +346,17 @@ def _feed_endpoint(kind: str) -> Any:
             if view is None:
                 return not_found(site, nav)
             full = wants_full_text(qp.get("full"), site.settings.feeds_full_text)
-            extras = feed_extras(session, view, full=full)
+            extras = feed_extras(session, view, full=full, hub=site.settings.websub_hub)
             return Built(render_feed(fmt, view, base, site.settings.site_name, extras),
                          media_type=FORMATS[fmt], last_modified=view.last_modified,
                          cache_control="public, max-age=300")
 
-        return await _page_response(request, build)
+        response = await _page_response(request, build)
+        query = f"?{request.url.query}" if request.url.query else ""
+        link = hub_link_header(site_of(request).settings.websub_hub, base + request.url.path + query)
+        if link and fmt in FORMATS and response.status_code in (200, 304):
+            response.headers["Link"] = link  # WebSub discovery: subscribers read the headers first
+        return response
 
     return feed
 

@@ -52,9 +52,10 @@ def _fresh_connections(**_: Any) -> None:
 
 @app.task(name="newsdesk.schedule")
 def schedule() -> dict[str, int]:
-    from newsdesk.pipeline.crawl import schedule_due
+    from newsdesk.pipeline.crawl import maintain_subscriptions, schedule_due
 
     due = schedule_due(settings())
+    maintain_subscriptions(settings())  # WebSub subscriptions and renewals, as a crawl pass sends them
     for feed_id in due.feed_ids:
         refresh_feed.delay(feed_id)
     for entry_id in due.entry_ids:

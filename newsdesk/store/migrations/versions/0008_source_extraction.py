@@ -1,7 +1,7 @@
 """sources.extraction_mode, body_selector, drop_selectors: where a source's article bodies come from
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 
 ``auto`` (the automatic extraction, what every source had until now), ``feed`` (the feed entry's
 own content) or ``rules`` (a CSS selector for the body, selectors of elements to drop).
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
