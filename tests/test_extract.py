@@ -107,6 +107,24 @@ def test_furniture_is_removed_and_structure_kept() -> None:
     assert "<blockquote>" in article.html
 
 
+def test_article_sentences_that_open_like_prompts_are_kept() -> None:
+    """Short article lines starting "Click here…" or "This article was originally published…" are the
+    article's own text on the dev benchmarks (their gold keeps them): no longer furniture prefixes."""
+    paragraphs = [
+        "The game studio released its long-awaited sequel on Friday, with a new map, four new characters "
+        "and a story mode that its director says took three years to write.",
+        "Click here to get more information or download this game.",
+        "Early reviews praised the soundtrack and the art but found the last chapters too short for the "
+        "price, which is ten euros higher than the first game's.",
+        "This article was originally published by Games Weekly.",
+    ]
+    html = page(paragraphs, title="Sequel released", lang="en", after="<p>Share this article</p>")
+    article = extract_article(html, "https://games.example/news/sequel")
+    assert "Click here to get more information or download this game." in article.text
+    assert "This article was originally published by Games Weekly." in article.text
+    assert "Share this article" not in article.text  # the web's common furniture still goes
+
+
 def test_metadata_from_json_ld_and_open_graph() -> None:
     head = (
         '<link rel="canonical" href="/news/2024/budget">'

@@ -183,7 +183,8 @@ def _block(el: _Element) -> Iterator[Block]:
 
 
 # Elements trafilatura deletes anyway, removed first by lxml in C: its XPath pruning then walks a
-# smaller tree (nav/aside/footer alone saved 13% of body time on trafilatura-dev, same F1).
+# smaller tree (nav/aside/footer alone saved 13% of body time on trafilatura-dev; not quite the
+# same output, the per-fold ablation in docs/extraction.md shows it is within ±0.004 a set).
 # Metadata and JSON-LD are read before this. <math> and <form> are left to trafilatura, which
 # salvages formulas and forms that wrap the whole page (stripping forms lost five pages).
 PRESTRIP = (
@@ -262,9 +263,20 @@ def prestrip_tree(tree: HtmlElement) -> HtmlElement:
 # Why 1,500 characters and 20%: on the dev corpora every page the full cascade improved had a fast
 # result under about 1,400 characters covering under 17% of the page's visible text; pages above
 # either bound were as good or better without it. The same shape as trafilatura's own escalation
-# rule (under 3,000 characters and 20% of the page).
+# rule (under 3,000 characters and 20% of the page). Nested cross-validation over a grid (0 to
+# 10,000 characters, 10% to 50%; bench/extraction.py --cv) picks these same bounds on every one of
+# the five tuning splits of both dev sets.
 UNSURE_MAX_CHARS = 1500
 UNSURE_PAGE_SHARE = 0.2
+# Still unsure after the comparison stage: trafilatura's own default cascade (balanced focus, with
+# its baseline rescue and recall escalation, which the precision focus turns off) decides, when its
+# text is this many times longer. Why 3: a result several times longer is the article our passes
+# missed (a 673-character fragment against 19,000 characters of text); one a little longer is
+# mostly the furniture the precision focus left out. Chosen by nested cross-validation (bench/
+# extraction.py --cv) on every one of the five tuning splits of trafilatura-dev (held-out folds
+# 0.934, against 0.932 at 1.5x and 0.931 without the fallback); on aeb-dev every ratio gave the
+# same pages.
+FALLBACK_LONGER = 3.0
 
 
 def _visible_chars(tree: HtmlElement) -> int:
@@ -290,6 +302,12 @@ def extract_body(tree: HtmlElement, reparse: Callable[[], HtmlElement], trace: T
     if chars < UNSURE_MAX_CHARS and chars < UNSURE_PAGE_SHARE * page_chars:
         blocks = render(_compare_pass(reparse(), postbody, text)) or blocks
         step = "readability/jusText comparison"
+        chars = sum(len(block.text) for block in blocks)
+        if chars < UNSURE_MAX_CHARS and chars < UNSURE_PAGE_SHARE * page_chars:
+            fallback = render(_default_cascade(reparse()))
+            if sum(len(block.text) for block in fallback) > FALLBACK_LONGER * chars:
+                blocks = fallback
+                step = "trafilatura's default cascade"
     if trace is not None:
         trace.settle((block.text for block in blocks), step, "outside the main content trafilatura chose")
     return blocks
@@ -323,6 +341,14 @@ def _main_pass(tree: HtmlElement, trace: Trace | None = None) -> tuple[_Element,
     cleaned = _prune_guarded(cleaned, _COMMENTS_CONVERTED_GUARDED)
     postbody, text = _extract_content(cleaned, options)
     return postbody, text
+
+
+def _default_cascade(tree: HtmlElement) -> _Element:
+    """trafilatura's whole default cascade (balanced focus, not fast), for pages both of our passes
+    are unsure about: its decision, not ours, where ours is weakest."""
+    if _sequence is None:  # pragma: no cover - trafilatura moved its internals
+        return etree.Element("body")
+    return _sequence(tree, _OPTIONS[(False, False)], None)[0]
 
 
 def _compare_pass(tree: HtmlElement, postbody: _Element, text: str) -> _Element:
