@@ -49,6 +49,15 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def _no_database_in_the_checkout(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A command a test runs without ``--db`` uses a database of the test's own, never the
+    default ``./newsdesk.db`` of the folder pytest runs in (a developer's demo database, or a
+    file an older schema left there: the translate CLI tests once failed on one)."""
+    if "NEWSDESK_DATABASE_URL" not in os.environ:
+        monkeypatch.setenv("NEWSDESK_DATABASE_URL", f"sqlite:///{tmp_path / 'default-newsdesk.db'}")
+
+
 @pytest.fixture
 def origin() -> Iterator[Origin]:
     with Origin() as server:
