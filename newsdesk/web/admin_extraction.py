@@ -20,7 +20,15 @@ from newsdesk.pipeline import extraction
 from newsdesk.store import repo
 from newsdesk.store.db import StoreBusy
 from newsdesk.store.schema import Source
-from newsdesk.web.routes import _admin_page, _admin_user, _busy, _csrf_ok, _int, _login_redirect, _plain_error
+from newsdesk.web.routes import (
+    _admin_page,
+    _admin_user,
+    _busy,
+    _int,
+    _login_redirect,
+    _plain_error,
+    admin_form,
+)
 from newsdesk.web.site import Site, site_of
 
 MAX_FIELD_CHARS = 12_000  # why: twenty drop selectors of 500 characters, with room; bounds the form
@@ -71,12 +79,10 @@ async def extraction_form(request: Request) -> Response:
 
 async def extraction_post(request: Request) -> Response:
     """Preview or save what the form holds; a bad selector is shown on the form (422)."""
-    if await _admin_user(request) is None:
-        return _login_redirect()
+    form = await admin_form(request, max_fields=10, max_part_size=MAX_FIELD_CHARS)
+    if isinstance(form, Response):
+        return form
     site = site_of(request)
-    form = await request.form(max_files=0, max_fields=10, max_part_size=MAX_FIELD_CHARS)
-    if not _csrf_ok(request, form):
-        return _plain_error(site, 403, "Form expired", "Reload the page and try again.")
     source_id = _int(request.path_params["source_id"])
     if source_id is None:
         return _plain_error(site, 404, "Page not found", "No such source.")

@@ -584,6 +584,17 @@ def _login_redirect() -> Response:
     return RedirectResponse("/admin/login", status_code=303)
 
 
+async def admin_form(request: Request, **limits: int) -> Any:
+    """An admin's POSTed form, or the response that refuses it: to the login page without a live
+    admin session, 403 without a valid CSRF token (every admin write handler starts here)."""
+    if await _admin_user(request) is None:
+        return _login_redirect()
+    form = await request.form(max_files=0, **limits)
+    if not _csrf_ok(request, form):
+        return _plain_error(site_of(request), 403, "Form expired", "Reload the page and try again.")
+    return form
+
+
 async def admin_login_form(request: Request) -> Response:
     if await _admin_user(request) is not None:
         return RedirectResponse("/admin", status_code=303)
@@ -683,12 +694,10 @@ async def admin_comments(request: Request) -> Response:
 
 
 async def admin_moderate(request: Request) -> Response:
-    if await _admin_user(request) is None:
-        return _login_redirect()
+    form = await admin_form(request, max_fields=5)
+    if isinstance(form, Response):
+        return form
     site = site_of(request)
-    form = await request.form(max_files=0, max_fields=5)
-    if not _csrf_ok(request, form):
-        return _plain_error(site, 403, "Form expired", "Reload the page and try again.")
     action = request.path_params["action"]
     comment_id = _int(request.path_params["comment_id"])
     if action not in ("approve", "reject", "delete") or comment_id is None:
@@ -763,12 +772,10 @@ async def admin_add_source(request: Request) -> Response:
     """Follow what the admin gave, as ``newsdesk sources add`` does: a feed, a sitemap, a home page
     (its feeds are discovered) or one article. The fetch runs here, under the same address guard
     as every user-given URL; a failure is shown on the form with what was typed kept."""
-    if await _admin_user(request) is None:
-        return _login_redirect()
+    form = await admin_form(request, max_fields=10, max_part_size=8 * 1024)
+    if isinstance(form, Response):
+        return form
     site = site_of(request)
-    form = await request.form(max_files=0, max_fields=10, max_part_size=8 * 1024)
-    if not _csrf_ok(request, form):
-        return _plain_error(site, 403, "Form expired", "Reload the page and try again.")
     entered = {key: str(form.get(key) or "")[:MAX_URL_CHARS] for key in ("url", "name", "lang")}
     url = _http_url(entered["url"])
     if url is None:
@@ -784,12 +791,10 @@ async def admin_add_source(request: Request) -> Response:
 
 
 async def admin_source_action(request: Request) -> Response:
-    if await _admin_user(request) is None:
-        return _login_redirect()
+    form = await admin_form(request, max_fields=5)
+    if isinstance(form, Response):
+        return form
     site = site_of(request)
-    form = await request.form(max_files=0, max_fields=5)
-    if not _csrf_ok(request, form):
-        return _plain_error(site, 403, "Form expired", "Reload the page and try again.")
     source_id = _int(request.path_params["source_id"])
     action = request.path_params["action"]
     if source_id is None or action not in ("pause", "resume", "remove"):
@@ -814,12 +819,10 @@ async def admin_source_action(request: Request) -> Response:
 async def admin_refresh_feed(request: Request) -> Response:
     """"Refresh now": check one feed at once, due or not, with its validators (an unchanged feed
     answers 304). The articles it queued are stored by the background crawl, not in this request."""
-    if await _admin_user(request) is None:
-        return _login_redirect()
+    form = await admin_form(request, max_fields=5)
+    if isinstance(form, Response):
+        return form
     site = site_of(request)
-    form = await request.form(max_files=0, max_fields=5)
-    if not _csrf_ok(request, form):
-        return _plain_error(site, 403, "Form expired", "Reload the page and try again.")
     feed_id = _int(request.path_params["feed_id"])
 
     def checkable() -> bool:
