@@ -15,9 +15,11 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -141,12 +143,57 @@ class Article(Base):
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # the story it belongs to (NULL: not clustered yet, the enrichment stages' queue); the earliest
+    # copy of the same text when this one is a reprint (its own page stays, lists fold it)
+    story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id", ondelete="SET NULL"), index=True)
+    reprint_of: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"), index=True)
 
     source: Mapped[Source | None] = relationship()
     urls: Mapped[list[ArticleUrl]] = relationship(back_populates="article", cascade="all, delete-orphan")
     translations: Mapped[list[Translation]] = relationship(
         back_populates="article", cascade="all, delete-orphan"
     )
+
+class Story(Base):
+    """One event as every outlet and language covered it: the unit a reader browses.
+
+    ``id`` is the id of the story's first article (its seed), not a sequence: the same input
+    clustered again gives the same ids, so links, feeds and exports stay valid across a rebuild.
+    The counts are kept here (updated with each article) so lists never count on the fly.
+    """
+
+    __tablename__ = "stories"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # headline per language: {"en": "...", "ru": "..."}, the first article's title in each language
+    titles: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    last_updated: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    article_count: Mapped[int] = mapped_column(Integer, default=0)
+    outlet_count: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    language_count: Mapped[int] = mapped_column(Integer, default=0)
+    reprint_count: Mapped[int] = mapped_column(Integer, default=0)
+    languages: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)  # {"en": 3, "ru": 2}
+    # set when an explicit merge folded this story into another; its page redirects there
+    merged_into: Mapped[int | None] = mapped_column(Integer, index=True)
+
+class ArticleFeatures(Base):
+    """What the enrichment stages computed for an article and keep for the next article's match.
+
+    The embedding (float16 bytes) and the MinHash signature (uint32 bytes) are stored so an index
+    can be reloaded after a restart, or by another worker, without embedding the texts again;
+    ``model`` names what made the embedding, so a model change re-embeds instead of mixing spaces.
+    """
+
+    __tablename__ = "article_features"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    model: Mapped[str | None] = mapped_column(String(64))
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
+    minhash: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # why the article joined its story: the match score and the signals that agreed (explainable)
+    story_score: Mapped[float | None] = mapped_column(Float)
+    story_signals: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 class ArticleUrl(Base):
     """Every normalized URL that led to an article (feed links, redirects, canonical, og:url)."""
