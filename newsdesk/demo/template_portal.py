@@ -93,7 +93,7 @@ def _read_also(article: DemoArticle, articles: Sequence[DemoArticle], base_url: 
     tagged = [a for a in earlier if set(a.tags) & set(article.tags)]
     pick = (tagged or earlier or [a for a in articles if a.slug != article.slug])[-1:]
     return "".join(
-        f'<div class="read-also"><span>Читайте также:</span> '
+        f'<div class="read-also">Читайте также: '
         f'<a href="{escape(abs_url(base_url, a.path))}">{escape(a.title)}</a></div>\n'
         for a in pick
     )
@@ -115,7 +115,11 @@ def article_page(article: DemoArticle, base_url: str, articles: Sequence[DemoArt
     text.insert(min(READ_ALSO_AFTER, len(text)), _read_also(article, articles, base_url))
     if article.source_line:
         text.append(f"<p>{escape(article.source_line)}</p>\n")
-    authors = ", ".join(f'<span itemprop="name">{escape(n)}</span>' for n in article.authors)
+    authors = ", ".join(
+        f'<span itemprop="author" itemscope itemtype="https://schema.org/Person"><span itemprop="name">'
+        f"{escape(n)}</span></span>"
+        for n in article.authors
+    )
     views = 800 + int.from_bytes(hashlib.sha1(article.slug.encode()).digest()[:2], "big") % 9000
     views_text = f"{views:,}".replace(",", "\u00a0")  # "3 418": Russian groups digits with a space
     section_url = abs_url(base_url, "/section/" + section_key(article))
@@ -130,12 +134,12 @@ def article_page(article: DemoArticle, base_url: str, articles: Sequence[DemoArt
         + f'<span class="article__date">{ru_time(article.published_at)}</span> '
         + f'<span class="article__views">{views_text} просмотров</span></div>\n'
         + f'<h1 itemprop="headline">{escape(article.title)}</h1>\n'
+        + '<div class="article__body" itemprop="articleBody">\n'
         + f'<div class="article__lead"><p>{paragraph_html(lead, base_url)}</p></div>\n'
         + f'<figure class="article__photo"><img src="{escape(image)}" alt="" width="240" height="135">'
         + "<figcaption>Фото: пресс-служба администрации города</figcaption></figure>\n"
-        + f'<div class="article__text" itemprop="articleBody">\n{"".join(text)}</div>\n'
-        + '<div class="article__author" itemprop="author" itemscope itemtype="https://schema.org/Person">'
-        + f"Автор: {authors}</div>\n"
+        + f'<div class="article__text">\n{"".join(text)}</div>\n</div>\n'
+        + f'<div class="article__author">Автор: {authors}</div>\n'
         + '<div class="article__share">Поделиться: <a href="#vk">ВКонтакте</a> '
         + '<a href="#ok">Одноклассники</a> <a href="#tg">Telegram</a> <a href="#wa">WhatsApp</a></div>\n'
         + '<p class="typo-note">Нашли ошибку? Выделите текст и нажмите Ctrl+Enter</p>\n'
