@@ -10,11 +10,15 @@ from newsdesk.demo.outlet import DemoOutlets
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Serve the Newsdesk demo outlets on 127.0.0.1.")
-    parser.add_argument("--port", type=int, default=0, help="port of the first outlet, the others follow (0: any free ports)")
+    parser.add_argument(
+        "--port", type=int, default=0, help="port of the first outlet, the others follow (0: any free ports)"
+    )
     args = parser.parse_args()
     with DemoOutlets(base_port=args.port) as outlets:
         for outlet in outlets:
-            print(f"{outlet.profile.name} is at {outlet.home_url}  ({outlet.profile.feed_kind}: {outlet.feed_url})")
+            print(
+                f"{outlet.profile.name} is at {outlet.home_url}  ({outlet.profile.feed_kind}: {outlet.feed_url})"
+            )
         print("Ctrl-C stops them")
         try:
             while True:

@@ -37,9 +37,7 @@ class DemoArticle:
     @property
     def path(self) -> str:
         when = self.published_at
-        return BY_KEY[self.outlet].path.format(
-            slug=self.slug, y=f"{when:%Y}", m=f"{when:%m}", d=f"{when:%d}"
-        )
+        return BY_KEY[self.outlet].path.format(slug=self.slug, y=f"{when:%Y}", m=f"{when:%m}", d=f"{when:%d}")
 
     @property
     def plain_paragraphs(self) -> tuple[str, ...]:

@@ -8,9 +8,11 @@ two stories that share a city and a port but are different events, which cluster
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from itertools import combinations
+from urllib.parse import urlsplit
 
 from newsdesk.demo.article import DemoArticle
 from newsdesk.demo.corpus_en import ARTICLES_EN
@@ -91,7 +93,9 @@ SAME_CITY_EVENTS: tuple[tuple[str, str], ...] = (("rotterdam-tanker-fire", "rott
 @cache
 def _all() -> tuple[DemoArticle, ...]:
     articles = sorted(
-        ARTICLES_EN + ARTICLES_RU + ARTICLES_LEDGER + ARTICLES_ZALIV, key=lambda a: a.published_at, reverse=True
+        ARTICLES_EN + ARTICLES_RU + ARTICLES_LEDGER + ARTICLES_ZALIV,
+        key=lambda a: a.published_at,
+        reverse=True,
     )
     slugs = [a.slug for a in articles]
     if len(set(slugs)) != len(slugs):
@@ -112,6 +116,16 @@ def expected_stories() -> list[tuple[str, ...]]:
     named = [story.slugs for story in DEMO_STORIES]
     taken = {slug for slugs in named for slug in slugs}
     return named + [(a.slug,) for a in _all() if a.slug not in taken]
+
+
+_SLUG_IN_PATH = re.compile(r"/([a-z0-9-]+?)(?:\.html)?/?$")
+
+
+def demo_slug(url: str) -> str | None:
+    """The demo article a stored URL is (every outlet's path ends with the slug), else None."""
+    match = _SLUG_IN_PATH.search(urlsplit(url).path)
+    slug = match.group(1) if match else None
+    return slug if slug in {a.slug for a in _all()} else None
 
 
 def _same_event_pairs() -> tuple[tuple[str, str], ...]:

@@ -42,8 +42,8 @@ ARTICLES_LEDGER: tuple[DemoArticle, ...] = (
             "final session and won a slower phase-in.",
             "At the Port of Bayport, where container traffic passed 1.1 million boxes last year, "
             "operations director Linda Vasquez said carriers had already started asking about shore "
-            "power and methanol bunkering. \"Nobody here thinks 2028 is far away,\" she said. \"The "
-            "ships calling at this port in 2030 are being ordered today.\"",
+            'power and methanol bunkering. "Nobody here thinks 2028 is far away," she said. "The '
+            'ships calling at this port in 2030 are being ordered today."',
             "Economists expect freight rates to rise modestly, adding a few dollars to the cost of "
             "shipping a container, a change that exporters such as [Bayport's lobster dealers]"
             "(/2026/11/20/lobster-season-opens-low-prices-4127) say they can absorb. Formal adoption is "
@@ -70,8 +70,8 @@ ARTICLES_LEDGER: tuple[DemoArticle, ...] = (
             "Among the instruments now resting on its surface is a wide-angle camera built by a team at "
             "Coastal Maine University, about 40 miles up the coast from Bayport. Professor Daniel "
             "Okonkwo, who led the camera team, stayed up through the night with a dozen graduate "
-            "students in a campus lecture hall. \"When the first frame came down and it was sharp, the "
-            "room just went silent, and then everyone was hugging,\" he said.",
+            'students in a campus lecture hall. "When the first frame came down and it was sharp, the '
+            'room just went silent, and then everyone was hugging," he said.',
             "The spacecraft is scheduled to work on the surface for 14 months, drilling and collecting "
             "material before a small capsule lifts off and carries the samples home. Scientists say the "
             "metal could show how the iron cores of planets like Earth took shape.",
@@ -109,8 +109,8 @@ ARTICLES_LEDGER: tuple[DemoArticle, ...] = (
             "decade; the companies say no one will be laid off.",
             "For American importers the timing is poor. Rotterdam is a major transfer point for goods "
             "moving between Asia, Europe and the U.S. East Coast, and freight forwarders said some "
-            "containers bound for holiday shelves could arrive a week late. \"Every day of strike is "
-            "roughly three days of backlog,\" said Tessa Moreau, a logistics consultant in Newark.",
+            'containers bound for holiday shelves could arrive a week late. "Every day of strike is '
+            'roughly three days of backlog," said Tessa Moreau, a logistics consultant in Newark.',
             "Some carriers said they would divert ships to Antwerp and Hamburg. The Port of Bayport said "
             "it expected no direct effect, since few of its transatlantic calls pass through Rotterdam.",
             "Talks between the union and the terminal operators are due to resume Thursday.",
@@ -158,9 +158,9 @@ ARTICLES_LEDGER: tuple[DemoArticle, ...] = (
             "hours a day. She survived a capsize in a storm in October and lost her main water maker two "
             "weeks from the finish, relying on a hand pump for her drinking water after that.",
             "Back home, about 200 people gathered at the Harborview Diner on Water Street, where her "
-            "parents watched a live stream of the landing on a television above the counter. \"She "
-            "called us from the boat every Sunday and never once said she wanted to quit,\" said her "
-            "father, Robert Marsh. \"Her mother and I did enough worrying for all three of us.\"",
+            'parents watched a live stream of the landing on a television above the counter. "She '
+            'called us from the boat every Sunday and never once said she wanted to quit," said her '
+            'father, Robert Marsh. "Her mother and I did enough worrying for all three of us."',
             "Marsh has raised more than $180,000 for the pediatric ward at Bayport General Hospital, "
             "where she was treated for leukemia as a child. Pupils at Eastside Middle School, where she "
             "teaches science, tracked her progress on a wall map and sent her questions by satellite "
@@ -182,15 +182,15 @@ ARTICLES_LEDGER: tuple[DemoArticle, ...] = (
             "later than today, after the school board voted 6-3 on Tuesday night to follow research "
             "showing teenagers learn better with more sleep.",
             "The change was debated for almost two years. Parents who supported it packed the meeting at "
-            "the district office on Harbor Road, many holding signs reading \"Let them sleep.\" "
+            'the district office on Harbor Road, many holding signs reading "Let them sleep." '
             "Opponents, including several coaches, warned that later dismissal would push practices and "
             "games into the dark in winter and clash with part-time jobs.",
             "Superintendent Carla Jimenez said the district would run bus routes in a new order, picking "
             "up elementary pupils first, which will cost about $400,000 a year in extra drivers. "
             "Elementary schools will start 20 minutes earlier than now.",
-            "Students who spoke at the meeting were mostly in favor. \"I have been awake since 5:45 every "
-            "school day for three years,\" said Maya Chen, a senior. \"I will not get to enjoy this, but "
-            "my sister will.\"",
+            'Students who spoke at the meeting were mostly in favor. "I have been awake since 5:45 every '
+            'school day for three years," said Maya Chen, a senior. "I will not get to enjoy this, but '
+            'my sister will."',
         ),
     ),
     article(
@@ -209,9 +209,9 @@ ARTICLES_LEDGER: tuple[DemoArticle, ...] = (
             "Dealers blame weak demand from restaurants and a glut of soft-shell lobster left over from "
             "the summer. Exports to Asia, which had grown quickly, slowed this year after a change in "
             "tariffs, leaving more lobster in the domestic market.",
-            "\"Fuel is up, bait is up, insurance is up, and the price is down,\" said Pete Landry, who has "
-            "fished the same grounds off Gull Island for 31 years. \"You can have a good year on the water "
-            "and still lose money.\"",
+            '"Fuel is up, bait is up, insurance is up, and the price is down," said Pete Landry, who has '
+            'fished the same grounds off Gull Island for 31 years. "You can have a good year on the water '
+            'and still lose money."',
             "The Bayport Fishermen's Cooperative said it was talking to processors about freezing more "
             "of the catch to hold it until prices recover. State officials said they were watching the "
             "market but had no plans to limit landings.",

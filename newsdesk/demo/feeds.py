@@ -162,8 +162,9 @@ FEEDS: dict[str, tuple[FeedRenderer, str]] = {
 }
 
 
-def feed_document(outlet_key: str, articles: Sequence[DemoArticle], base_url: str,
-                  *, utm_slugs: Iterable[str] = ()) -> tuple[str, str] | None:
+def feed_document(
+    outlet_key: str, articles: Sequence[DemoArticle], base_url: str, *, utm_slugs: Iterable[str] = ()
+) -> tuple[str, str] | None:
     """(body, content type) of the outlet's feed; None for the sitemap-only outlet."""
     outlet = BY_KEY[outlet_key]
     if outlet.feed_kind not in FEEDS:

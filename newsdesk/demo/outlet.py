@@ -64,7 +64,9 @@ def build_site(profile: OutletProfile, articles: list[DemoArticle], base_url: st
     site = {
         "/": Document(render_listing(articles, base_url, outlet=profile.key).encode(), HTML, newest),
         profile.sitemap_path: Document(
-            render_news_sitemap(profile, articles, base_url).encode(), "application/xml; charset=utf-8", newest
+            render_news_sitemap(profile, articles, base_url).encode(),
+            "application/xml; charset=utf-8",
+            newest,
         ),
         "/robots.txt": Document(render_robots(profile, base_url).encode(), "text/plain; charset=utf-8"),
         "/static/site.css": Document(CSS[profile.template].encode(), "text/css; charset=utf-8"),

@@ -45,7 +45,13 @@ COURIER = OutletProfile(
     server="HarbourCourier/1.0",
     tagline="News from Port Alder and the world.",
     port_offset=0,
-    sections=(("City", "city"), ("Business", "business"), ("Science", "science"), ("World", "world"), ("Sport", "sport")),
+    sections=(
+        ("City", "city"),
+        ("Business", "business"),
+        ("Science", "science"),
+        ("World", "world"),
+        ("Sport", "sport"),
+    ),
 )
 VESTNIK = OutletProfile(
     key="vestnik",
@@ -60,7 +66,13 @@ VESTNIK = OutletProfile(
     server="Vestnik/2.3",
     tagline="Новости Портового района, города и мира.",
     port_offset=1,
-    sections=(("Город", "gorod"), ("Экономика", "ekonomika"), ("Наука", "nauka"), ("В мире", "v-mire"), ("Спорт", "sport-ru")),
+    sections=(
+        ("Город", "gorod"),
+        ("Экономика", "ekonomika"),
+        ("Наука", "nauka"),
+        ("В мире", "v-mire"),
+        ("Спорт", "sport-ru"),
+    ),
 )
 LEDGER = OutletProfile(
     key="ledger",
@@ -75,7 +87,13 @@ LEDGER = OutletProfile(
     server="nginx",
     tagline="Bayport's newspaper since 1871.",
     port_offset=2,
-    sections=(("Local", "local"), ("Nation & World", "world"), ("Business", "business"), ("Science", "science"), ("Sports", "sports")),
+    sections=(
+        ("Local", "local"),
+        ("Nation & World", "world"),
+        ("Business", "business"),
+        ("Science", "science"),
+        ("Sports", "sports"),
+    ),
 )
 ZALIV = OutletProfile(
     key="zaliv",
@@ -90,7 +108,13 @@ ZALIV = OutletProfile(
     server="ZalivCMS",
     tagline="Городской новостной портал.",
     port_offset=3,
-    sections=(("Город", "gorod"), ("Происшествия", "proisshestviya"), ("Экономика", "ekonomika"), ("В мире", "mir"), ("Наука", "nauka")),
+    sections=(
+        ("Город", "gorod"),
+        ("Происшествия", "proisshestviya"),
+        ("Экономика", "ekonomika"),
+        ("В мире", "mir"),
+        ("Наука", "nauka"),
+    ),
 )
 
 OUTLETS: tuple[OutletProfile, ...] = (COURIER, VESTNIK, LEDGER, ZALIV)

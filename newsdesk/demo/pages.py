@@ -54,7 +54,12 @@ def render_article_page(
 
 
 def render_listing(
-    articles: Iterable[DemoArticle], base_url: str, *, outlet: str, heading: str | None = None, path: str = "/"
+    articles: Iterable[DemoArticle],
+    base_url: str,
+    *,
+    outlet: str,
+    heading: str | None = None,
+    path: str = "/",
 ) -> str:
     """Home (``path="/"``) or section page of ``outlet``, newest first."""
     mine = [a for a in articles if a.outlet == outlet]

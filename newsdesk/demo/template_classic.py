@@ -237,7 +237,12 @@ def article_page(article: DemoArticle, base_url: str, articles: Sequence[DemoArt
 
 
 def listing(
-    articles: Iterable[DemoArticle], base_url: str, *, outlet: str, heading: str | None = None, path: str = "/"
+    articles: Iterable[DemoArticle],
+    base_url: str,
+    *,
+    outlet: str,
+    heading: str | None = None,
+    path: str = "/",
 ) -> str:
     """Home or section page: newest first, each with its teaser."""
     chrome = CHROME[outlet]

@@ -43,7 +43,9 @@ def ap_time(when: datetime, *, with_time: bool = True) -> str:
 
 def _related(article: DemoArticle, articles: Sequence[DemoArticle], size: int) -> list[DemoArticle]:
     """Other stories sharing a tag with this one first, then the newest; never the story itself."""
-    others = sorted((a for a in articles if a.slug != article.slug), key=lambda a: a.published_at, reverse=True)
+    others = sorted(
+        (a for a in articles if a.slug != article.slug), key=lambda a: a.published_at, reverse=True
+    )
     tagged = [a for a in others if set(a.tags) & set(article.tags)]
     return (tagged + [a for a in others if a not in tagged])[:size]
 
@@ -128,12 +130,18 @@ def article_page(article: DemoArticle, base_url: str, articles: Sequence[DemoArt
         f'<li><a href="{escape(abs_url(base_url, a.path))}">{escape(a.title)}</a></li>'
         for a in _related(article, articles, RELATED_SIZE)
     )
-    paragraphs.insert(RELATED_AFTER, f'<aside class="related-inline"><h3>Related</h3><ul>{related}</ul></aside>\n')
-    paragraphs.insert(len(paragraphs) - 1, '<div class="ad-slot" aria-hidden="true"><span>Advertisement</span></div>\n')
+    paragraphs.insert(
+        RELATED_AFTER, f'<aside class="related-inline"><h3>Related</h3><ul>{related}</ul></aside>\n'
+    )
+    paragraphs.insert(
+        len(paragraphs) - 1, '<div class="ad-slot" aria-hidden="true"><span>Advertisement</span></div>\n'
+    )
     if article.source_line:
         paragraphs.append(f'<p class="credit">{escape(article.source_line)}</p>\n')
     comments = 3 + hashlib.sha1(article.slug.encode()).digest()[0] % 90
-    coverage = "".join(_card(a, base_url) for a in _related(article, articles, RELATED_SIZE + COVERAGE_SIZE)[RELATED_SIZE:])
+    coverage = "".join(
+        _card(a, base_url) for a in _related(article, articles, RELATED_SIZE + COVERAGE_SIZE)[RELATED_SIZE:]
+    )
     newest = max((a for a in articles if a.slug != article.slug), key=lambda a: a.published_at, default=None)
     section_url = abs_url(base_url, "/section/" + section_key(article))
     return (
@@ -169,7 +177,12 @@ def article_page(article: DemoArticle, base_url: str, articles: Sequence[DemoArt
 
 
 def listing(
-    articles: Iterable[DemoArticle], base_url: str, *, outlet: str, heading: str | None = None, path: str = "/"
+    articles: Iterable[DemoArticle],
+    base_url: str,
+    *,
+    outlet: str,
+    heading: str | None = None,
+    path: str = "/",
 ) -> str:
     """Home or section front: newest first, cards with AP-style dates."""
     items = sorted(articles, key=lambda a: a.published_at, reverse=True)

@@ -27,7 +27,7 @@ PARTNER_TEASERS = (  # the clickbait block every portal rents out; never article
 
 
 def ru_time(when: datetime) -> str:
-    """"26 ноября 2026, 11:05 (МСК)"."""
+    """ "26 ноября 2026, 11:05 (МСК)"."""
     return f"{when.day} {RU_MONTHS[when.month - 1]} {when.year}, {when:%H:%M} ({zone_label(when)})"
 
 
@@ -80,7 +80,9 @@ def _popular(article: DemoArticle | None, articles: Sequence[DemoArticle], base_
         f"{a.published_at:%H:%M}</span></li>"
         for a in others[:POPULAR_SIZE]
     )
-    partners = "".join(f'<li><a href="/partner/{i}">{escape(t)}</a></li>' for i, t in enumerate(PARTNER_TEASERS))
+    partners = "".join(
+        f'<li><a href="/partner/{i}">{escape(t)}</a></li>' for i, t in enumerate(PARTNER_TEASERS)
+    )
     return (
         f'<div class="sidebar"><h3>Самое читаемое</h3><ul>{items}</ul></div>\n'
         f'<div class="partners"><h3>Новости партнёров</h3><ul>{partners}</ul></div>\n'
@@ -89,7 +91,9 @@ def _popular(article: DemoArticle | None, articles: Sequence[DemoArticle], base_
 
 def _read_also(article: DemoArticle, articles: Sequence[DemoArticle], base_url: str) -> str:
     """One earlier story sharing a tag (else the one just before): the usual in-text cross-link."""
-    earlier = sorted((a for a in articles if a.published_at < article.published_at), key=lambda a: a.published_at)
+    earlier = sorted(
+        (a for a in articles if a.published_at < article.published_at), key=lambda a: a.published_at
+    )
     tagged = [a for a in earlier if set(a.tags) & set(article.tags)]
     pick = (tagged or earlier or [a for a in articles if a.slug != article.slug])[-1:]
     return "".join(
@@ -152,7 +156,12 @@ def article_page(article: DemoArticle, base_url: str, articles: Sequence[DemoArt
 
 
 def listing(
-    articles: Iterable[DemoArticle], base_url: str, *, outlet: str, heading: str | None = None, path: str = "/"
+    articles: Iterable[DemoArticle],
+    base_url: str,
+    *,
+    outlet: str,
+    heading: str | None = None,
+    path: str = "/",
 ) -> str:
     """The portal's news line: newest first, time and headline, a teaser under each."""
     items = sorted(articles, key=lambda a: a.published_at, reverse=True)
