@@ -97,8 +97,8 @@ def _read_also(article: DemoArticle, articles: Sequence[DemoArticle], base_url: 
     tagged = [a for a in earlier if set(a.tags) & set(article.tags)]
     pick = (tagged or earlier or [a for a in articles if a.slug != article.slug])[-1:]
     return "".join(
-        f'<div class="read-also">Читайте также: '
-        f'<a href="{escape(abs_url(base_url, a.path))}">{escape(a.title)}</a></div>\n'
+        f'<p class="read-also"><strong>Читайте также:</strong> '
+        f'<a href="{escape(abs_url(base_url, a.path))}">{escape(a.title)}</a></p>\n'
         for a in pick
     )
 

@@ -21,10 +21,6 @@ SHORT_BLOCK = 200
 # Why 0.5: a block mostly made of link text is navigation (related stories); article paragraphs
 # measured on the dev corpora have under a fifth of their text in links.
 LINK_HEAVY = 0.5
-# Why 0.95: a block that is one link and nothing else (a "Read also" teaser whose label the main
-# extractor dropped, a headline linking to another story) is a cross-link, never a sentence of the
-# article; prose that links a phrase keeps words outside the link. 0.95, not 1.0, for stray punctuation.
-LINK_ONLY = 0.95
 
 # The vocabulary is the web's common furniture words in the languages served, never a phrase met
 # on one page: phrases that fired on a single dev page only ("Vorschau auf den nächsten Artikel",
@@ -134,9 +130,6 @@ def remove_furniture(blocks: Sequence[Block], title: str | None = None, trace: T
             continue
         if is_furniture(block):
             drop(block, "a short prompt (share, subscribe, read more…)")
-            continue
-        if block.kind == "p" and block.link_density >= LINK_ONLY and len(block.text) <= SHORT_BLOCK:
-            drop(block, "a line that is only a link to another page")
             continue
         if block.kind == "list" and block.link_density >= 0.8 and _all_short(block.items):
             drop(block, "a list of short links")
