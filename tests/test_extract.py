@@ -245,3 +245,18 @@ def test_page_without_body_tag_but_with_text_still_extracts() -> None:
     html = "<title>T</title>" + "".join(f"<p>{p}</p>" for p in RU_PARAGRAPHS)
     article = extract_article(html)
     assert "федерального бюджета" in article.text
+
+
+def test_every_microdata_author_is_read_in_order() -> None:
+    """Microdata marks each co-author with its own itemprop="author"; the byline is all of them."""
+    text = " ".join(f"Sentence {i} of the story about the harbour board and its long meeting." for i in range(30))
+    html = (
+        '<html lang="en"><head><title>Board meets</title></head><body>'
+        '<div itemscope itemtype="https://schema.org/NewsArticle"><h1 itemprop="headline">Board meets</h1>'
+        f"<div><p>{text}</p><p>{text}</p></div>"
+        '<div class="meta">Words: '
+        '<span itemprop="author" itemscope><span itemprop="name">Ann Lee</span></span>, '
+        '<span itemprop="author" itemscope><span itemprop="name">Bo Chen</span></span></div>'
+        "</div></body></html>"
+    )
+    assert extract_article(html, "https://example.org/a").authors == ("Ann Lee", "Bo Chen")

@@ -1,19 +1,25 @@
-"""``python -m newsdesk.demo [--port N]``: serve the sample outlet on 127.0.0.1 to browse it by hand."""
+"""``python -m newsdesk.demo [--port N]``: serve the sample outlets on 127.0.0.1 to browse them by hand."""
 
 from __future__ import annotations
 
 import argparse
 import time
 
-from newsdesk.demo.outlet import DemoOutlet
+from newsdesk.demo.outlet import DemoOutlets
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Serve the Newsdesk demo outlet on 127.0.0.1.")
-    parser.add_argument("--port", type=int, default=0, help="port to listen on (0: any free port)")
+    parser = argparse.ArgumentParser(description="Serve the Newsdesk demo outlets on 127.0.0.1.")
+    parser.add_argument(
+        "--port", type=int, default=0, help="port of the first outlet, the others follow (0: any free ports)"
+    )
     args = parser.parse_args()
-    with DemoOutlet(port=args.port) as outlet:
-        print(f"The Harbour Courier is at {outlet.home_url}  (feed: {outlet.feed_url}); Ctrl-C stops it")
+    with DemoOutlets(base_port=args.port) as outlets:
+        for outlet in outlets:
+            print(
+                f"{outlet.profile.name} is at {outlet.home_url}  ({outlet.profile.feed_kind}: {outlet.feed_url})"
+            )
+        print("Ctrl-C stops them")
         try:
             while True:
                 time.sleep(3600)

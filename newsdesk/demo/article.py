@@ -1,8 +1,8 @@
-"""The demo outlet's article record, and the tiny link markup its paragraphs use.
+"""The demo outlets' article record, and the tiny link markup its paragraphs use.
 
 Paragraphs are plain text with ``[anchor](/news/slug)`` links so the corpus stays data (no HTML to
 escape by hand) while the rendered pages still carry links in the middle of sentences, which the
-translation stage must carry across.
+translation stage must carry across. A link's target is the other article's path on the same outlet.
 """
 
 from __future__ import annotations
@@ -12,13 +12,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from newsdesk.demo.outlets import BY_KEY
+
 LINK = re.compile(r"\[([^\[\]]+)\]\(([^()\s]+)\)")
 
 
 @dataclass(frozen=True)
 class DemoArticle:
-    """One article of "The Harbour Courier" / "Портовый вестник"; ``image`` is a path on the outlet."""
+    """One article of one sample outlet (``outlet`` is its key); ``image`` is a path on that outlet."""
 
+    outlet: str
     slug: str
     lang: str
     title: str
@@ -33,7 +36,8 @@ class DemoArticle:
 
     @property
     def path(self) -> str:
-        return f"/news/{self.slug}"
+        when = self.published_at
+        return BY_KEY[self.outlet].path.format(slug=self.slug, y=f"{when:%Y}", m=f"{when:%m}", d=f"{when:%d}")
 
     @property
     def plain_paragraphs(self) -> tuple[str, ...]:
@@ -58,6 +62,7 @@ def segments(paragraph: str) -> Iterator[tuple[str, str | None]]:
 
 
 def article(
+    outlet: str,
     slug: str,
     lang: str,
     title: str,
@@ -71,10 +76,15 @@ def article(
     source_line: str | None = None,
 ) -> DemoArticle:
     """Build a record from literal data; ``published`` is ISO 8601 and must carry its offset."""
+    if outlet not in BY_KEY:
+        raise ValueError(f"demo: {slug} names an unknown outlet {outlet!r}")
+    if lang != BY_KEY[outlet].lang:
+        raise ValueError(f"demo: {slug} is {lang}, its outlet {outlet} publishes in {BY_KEY[outlet].lang}")
     published_at = datetime.fromisoformat(published)
     if published_at.tzinfo is None:
         raise ValueError(f"demo: {slug} published time has no zone offset")
     return DemoArticle(
+        outlet=outlet,
         slug=slug,
         lang=lang,
         title=title,

@@ -1,13 +1,17 @@
 """English articles of "The Harbour Courier", a fictional outlet in the fictional city of Port Alder.
 
-Written for the project (no third-party text). Two of them cover the same events as two Russian
-articles in ``corpus_ru`` (the shipping emissions levy and the Aster probe landing) so story
-clustering has something to join across languages.
+Written for the project (no third-party text). Several cover events the other sample outlets report
+in their own words (the shipping emissions levy, the Aster probe landing, the Rotterdam strike, the
+Atlantic rower), so story clustering has something to join across outlets and languages; one is the
+Meridian Press wire story (``wire.py``) that The Bayport Ledger reprints.
 """
 
 from __future__ import annotations
 
 from newsdesk.demo.article import DemoArticle, article
+from newsdesk.demo.wire import POLAR_TERN_WIRE, WIRE_AUTHOR, WIRE_SOURCE_LINE
+
+COURIER = "courier"
 
 ELLISON = "Margaret Ellison"
 OKAFOR = "David Okafor"
@@ -17,6 +21,7 @@ HARDING = "Lucy Harding"
 
 ARTICLES_EN: tuple[DemoArticle, ...] = (
     article(
+        COURIER,
         "harbour-bridge-cable-repairs-4102",
         "en",
         "Harbour Bridge to close for six weeks of cable repairs",
@@ -46,6 +51,7 @@ ARTICLES_EN: tuple[DemoArticle, ...] = (
         ),
     ),
     article(
+        COURIER,
         "night-ferry-trial-approved-4088",
         "en",
         "Council approves night ferry trial between Eastquay and Millbank",
@@ -71,6 +77,7 @@ ARTICLES_EN: tuple[DemoArticle, ...] = (
         ),
     ),
     article(
+        COURIER,
         "customs-house-library-reopens-4071",
         "en",
         "Old Customs House reopens as public library three years after fire",
@@ -96,6 +103,7 @@ ARTICLES_EN: tuple[DemoArticle, ...] = (
         ),
     ),
     article(
+        COURIER,
         "tram-drivers-accept-pay-offer-4095",
         "en",
         "Tram drivers vote to accept pay offer, ending threat of winter strikes",
@@ -122,6 +130,7 @@ ARTICLES_EN: tuple[DemoArticle, ...] = (
         ),
     ),
     article(
+        COURIER,
         "saltmarsh-flood-barrier-test-4110",
         "en",
         "Flood barrier test at Saltmarsh Lock passes with minutes to spare",
@@ -146,6 +155,7 @@ ARTICLES_EN: tuple[DemoArticle, ...] = (
         ),
     ),
     article(
+        COURIER,
         "port-alder-record-container-volumes-4090",
         "en",
         "Port Alder container volumes hit record as shippers avoid congested hubs",
@@ -174,6 +184,7 @@ ARTICLES_EN: tuple[DemoArticle, ...] = (
         source_line="Source: Reuters",
     ),
     article(
+        COURIER,
         "shipyard-hydrogen-tugs-order-4079",
         "en",
         "Gullet Yard wins order for four hydrogen-ready tugboats",
@@ -198,6 +209,7 @@ ARTICLES_EN: tuple[DemoArticle, ...] = (
         ),
     ),
     article(
+        COURIER,
         "crumb-and-co-administration-4084",
         "en",
         "Bakery chain Crumb & Co files for administration",
@@ -225,6 +237,7 @@ ARTICLES_EN: tuple[DemoArticle, ...] = (
         source_line="Source: AP",
     ),
     article(
+        COURIER,
         "imo-global-shipping-emissions-levy-4107",
         "en",
         "Shipping nations agree first global levy on vessel emissions",
@@ -255,6 +268,7 @@ ARTICLES_EN: tuple[DemoArticle, ...] = (
         source_line="Source: Reuters",
     ),
     article(
+        COURIER,
         "seagrass-meadows-drone-survey-4086",
         "en",
         "University team maps seagrass meadows with underwater drones",
@@ -280,6 +294,7 @@ ARTICLES_EN: tuple[DemoArticle, ...] = (
         ),
     ),
     article(
+        COURIER,
         "aster-probe-lands-on-asteroid-4105",
         "en",
         "Aster probe touches down on asteroid after seven-year journey",
@@ -309,6 +324,7 @@ ARTICLES_EN: tuple[DemoArticle, ...] = (
         source_line="Source: Reuters",
     ),
     article(
+        COURIER,
         "harbour-seals-return-estuary-4092",
         "en",
         "Harbour seals return to the estuary in greatest numbers since the 1980s",
@@ -334,6 +350,7 @@ ARTICLES_EN: tuple[DemoArticle, ...] = (
         ),
     ),
     article(
+        COURIER,
         "short-antibiotic-course-children-pneumonia-4098",
         "en",
         "Shorter antibiotic course works as well for children's pneumonia, hospital trial finds",
@@ -360,6 +377,7 @@ ARTICLES_EN: tuple[DemoArticle, ...] = (
         ),
     ),
     article(
+        COURIER,
         "mariners-clinch-promotion-4101",
         "en",
         "Port Alder Mariners clinch promotion with stoppage-time winner",
@@ -386,6 +404,7 @@ ARTICLES_EN: tuple[DemoArticle, ...] = (
         ),
     ),
     article(
+        COURIER,
         "courier-cup-regatta-cancelled-gales-4109",
         "en",
         "Courier Cup regatta cancelled as gales sweep the bay",
@@ -407,6 +426,70 @@ ARTICLES_EN: tuple[DemoArticle, ...] = (
             "when fog closed the bay for most of the day. Clubs have asked the organisers to "
             "consider moving the race to October, when the weather is usually calmer, and a "
             "decision is expected in the new year.",
+        ),
+    ),
+    article(
+        COURIER,
+        "polar-tern-freed-from-ice-4117",
+        "en",
+        "Polar Tern breaks free after 11 days trapped in Antarctic ice",
+        (WIRE_AUTHOR,),
+        "World",
+        "2026-11-25T10:05:00+00:00",
+        ("antarctica", "shipping", "science"),
+        POLAR_TERN_WIRE,
+        source_line=WIRE_SOURCE_LINE,
+    ),
+    article(
+        COURIER,
+        "rotterdam-dockers-strike-automation-4114",
+        "en",
+        "Rotterdam dockers strike over remote-controlled cranes as ships queue offshore",
+        (OKAFOR,),
+        "Business",
+        "2026-11-24T12:30:00+00:00",
+        ("shipping", "strikes", "port of alder"),
+        (
+            "Dock workers at Rotterdam stopped work at six o'clock on Tuesday morning for 48 hours, the "
+            "first strike at Europe's busiest port in almost a decade, in a dispute over cranes that "
+            "terminal operators want to steer from an office instead of a cabin above the quay.",
+            "By midday 41 container ships were anchored off the Hook of Holland waiting for a berth, "
+            "according to ship-tracking data. The union representing the port's 9,000 dockers says "
+            "remote operation is a way to shed staff; the two Maasvlakte terminal companies say the "
+            "change would be gradual and that no current employee would lose their job.",
+            "Here in Port Alder the harbour board is preparing for a share of the overflow. Two carriers "
+            "asked on Tuesday whether they could land cargo at the Eastquay container terminal this "
+            "week, and the board has added a night shift to handle them. Harbour master Colin Frain "
+            "said the extra calls were welcome but warned that the terminal's yard was already close "
+            "to full after a record autumn.",
+            "Freight agents in the city said the strike could push some Christmas stock back by a week. "
+            "Negotiators are due to meet again in Rotterdam on Thursday.",
+        ),
+    ),
+    article(
+        COURIER,
+        "atlantic-rower-lands-port-alder-4124",
+        "en",
+        "Crowds cheer solo rower into Port Alder marina after 71 days at sea",
+        (WHITCOMBE,),
+        "Sport",
+        "2026-11-27T13:10:00+00:00",
+        ("rowing", "marina", "records"),
+        (
+            "An American rower who set out from Canada in September brought her boat into the Port "
+            "Alder marina on Friday morning, ending a solo crossing of the North Atlantic that took 71 "
+            "days.",
+            "Jenna Marsh, a 34-year-old science teacher, was escorted past the breakwater by two "
+            "lifeboats and a flotilla of dinghies from the Alder Yacht Club. Several hundred people "
+            "lined the pontoons, and the club's commodore handed her a pint glass of orange juice, "
+            "which she said she had been dreaming about since October.",
+            "Her 7.3-metre boat, Second Wind, rolled over in a storm 600 miles west of Ireland, and her "
+            "desalinator failed in the last fortnight, leaving her to pump drinking water by hand. She "
+            'looked thin but walked unaided up the slipway. "My legs have forgotten what they are '
+            'for," she told the crowd. "My arms have not."',
+            "The club's secretary, Gwen Tallis, said Port Alder was chosen as the finish because of its "
+            "sheltered approach in westerly gales. Marsh will rest in the city for several days before "
+            "flying home. Her boat will be shipped back from the Eastquay terminal.",
         ),
     ),
 )

@@ -1,13 +1,16 @@
-"""Russian articles of «Портовый вестник», the Russian edition of the same fictional outlet.
+"""Articles of «Портовый вестник», a fictional Russian city weekly (its city is not Port Alder).
 
 Written for the project (no third-party text). Several quote news agencies and end with a
-"Источник: Газета.Ru" line, as republished wire copy does; two cover the same events as English
-articles (the shipping emissions levy and the Aster probe landing).
+"Источник: Газета.Ru" line, as republished wire copy does; some cover events the other outlets
+report in their own words (the shipping emissions levy, the Aster probe landing, the Rotterdam
+strike, and the snowfall «Залив Онлайн» covers too).
 """
 
 from __future__ import annotations
 
 from newsdesk.demo.article import DemoArticle, article
+
+VESTNIK = "vestnik"
 
 SMIRNOVA = "Анна Смирнова"
 VOLKOV = "Игорь Волков"
@@ -18,6 +21,7 @@ GAZETA = "Источник: Газета.Ru"
 
 ARTICLES_RU: tuple[DemoArticle, ...] = (
     article(
+        VESTNIK,
         "kruglosutochnyj-parom-4089",
         "ru",
         "В Портовом районе запустят круглосуточную паромную линию",
@@ -47,6 +51,7 @@ ARTICLES_RU: tuple[DemoArticle, ...] = (
         ),
     ),
     article(
+        VESTNIK,
         "remont-naberezhnoj-rybakov-4094",
         "ru",
         "Мэрия начнёт капитальный ремонт набережной Рыбаков весной",
@@ -75,6 +80,7 @@ ARTICLES_RU: tuple[DemoArticle, ...] = (
         ),
     ),
     article(
+        VESTNIK,
         "muzej-mayakov-morskoj-vokzal-4081",
         "ru",
         "На Морском вокзале открылся музей маяков",
@@ -104,6 +110,7 @@ ARTICLES_RU: tuple[DemoArticle, ...] = (
         ),
     ),
     article(
+        VESTNIK,
         "snegopad-severnyj-vezd-4103",
         "ru",
         "Снегопад парализовал движение на северном въезде в город",
@@ -134,6 +141,7 @@ ARTICLES_RU: tuple[DemoArticle, ...] = (
         source_line=GAZETA,
     ),
     article(
+        VESTNIK,
         "zoopark-amurskie-tigry-4085",
         "ru",
         "Городской зоопарк получил пару амурских тигров",
@@ -163,6 +171,7 @@ ARTICLES_RU: tuple[DemoArticle, ...] = (
         ),
     ),
     article(
+        VESTNIK,
         "rybnyj-port-perevalka-4091",
         "ru",
         "Рыбный порт нарастил перевалку на 12% за десять месяцев",
@@ -194,6 +203,7 @@ ARTICLES_RU: tuple[DemoArticle, ...] = (
         source_line=GAZETA,
     ),
     article(
+        VESTNIK,
         "aviakompanii-subsidii-severnye-rejsy-4097",
         "ru",
         "Региональные авиакомпании попросили продлить субсидии на северные рейсы",
@@ -223,6 +233,7 @@ ARTICLES_RU: tuple[DemoArticle, ...] = (
         source_line=GAZETA,
     ),
     article(
+        VESTNIK,
         "imo-globalnyj-sbor-vybrosy-sudov-4106",
         "ru",
         "ИМО согласовала первый глобальный сбор за выбросы судов",
@@ -256,6 +267,7 @@ ARTICLES_RU: tuple[DemoArticle, ...] = (
         source_line=GAZETA,
     ),
     article(
+        VESTNIK,
         "verf-severnaya-ledokol-spg-4083",
         "ru",
         "Судоверфь «Северная» заложила первый ледокол на сжиженном газе",
@@ -284,6 +296,7 @@ ARTICLES_RU: tuple[DemoArticle, ...] = (
         cited=("Интерфакс",),
     ),
     article(
+        VESTNIK,
         "zond-aster-posadka-asteroid-4104",
         "ru",
         "Зонд Aster совершил посадку на металлический астероид",
@@ -314,6 +327,7 @@ ARTICLES_RU: tuple[DemoArticle, ...] = (
         source_line=GAZETA,
     ),
     article(
+        VESTNIK,
         "novyj-vid-morskoj-zvezdy-4087",
         "ru",
         "Биологи нашли в заливе новый вид морской звезды",
@@ -342,6 +356,7 @@ ARTICLES_RU: tuple[DemoArticle, ...] = (
         ),
     ),
     article(
+        VESTNIK,
         "nejroset-shtormovye-nagony-4093",
         "ru",
         "Учёные научили нейросеть предсказывать штормовые нагоны",
@@ -369,6 +384,7 @@ ARTICLES_RU: tuple[DemoArticle, ...] = (
         cited=("ТАСС",),
     ),
     article(
+        VESTNIK,
         "teleskop-mys-kamennyj-4099",
         "ru",
         "В обсерватории на мысе Каменном установили новый телескоп",
@@ -398,6 +414,7 @@ ARTICLES_RU: tuple[DemoArticle, ...] = (
         ),
     ),
     article(
+        VESTNIK,
         "mayak-polufinal-kubka-4100",
         "ru",
         "«Маяк» вышел в полуфинал Кубка страны по хоккею с мячом",
@@ -423,6 +440,7 @@ ARTICLES_RU: tuple[DemoArticle, ...] = (
         ),
     ),
     article(
+        VESTNIK,
         "regata-portovyj-kubok-4080",
         "ru",
         "Парусная регата «Портовый кубок» собрала рекордные 80 яхт",
@@ -446,5 +464,36 @@ ARTICLES_RU: tuple[DemoArticle, ...] = (
             "тренера школы Олега Петрова, половина его учеников впервые выступала на "
             "соревнованиях такого уровня. Весной регата вновь пройдёт в заливе.",
         ),
+    ),
+    article(
+        VESTNIK,
+        "zabastovka-dokerov-rotterdam-4116",
+        "ru",
+        "Докеры Роттердама начали двухдневную забастовку против автоматизации кранов",
+        (VOLKOV,),
+        "В мире",
+        "2026-11-24T17:40:00+03:00",
+        ("порты", "забастовки", "Нидерланды"),
+        (
+            "В крупнейшем порту Европы — нидерландском Роттердаме — во вторник началась 48-часовая "
+            "забастовка портовых рабочих. Профсоюз выступает против планов перевести управление "
+            "контейнерными кранами на терминалах Маасвлакте в дистанционный режим, передаёт ТАСС.",
+            "Операторы терминалов хотят к 2029 году перенести около 300 рабочих мест крановщиков из "
+            "кабин на причале в единый диспетчерский центр. Профсоюз считает, что это приведёт к "
+            "сокращению трети персонала, компании обещают обойтись без увольнений.",
+            "По данным сервисов отслеживания судов, к середине дня на рейде у входа в порт скопилось "
+            "более 40 контейнеровозов. Часть линий, как сообщает РИА Новости, уже перенаправляет "
+            "суда в Антверпен и Гамбург. Последняя забастовка такого масштаба в Роттердаме была почти "
+            "десять лет назад.",
+            "Российские экспортёры заметных последствий пока не ожидают: прямые контейнерные линии "
+            "между российскими портами и Роттердамом не работают с 2022 года. Переговоры профсоюза и "
+            "работодателей назначены на четверг.",
+            "Руководство порта призвало стороны вернуться за стол переговоров как можно скорее. По "
+            "оценке местной торговой палаты, каждый день простоя обходится экономике региона в "
+            "десятки миллионов евро, а задержки грузов к рождественскому сезону ударят по розничным "
+            "сетям по всей Европе.",
+        ),
+        cited=("ТАСС", "РИА Новости"),
+        source_line=GAZETA,
     ),
 )

@@ -1,15 +1,17 @@
-"""The demo outlet server: the sample site on 127.0.0.1 so ``newsdesk demo`` works with no internet.
+"""The demo outlets' servers: the four sample sites on 127.0.0.1 so ``newsdesk demo`` needs no internet.
 
-A threaded stdlib ``http.server``: every document is rendered once at start (the base URL is only
-known after the port is bound) and served from memory, with ETag/Last-Modified and 304 answers on
-conditional requests, as a well-behaved publisher does. It only listens on loopback by default and
-never fetches anything.
+Each outlet is a threaded stdlib ``http.server`` on its own port (its own origin, as real outlets
+are; :class:`DemoOutlets` runs all four in one process). Every document is rendered once at start
+(the base URL is only known after the port is bound) and served from memory, with ETag/Last-Modified
+and 304 answers on conditional requests, as a well-behaved publisher does. They listen on loopback
+by default and never fetch anything.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -20,23 +22,16 @@ from urllib.parse import urlsplit
 
 from newsdesk.demo.article import DemoArticle
 from newsdesk.demo.corpus import SAME_EVENT_PAIRS, TRACKED_SLUG, demo_articles
-from newsdesk.demo.pages import (
-    CHROME,
-    http_date,
-    lead_image_png,
-    render_article_page,
-    render_feed,
-    render_listing,
-    render_news_sitemap,
-    render_robots,
-    section_key,
-)
+from newsdesk.demo.feeds import feed_document, render_news_sitemap, render_robots
+from newsdesk.demo.outlets import BY_KEY, COURIER, OUTLETS, OutletProfile
+from newsdesk.demo.pages import http_date, lead_image_png, render_article_page, render_listing, section_key
 
 __all__ = [
     "SAME_EVENT_PAIRS",
     "TRACKED_SLUG",
     "DemoArticle",
     "DemoOutlet",
+    "DemoOutlets",
     "demo_articles",
     "render_article_page",
 ]
@@ -44,7 +39,12 @@ __all__ = [
 HANDLER_TIMEOUT = 10.0  # seconds a client may idle on a socket; stops a stalled client pinning a thread
 
 HTML = "text/html; charset=utf-8"
-CSS = "body{font-family:Georgia,serif;max-width:48rem;margin:auto}.cookie-banner{position:fixed;bottom:0}\n"
+CSS = {
+    "classic": "body{font-family:Georgia,serif;max-width:48rem;margin:auto}.cookie-banner{position:fixed;bottom:0}\n",
+    "ledger": "body{font-family:Helvetica,Arial,sans-serif;max-width:60rem;margin:auto}"
+    ".consent-wall{position:fixed;inset:auto 0 0 0;background:#fff}\n",
+    "portal": "body{font-family:Verdana,sans-serif;max-width:70rem;margin:auto}.sidebar{float:right;width:18rem}\n",
+}
 
 
 @dataclass(frozen=True)
@@ -58,30 +58,29 @@ class Document:
         return '"' + hashlib.sha1(self.body).hexdigest()[:20] + '"'
 
 
-def build_site(articles: list[DemoArticle], base_url: str) -> dict[str, Document]:
-    """Every path the outlet answers, rendered for ``base_url``."""
+def build_site(profile: OutletProfile, articles: list[DemoArticle], base_url: str) -> dict[str, Document]:
+    """Every path one outlet answers, rendered for ``base_url`` (``articles``: that outlet's)."""
     newest = max(a.published_at for a in articles)
     site = {
-        "/": Document(render_listing(articles, base_url).encode(), HTML, newest),
-        "/feed.xml": Document(
-            render_feed(articles, base_url, utm_slugs=(TRACKED_SLUG,)).encode(),
-            "application/rss+xml; charset=utf-8",
+        "/": Document(render_listing(articles, base_url, outlet=profile.key).encode(), HTML, newest),
+        profile.sitemap_path: Document(
+            render_news_sitemap(profile, articles, base_url).encode(),
+            "application/xml; charset=utf-8",
             newest,
         ),
-        "/news-sitemap.xml": Document(
-            render_news_sitemap(articles, base_url).encode(), "application/xml; charset=utf-8", newest
-        ),
-        "/robots.txt": Document(render_robots(base_url).encode(), "text/plain; charset=utf-8"),
-        "/static/site.css": Document(CSS.encode(), "text/css; charset=utf-8"),
-        "/images/logo.png": Document(lead_image_png("logo", 120, 40), "image/png"),
+        "/robots.txt": Document(render_robots(profile, base_url).encode(), "text/plain; charset=utf-8"),
+        "/static/site.css": Document(CSS[profile.template].encode(), "text/css; charset=utf-8"),
+        "/images/logo.png": Document(lead_image_png(profile.key + "-logo", 120, 40), "image/png"),
     }
-    for lang, chrome in CHROME.items():
-        for name, key in chrome.sections:
-            members = [a for a in articles if a.lang == lang and section_key(a) == key]
-            site[f"/section/{key}"] = Document(
-                render_listing(members, base_url, lang=lang, heading=name, path=f"/section/{key}").encode(),
-                HTML,
-            )
+    feed = feed_document(profile.key, articles, base_url, utm_slugs=(TRACKED_SLUG,))
+    if feed is not None:
+        site[profile.feed_path] = Document(feed[0].encode(), feed[1], newest)
+    for name, key in profile.sections:
+        members = [a for a in articles if section_key(a) == key]
+        path = f"/section/{key}"
+        site[path] = Document(
+            render_listing(members, base_url, outlet=profile.key, heading=name, path=path).encode(), HTML
+        )
     for a in articles:
         site[a.path] = Document(render_article_page(a, base_url, articles).encode(), HTML, a.published_at)
         site[a.image] = Document(lead_image_png(a.slug), "image/png", a.published_at)
@@ -107,16 +106,17 @@ def not_modified(doc: Document, headers: Any) -> bool:
 
 
 class DemoOutlet:
-    """``with DemoOutlet() as outlet: httpx.get(outlet.feed_url)``; port 0 picks a free port."""
+    """One outlet: ``with DemoOutlet(LEDGER) as o: httpx.get(o.feed_url)``; port 0 picks a free port."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.articles = demo_articles()
+    def __init__(self, profile: OutletProfile = COURIER, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.profile = profile
+        self.articles = [a for a in demo_articles() if a.outlet == profile.key]
         outlet = self
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
             timeout = HANDLER_TIMEOUT
-            server_version = "HarbourCourier/1.0"
+            server_version = profile.server
             # Headers and body go out in two writes; without TCP_NODELAY, Nagle plus delayed ACK
             # stalls every keep-alive response by ~40 ms.
             disable_nagle_algorithm = True
@@ -135,28 +135,30 @@ class DemoOutlet:
         bound_host, bound_port = str(self._server.server_address[0]), self._server.server_address[1]
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
         self.base_url = f"http://{shown}:{bound_port}"
-        self._site = build_site(self.articles, self.base_url)
+        self._site = build_site(profile, self.articles, self.base_url)
         self._thread: threading.Thread | None = None
 
     @property
     def feed_url(self) -> str:
-        return self.base_url + "/feed.xml"
+        """What a reader follows: the feed, or the news sitemap of the outlet that has no feed."""
+        return self.base_url + self.profile.feed_path
 
     @property
     def sitemap_url(self) -> str:
-        return self.base_url + "/news-sitemap.xml"
+        return self.base_url + self.profile.sitemap_path
 
     @property
     def home_url(self) -> str:
         return self.base_url + "/"
 
     def article_url(self, slug: str) -> str:
-        return f"{self.base_url}/news/{slug}"
+        by_slug = {a.slug: a for a in self.articles}
+        return self.base_url + by_slug[slug].path
 
     def start(self) -> DemoOutlet:
         if self._thread is None:
             self._thread = threading.Thread(
-                target=self._server.serve_forever, name="demo-outlet", daemon=True
+                target=self._server.serve_forever, name=f"demo-{self.profile.key}", daemon=True
             )
             self._thread.start()
         return self
@@ -218,3 +220,53 @@ class DemoOutlet:
                 req.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):  # the client went away; nothing to tell it
             req.close_connection = True
+
+
+class DemoOutlets:
+    """All sample outlets at once: ``base_port`` + each outlet's offset, or free ports when 0."""
+
+    def __init__(self, host: str = "127.0.0.1", base_port: int = 0) -> None:
+        self.outlets: list[DemoOutlet] = []
+        try:
+            for profile in OUTLETS:
+                port = base_port + profile.port_offset if base_port else 0
+                self.outlets.append(DemoOutlet(profile, host=host, port=port))
+        except OSError:
+            for bound in self.outlets:
+                bound.stop()
+            raise
+
+    def __iter__(self) -> Iterator[DemoOutlet]:
+        return iter(self.outlets)
+
+    def __getitem__(self, key: str) -> DemoOutlet:
+        if key not in BY_KEY:
+            raise KeyError(key)
+        return next(o for o in self.outlets if o.profile.key == key)
+
+    def article_url(self, slug: str) -> str:
+        """Where any demo article lives, whichever outlet published it."""
+        for outlet in self.outlets:
+            if any(a.slug == slug for a in outlet.articles):
+                return outlet.article_url(slug)
+        raise KeyError(slug)
+
+    def start(self) -> DemoOutlets:
+        for outlet in self.outlets:
+            outlet.start()
+        return self
+
+    def stop(self) -> None:
+        for outlet in self.outlets:
+            outlet.stop()
+
+    def __enter__(self) -> DemoOutlets:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

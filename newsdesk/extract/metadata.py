@@ -177,13 +177,13 @@ def dom_authors(tree: HtmlElement, outlet: str | None) -> tuple[str, ...]:
             tier = _byline_tier(el)
             if tier is not None and len(tiers[tier]) < 10:
                 tiers[tier].append(el)
-    for tier, found in enumerate(tiers):
+    microdata = _microdata_authors([el for el in tiers[0] if not _discarded(el)], outlet)
+    if microdata:
+        return microdata
+    for found in tiers[1:]:
         for el in found:
             if _discarded(el):
                 continue
-            if tier == 0:
-                named = [n for n in el.iter() if n.get("itemprop") == "name"]
-                el = named[0] if named else el
             text = el.get("content") or " ".join(el.text_content().split())
             if not 2 < len(text) < MAX_BYLINE_CHARS:
                 continue
@@ -191,6 +191,18 @@ def dom_authors(tree: HtmlElement, outlet: str | None) -> tuple[str, ...]:
             if names:
                 return names
     return ()
+
+
+def _microdata_authors(elements: list[HtmlElement], outlet: str | None) -> tuple[str, ...]:
+    """Every ``itemprop="author"`` of the page in order: microdata marks each co-author separately."""
+    names: list[str] = []
+    for el in elements:
+        named = [n for n in el.iter() if n.get("itemprop") == "name"]
+        node = named[0] if named else el
+        text = node.get("content") or " ".join(node.text_content().split())
+        if 2 < len(text) < MAX_BYLINE_CHARS:
+            names.extend(n for n in _not_outlet(clean_authors(text), outlet) if n not in names)
+    return tuple(names)
 
 
 def _not_outlet(names: tuple[str, ...], outlet: str | None) -> tuple[str, ...]:

@@ -76,8 +76,13 @@ async def _find_feed(fetcher: Fetcher, url: str) -> tuple[str, ParsedFeed | None
     return result.final_url, None, []
 
 
-def follow(settings: Settings, url: str, *, name: str | None = None, lang: str | None = None) -> FollowResult:
-    """Add a source from ``url``; raises UsageError when nothing there can be followed."""
+def follow(settings: Settings, url: str, *, name: str | None = None, lang: str | None = None,
+           country: str | None = None) -> FollowResult:
+    """Add a source from ``url``; raises UsageError when nothing there can be followed.
+
+    ``country`` (ISO 3166-1 alpha-2, e.g. "GB") is where the outlet publishes from: nothing in a feed
+    says so reliably, so only the caller can (story pages split coverage by it).
+    """
     if urlsplit(url).scheme not in ("http", "https"):
         raise UsageError(f"sources: not an http(s) URL: {url!r}")
 
@@ -110,6 +115,7 @@ def follow(settings: Settings, url: str, *, name: str | None = None, lang: str |
             name=name or parsed.title or urlsplit(feed_url).hostname or feed_url,
             home_url=home,
             lang=lang or parsed.lang,
+            country=country.upper() if country else None,
         )
         repo.add_feed(session, source, url=feed_url, kind=parsed.kind.value, title=parsed.title)
         return FollowResult(source.id, source.name, feeds=[{"url": feed_url, "kind": parsed.kind.value}],
