@@ -176,22 +176,33 @@ def translate_stage(engine: Engine, settings: Settings, article_ids: list[int], 
 
 def cluster_pending(engine: Engine, settings: Settings, report: EnrichmentReport, *, state: StoryState,
                     progress: Progress | None = None, clock: Clock = system_clock) -> None:
-    """The reprints and stories stages over the queue, in story-clock order, under the lease."""
+    """The reprints and stories stages over the queue, in story-clock order, under the lease.
+
+    After releasing the lease the queue is looked at once more, and taken on again if articles
+    arrived (why: a process that stored an article and found the lease held left it to us; if it
+    tried just before we released, only this second look still sees it)."""
     ttl = settings.stories_lease_seconds
     with state.lock:
-        if not lease.acquire(engine, LEASE_NAME, state.owner, now=clock(), ttl=ttl):
+        while True:
+            if not lease.acquire(engine, LEASE_NAME, state.owner, now=clock(), ttl=ttl):
+                with session_scope(engine) as session:
+                    report.pending = len(story_store.pending_times(session))
+                if report.pending:
+                    report.deferred = True
+                    report.outcomes.add("stories", "deferred")
+                return
+            try:
+                _cluster_under_lease(engine, settings, report, state, progress, clock)
+            except BaseException:
+                state.reset()  # what was decided but not written is unknown to the store: reload next time
+                raise
+            finally:
+                lease.release(engine, LEASE_NAME, state.owner)
+            if report.deferred:  # the lease was lost mid-way: the new holder goes on
+                return
             with session_scope(engine) as session:
-                report.pending = len(story_store.pending_times(session))
-            report.deferred = True
-            report.outcomes.add("stories", "deferred")
-            return
-        try:
-            _cluster_under_lease(engine, settings, report, state, progress, clock)
-        except BaseException:
-            state.reset()  # what was decided but not written is unknown to the store: reload next time
-            raise
-        finally:
-            lease.release(engine, LEASE_NAME, state.owner)
+                if not story_store.pending_times(session):
+                    return
 
 
 def _cluster_under_lease(engine: Engine, settings: Settings, report: EnrichmentReport, state: StoryState,

@@ -32,10 +32,10 @@ from newsdesk.extract.trace import Trace
 from newsdesk.models import ArchivedPage, ExtractedArticle
 from newsdesk.pipeline.articles import StoredArticle, store_extracted
 from newsdesk.pipeline.crawl import process_entry
-from newsdesk.pipeline.enrichment import enrich
+from newsdesk.pipeline.enrichment import StoryState, enrich
 from newsdesk.pipeline.follow import home_of
 from newsdesk.pipeline.prepare import extract_page
-from newsdesk.pipeline.report import CrawlReport
+from newsdesk.pipeline.report import CrawlReport, describe
 from newsdesk.settings import Settings
 from newsdesk.store import repo
 from newsdesk.store.db import engine_for, session_scope
@@ -119,9 +119,11 @@ class ImportReport:
 MAX_DROP_EXAMPLES = 5
 
 
-def import_archive(settings: Settings, path: Path, *, progress: Callable[[int], None] | None = None) -> ImportReport:
+def import_archive(settings: Settings, path: Path, *, progress: Callable[[int], None] | None = None,
+                   state: StoryState | None = None) -> ImportReport:
     """Store every article of a WARC file, a JSONL file (an export, an outlet's records, saved pages)
-    or a folder of saved pages, then run the enrichment stages over what was stored."""
+    or a folder of saved pages, then run the enrichment stages over what was stored (``state``:
+    the clustering state to use, this process's own by default)."""
     from newsdesk.sources import ArchiveReader
 
     if not path.exists():
@@ -142,11 +144,11 @@ def import_archive(settings: Settings, path: Path, *, progress: Callable[[int], 
         except StageError as exc:
             report.failed += 1
             if report.errors is not None and len(report.errors) < 200:
-                report.errors.append(f"{page.url} (record {number}): {exc}")
+                report.errors.append(f"{page.url} (record {number}): {describe(exc)}")
         if progress:
             progress(1)
     report.note_dropped(reader.dropped)
-    report.enrichment = enrich(settings, new_ids).as_dict()
+    report.enrichment = enrich(settings, new_ids, state=state).as_dict()
     return report
 
 
