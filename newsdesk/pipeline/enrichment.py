@@ -292,7 +292,7 @@ def decide(state: StoryState, articles: Sequence[ArticleData], outcomes: Outcome
         new_embedding = emb is not None and (a.embedding is None or a.model != embedder.name)  # type: ignore[union-attr]
         decisions.append(Decision(
             article_id=a.article_id, story_id=result.story_id, reprint_of=original, score=result.score,
-            signals=result.signals, minhash=sig if a.minhash is None else None,
+            signals=result.signals, minhash=sig if a.minhash is None else None, at=at,
             model=embedder.name if new_embedding and embedder is not None else None,
             embedding=to_bytes(emb) if new_embedding and emb is not None else None))
     return decisions

@@ -60,6 +60,7 @@ class Decision:
     score: float
     signals: dict[str, Any]
     minhash: bytes | None
+    at: datetime  # the article's story time
     model: str | None = None
     embedding: bytes | None = None
 
@@ -135,9 +136,8 @@ def apply(session: Session, decisions: Sequence[Decision], story_time: StoryTime
         for sid in story_ids:
             if sid not in existing:
                 # a story's id is its seed article's; the times and counts are set by refresh below
-                session.add(Story(id=sid, titles={}, languages={},
-                                  first_seen=_placeholder_time(session, sid, story_time),
-                                  last_updated=_placeholder_time(session, sid, story_time)))
+                at = min(d.at for d in decisions if d.story_id == sid)
+                session.add(Story(id=sid, titles={}, languages={}, first_seen=at, last_updated=at))
         session.flush()
         features = {f.article_id: f for f in session.scalars(
             select(ArticleFeatures).where(ArticleFeatures.article_id.in_([d.article_id for d in decisions])))}
@@ -157,11 +157,6 @@ def apply(session: Session, decisions: Sequence[Decision], story_time: StoryTime
         session.flush()
         refresh(session, story_ids, story_time)
     return _new_generation(session)
-
-
-def _placeholder_time(session: Session, article_id: int, story_time: StoryTime) -> datetime:
-    row = session.execute(select(Article.published_at, Article.fetched_at).where(Article.id == article_id)).one()
-    return story_time(row[0], row[1])
 
 
 def refresh(session: Session, story_ids: Sequence[int], story_time: StoryTime) -> None:
