@@ -2,7 +2,12 @@
 end to end into SQLite. Prints articles/s, peak RSS, and bare ``extract_article`` throughput on the
 same pages in the same run (target: the pipeline reaches >= 80% of bare extraction; memory flat).
 
-Usage: python bench/ingest.py [--sizes 1000,2000] [--feeds 20]
+Each size is crawled twice, with the stories stages (reprints, stories) off and on, in the same
+run (target: on >= 85% of off). The "off" crawl then runs the stages alone over what it stored, as
+a queued stage would (the workers' ``stories`` task): their drain rate is printed next to the rate
+the crawl filled the queue at (target: drains at least as fast as ingest fills).
+
+Usage: python bench/ingest.py [--sizes 1000,2000] [--feeds 20] [--embedder none|use-multilingual]
 """
 
 from __future__ import annotations
@@ -135,15 +140,17 @@ class DescendantRSS:
         return found
 
 
-def crawl_child(db: str, base: str, feeds: int) -> None:
+def crawl_child(db: str, base: str, feeds: int, stories: str, embedder: str) -> None:
     """Runs in a fresh process so its peak RSS belongs to this size alone."""
     from newsdesk.pipeline.crawl import crawl
+    from newsdesk.pipeline.enrichment import enrich
     from newsdesk.settings import Settings
     from newsdesk.store import repo
     from newsdesk.store.db import engine_for, session_scope, upgrade
 
     settings = Settings(database_url=db, fetch_allow_private_networks=True, fetch_per_host_delay=0.0,
-                        fetch_per_host_concurrency=8, fetch_concurrency=16, crawl_max_entries_per_feed=10_000)
+                        fetch_per_host_concurrency=8, fetch_concurrency=16, crawl_max_entries_per_feed=10_000,
+                        stories_enabled=stories == "on", stories_embedder=embedder)
     upgrade(db)
     with session_scope(engine_for(db)) as session:
         source = repo.add_source(session, name="Bench", home_url=base + "/")
@@ -156,7 +163,14 @@ def crawl_child(db: str, base: str, feeds: int) -> None:
     main_cpu = time.process_time() - cpu_start
     rss_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rss_children = workers.peak_mb
+    drain_seconds = clustered = None
+    if stories == "off":  # the stages alone over the queue the crawl left, as the workers' task runs them
+        started = time.perf_counter()
+        clustered = enrich(settings.with_overrides(stories_enabled=True)).clustered
+        drain_seconds = time.perf_counter() - started
     print(json.dumps({"stored": report.articles_stored, "failed": report.entries_failed,
+                      "drain_seconds": drain_seconds, "clustered": clustered,
+                      "stories": report.stories,
                       "processed": report.articles_stored + report.duplicates + report.entries_failed,
                       "seconds": seconds, "main_cpu": main_cpu, "peak_rss_mb": rss_self, "peak_worker_rss_mb": rss_children,
                       "outcomes": report.outcomes.as_dict()}))
@@ -181,39 +195,51 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="1000,2000")
     parser.add_argument("--feeds", type=int, default=20)
-    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--embedder", default="none", help="stories_embedder for the stories stage")
+    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        crawl_child(args.child[0], args.child[1], int(args.child[2]))
+        crawl_child(args.child[0], args.child[1], int(args.child[2]), args.child[3], args.child[4])
         return
     sizes = [int(s) for s in args.sizes.split(",")]
     print(f"ingest benchmark on {os.cpu_count()} cores; pages are real AEB news pages made unique")
+    print(f"stories stage embedder: {args.embedder}")
     rows = []
     for size in sizes:
         queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
         origin = multiprocessing.Process(target=serve, args=(queue, size, args.feeds), daemon=True)
         origin.start()
         base = f"http://127.0.0.1:{queue.get(timeout=30)}"
-        with tempfile.TemporaryDirectory() as tmp:
-            db = f"sqlite:///{tmp}/bench.db"
-            out = subprocess.run([sys.executable, __file__, "--child", db, base, str(args.feeds)],
-                                 capture_output=True, text=True, check=True)
+        runs: dict[str, dict[str, object]] = {}
+        for stories in ("off", "on"):
+            with tempfile.TemporaryDirectory() as tmp:
+                db = f"sqlite:///{tmp}/bench.db"
+                out = subprocess.run([sys.executable, __file__, "--child", db, base, str(args.feeds), stories,
+                                      args.embedder], capture_output=True, text=True, check=True)
+            runs[stories] = result = json.loads(out.stdout.strip().splitlines()[-1])
+            print(f"  {size} pages, stories {stories}: processed {result['processed']} (stored {result['stored']}, "
+                  f"failed {result['failed']}) in {result['seconds']:.1f} s = "
+                  f"{result['stored'] / result['seconds']:.1f} articles/s stored, "
+                  f"{result['processed'] / result['seconds']:.1f} pages/s processed; "
+                  f"main process CPU {result['main_cpu'] / result['processed'] * 1000:.1f} ms/page; "
+                  f"peak RSS main {result['peak_rss_mb']:.0f} MB, "
+                  f"extraction worker {result['peak_worker_rss_mb']:.0f} MB")
         origin.terminate()
-        result = json.loads(out.stdout.strip().splitlines()[-1])
-        rows.append((size, result))
-        print(f"  {size} pages: processed {result['processed']} (stored {result['stored']}, failed {result['failed']}) "
-              f"in {result['seconds']:.1f} s = {result['stored'] / result['seconds']:.1f} articles/s stored, "
-              f"{result['processed'] / result['seconds']:.1f} pages/s processed; "
-              f"main process CPU {result['main_cpu'] / result['processed'] * 1000:.1f} ms/page; "
-              f"peak RSS main {result['peak_rss_mb']:.0f} MB, "
-              f"extraction worker {result['peak_worker_rss_mb']:.0f} MB")
+        off, on = runs["off"], runs["on"]
+        rows.append((size, off))
+        fill = off["stored"] / off["seconds"]  # type: ignore[operator]
+        ratio = (on["stored"] / on["seconds"]) / fill  # type: ignore[operator]
+        print(f"  {size} pages: ingest with stories on = {ratio:.0%} of off (target >= 85%)")
+        drain = off["clustered"] / off["drain_seconds"]  # type: ignore[operator]
+        print(f"  {size} pages: stories stage alone drains {drain:.1f} articles/s vs ingest filling at "
+              f"{fill:.1f} articles/s: {'keeps up' if drain >= fill else 'falls behind'} (x{drain / fill:.1f})")
     bare = bare_extraction(min(sizes))
     print(f"  bare extract_article, one process, same pages: {bare:.1f} pages/s")
     for size, result in rows:
-        rate = result["processed"] / result["seconds"]
+        rate = result["processed"] / result["seconds"]  # type: ignore[operator]
         print(f"  pipeline/bare at {size} pages: {rate / bare:.0%} (target >= 80%)")
     if len(rows) > 1:
-        growth = rows[-1][1]["peak_rss_mb"] / rows[0][1]["peak_rss_mb"]
+        growth = rows[-1][1]["peak_rss_mb"] / rows[0][1]["peak_rss_mb"]  # type: ignore[operator]
         print(f"  peak RSS growth {rows[0][0]} -> {rows[-1][0]} pages: x{growth:.2f} (flat is ~1.0)")
 
 

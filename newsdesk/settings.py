@@ -237,6 +237,62 @@ class Settings(BaseSettings):
         description="Argos Translate package index used by `newsdesk translate install PAIR`.",
     )
 
+    # stories and reprints (docs/stories.md): the enrichment stages after storing
+    stories_enabled: bool = Field(
+        True,
+        description="Run the reprints and stories stages after storing (crawl, fetch-url, import, workers); "
+        "off: articles stay unclustered (story_id NULL) until `newsdesk stories rebuild`.",
+    )
+    stories_embedder: str = Field(
+        "none",
+        description="Sentence-embedding model of the stories stage (`newsdesk.enrich.embed.load_embedder` "
+        "name, e.g. use-multilingual); none: the lexical signals alone.",
+    )
+    # why 120 s: the stories stage renews its lease between batches of a few hundred articles (seconds
+    # each); a process that died holding it is taken over within two minutes
+    stories_lease_seconds: float = Field(
+        120.0, ge=5,
+        description="Lifetime of the `stories` lease (seconds) that lets one process at a time cluster; "
+        "renewed between batches, released when the stage ends.",
+    )
+    # why 200: one batch's articles, their translations and features stay a few MB in memory, and
+    # the lease is renewed and the progress shown often enough
+    stories_batch: int = Field(
+        200, ge=1, description="Pending articles the stories stage loads, clusters and writes per transaction."
+    )
+    # why 1 h: a feed's clock may run a little ahead of ours; a date further in the future than an
+    # hour after we fetched the article is wrong, and the fetch time orders the article instead
+    stories_future_slack: int = Field(
+        3600, ge=0,
+        description="Seconds a published time may lie after the fetch time and still order the article on "
+        "the story clock; later than that, its fetch time does.",
+    )
+    # why 0.5: MinHash-estimated Jaccard of word 4-shingles; a wire copy with a new headline, a dropped
+    # paragraph of six or an added source line keeps 0.6-0.9 of its shingles, while two outlets' own
+    # reports of one event share a few names and phrases (0.0-0.1)
+    reprint_threshold: float = Field(
+        0.5, gt=0, le=1,
+        description="Shingle Jaccard similarity at or above which an article is a reprint of an earlier one.",
+    )
+    # why 4 words: 3-word shingles match stock phrases ("said in a statement"), 5-word ones let one
+    # changed word in a sentence break five shingles
+    reprint_shingle_words: int = Field(4, ge=1, le=12, description="Words per shingle of the reprint signature.")
+    # why 128: the Jaccard estimate's standard error is about 0.04 at 128 permutations, small next to the
+    # gap between reprints (>= 0.6) and own reports (<= 0.1); 512 bytes a signature
+    reprint_permutations: int = Field(
+        128, ge=16, le=1024, description="MinHash permutations of the reprint signature (its length in uint32)."
+    )
+    # why 40: below about 40 words (a caption, a one-line brief) two outlets' own words coincide often
+    # enough that a match says nothing about copying
+    reprint_min_words: int = Field(
+        40, ge=1, description="Articles shorter than this many words get no reprint signature."
+    )
+    # why 7 days: wire copy is picked up within hours to days; a week covers weekend and delayed runs
+    # while the index stays bounded
+    reprint_window_hours: int = Field(
+        168, ge=1, description="How long (hours, story clock) an article stays in the reprint index."
+    )
+
     # web
     site_name: str = Field("Newsdesk", description="Name shown in the site header and feeds.")
     secret_key: SecretStr | None = Field(

@@ -67,6 +67,14 @@ def test_workers_crawl_through_the_queue(broker: str, pg_url: str, origin: Origi
                 break
             time.sleep(0.5)
         assert stored == PAGES, (tmp_path / "worker.log").read_text()[-3000:]
+        unclustered = PAGES
+        while time.monotonic() < deadline:  # each stored article goes on to the enrichment task
+            with session_scope(engine_for(pg_url)) as session:
+                unclustered = session.scalar(select(func.count()).where(Article.story_id.is_(None))) or 0
+            if not unclustered:
+                break
+            time.sleep(0.5)
+        assert unclustered == 0, (tmp_path / "worker.log").read_text()[-3000:]
         with session_scope(engine_for(pg_url)) as session:
             assert session.scalar(select(func.count()).select_from(Entry).where(Entry.status != "done")) == 0
             feed = session.scalars(select(Feed)).one()

@@ -146,7 +146,13 @@ def fetch_url(ctx: click.Context, url: str, as_json: bool) -> None:
 @click.pass_context
 @handle_errors
 def import_(ctx: click.Context, path: Path, as_json: bool) -> None:
-    """Store the articles of a WARC file, a JSONL export or a folder of saved HTML pages."""
+    """Store the articles of a WARC file, a JSONL file or a folder of saved HTML pages.
+
+    A JSONL line is a saved page (url, html) or an outlet's record: url, title, text or html, lang,
+    published_at and source (the outlet's name; optional country), stored under that outlet with
+    exactly those values. Newsdesk's own export is such a file. Bad lines are listed, never dropped
+    in silence. The stored articles then go through the enrichment stages (reprints, stories).
+    """
     with make_progress(not as_json and sys.stderr.isatty()) as progress:
         task = progress.add_task("import", total=None) if progress else None
         report = ingest.import_archive(

@@ -10,10 +10,20 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from newsdesk.errors import NewsdeskError, Reject, Retry, Skip, StageError, plain_message
+from newsdesk.errors import BlockedAddress, NewsdeskError, Reject, Retry, Skip, StageError, plain_message
+from newsdesk.fetch.safety import ALLOW_SETTING
 from newsdesk.models import FetchRecord, Outcomes
 from newsdesk.store import repo
 from newsdesk.store.schema import Feed
+
+# What a feed or page refused by our own address guard says (why: it is a setting to change here,
+# not a fault of the feed; see fetch/safety.py)
+LOCAL_REFUSAL = "refused: private address ({}); set " + ALLOW_SETTING + " to allow"
+
+
+def local_refusal(error: BlockedAddress) -> str:
+    """"refused: private address (x resolves to 127.0.0.1 (loopback address)); set … to allow"."""
+    return LOCAL_REFUSAL.format(error.detail.split(";", 1)[0].strip().rstrip("."))
 
 
 def describe(error: BaseException) -> str:
@@ -43,6 +53,7 @@ class CrawlReport:
     feeds_not_due: int = 0  # checkable feeds left alone because their next check is later
     next_due_at: datetime | None = None  # when the first of them is due
     failures_local: int = 0  # refused by a local setting (a private address), not the feed's fault
+    stories: dict[str, Any] | None = None  # what the stories stage did after storing (pipeline/enrichment.py)
 
     @property
     def ok(self) -> bool:
@@ -68,6 +79,7 @@ class CrawlReport:
             "feeds_not_due": self.feeds_not_due,
             "next_due_at": self.next_due_at.isoformat() if self.next_due_at else None,
             "failures_local": self.failures_local,
+            "stories": self.stories,
         }
 
 

@@ -13,8 +13,9 @@ callers that only want the pages). Whole-file problems (missing path, unknown ki
   ``http_status``, ``corrupt``; only records that hold no capture are passed over: the file's
   description (``warcinfo``, the ARC file header) and a response's companions (``request``,
   ``metadata``).
-- ``.jsonl`` / ``.jsonl.gz`` / ``.ndjson``: one object a line with string ``url`` and ``html``; the
-  whole object is kept in ``ArchivedPage.fields`` (Newsdesk's export carries title, text, authors,
+- ``.jsonl`` / ``.jsonl.gz`` / ``.ndjson``: one object a line with string ``url`` and ``html`` (or,
+  for an outlet's own records, ``text``: ``html`` is then empty); the whole object is kept in
+  ``ArchivedPage.fields`` (Newsdesk's export carries title, text, authors,
   ``published_at``…); ``fetched_at`` is read from the object when present.
 - a folder: every ``.html``/``.htm`` file below it, in path order; URL from ``<link rel=canonical>``
   or ``og:url``, else the file's ``file://`` URI.
@@ -204,13 +205,15 @@ class ArchiveReader:
         if not isinstance(url, str) or not url.strip():
             self.dropped.append(("missing_field", f"line {number}: url"))
             return None
-        if not isinstance(html, str) or not html.strip():
+        text = data.get("text")
+        has_html = isinstance(html, str) and bool(html.strip())
+        if not has_html and not (isinstance(text, str) and text.strip()):  # an outlet record may carry text only
             self.dropped.append(("missing_field", f"line {number}: html"))
             return None
         fetched = data.get("fetched_at")
         return ArchivedPage(
             url=url.strip(),
-            html=html,
+            html=html if isinstance(html, str) and has_html else "",
             fetched_at=parse_datetime(fetched) if isinstance(fetched, str) else None,
             fields=data,
         )

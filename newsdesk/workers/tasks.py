@@ -1,10 +1,13 @@
 """The Celery app and its tasks. Each task is a few lines around one pipeline function.
 
 ``schedule`` (run by beat every ``worker_schedule_interval`` seconds, or once by
-``newsdesk workers enqueue``) hands due feeds and queued entries to the queue; ``refresh_feed``
-queues a feed's new entries and hands each to ``process_entry``; new foreign articles go to
-``translate``. Work state lives in the database, so a lost message is found again by the next
-``schedule`` pass once its lease runs out.
+``newsdesk workers enqueue``) hands due feeds and queued entries to the queue, and a ``stories``
+sweep; ``refresh_feed`` queues a feed's new entries and hands each to ``process_entry``; a stored
+article goes on to ``enrich``, the enrichment stages (pipeline/enrichment.py: translation, then
+reprints and stories under the database's ``stories`` lease, so one worker at a time clusters and
+the others leave the queue to it). Work state lives in the database, so a lost message is found
+again by the next ``schedule`` pass once its lease runs out, and an article left unclustered
+(``story_id IS NULL``) by the next sweep.
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ def schedule() -> dict[str, int]:
         refresh_feed.delay(feed_id)
     for entry_id in due.entry_ids:
         process_entry.delay(entry_id)
+    stories.delay()  # the sweep: whatever is still unclustered (a lost message, a deferred run)
     return {"feeds": len(due.feed_ids), "entries": len(due.entry_ids)}
 
 
@@ -77,13 +81,29 @@ def refresh_feed(feed_id: int) -> dict[str, Any]:
 def process_entry(entry_id: int) -> dict[str, Any]:
     from newsdesk.pipeline.crawl import process_entry as process
 
-    config = settings()
-    report = process(config, entry_id)
-    if report.new_article_ids and config.translate_engine != "none":
-        translate.delay(report.new_article_ids)
+    report = process(settings(), entry_id)
+    if report.new_article_ids:
+        enrich.delay(report.new_article_ids)
     return report.as_dict()
 
 
+@app.task(name="newsdesk.enrich")
+def enrich(article_ids: list[int]) -> dict[str, object]:
+    """The enrichment stages after storing: translate these articles, then cluster the queue."""
+    from newsdesk.pipeline.enrichment import enrich as run_stages
+
+    return run_stages(settings(), article_ids).as_dict()
+
+
+@app.task(name="newsdesk.stories")
+def stories() -> dict[str, object]:
+    """The reprints and stories stages over every article not clustered yet (the periodic sweep)."""
+    from newsdesk.pipeline.enrichment import enrich as run_stages
+
+    return run_stages(settings()).as_dict()
+
+
+# Kept for messages an earlier version queued: new articles now go to ``enrich``.
 @app.task(name="newsdesk.translate")
 def translate(article_ids: list[int]) -> dict[str, object]:
     from newsdesk.pipeline.translate import translate_new_articles
