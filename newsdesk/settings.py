@@ -250,30 +250,51 @@ class Settings(BaseSettings):
         72.0, gt=0,
         description="A story with no new article for this many hours is closed; a later article starts a new one.",
     )
-    # why 0.12: two reports of one event in one language share the event's rare words (TF-IDF cosine to the
-    # story centroid mostly above it); reports of different events in one place mostly stay under it
+    # why 0.12: an article and its story's centroid share the event's rare words (IDF-weighted cosine mostly
+    # above it for titles and leads); GoogleNews BCubed F1 peaks there on the words alone (decision 0007)
     story_threshold: float = Field(
         0.12, ge=0, le=1,
         description="Least lexical similarity (IDF-weighted cosine to the story's centroid) to join a story "
         "when no embedding is available.",
     )
-    # why 0.45: the mix of lexical and embedding similarity of one event's reports across languages
-    # (embedding ~0.6-0.8, few shared words) lands above it, different events in one place below
+    # why 0.5: reports of one event in two languages share few words, and their embeddings' cosine is
+    # mostly 0.55-0.8; different events on one topic mostly stay below it (en+ru folds, decision 0007)
     story_embed_threshold: float = Field(
-        0.45, ge=0, le=1,
-        description="Least combined similarity ((1-w)*lexical + w*embedding) to join a story when both "
-        "the article and the story have an embedding.",
+        0.5, ge=0, le=1,
+        description="Embedding cosine (to the story's mean embedding) that joins a story on its own, "
+        "whatever the words say (how articles in different languages meet).",
     )
-    # why 0.5: the embedding alone confuses events with one topic and place; the words alone cannot
-    # cross languages; equal weight lets either carry a match the other does not contradict
+    # why 0.3: unrelated texts embed near 0 and look-alike events 0.3-0.5; an article whose words match
+    # but whose meaning does not (a shared place or name in another event) is vetoed
+    story_embed_floor: float = Field(
+        0.3, ge=-1, le=1,
+        description="Least embedding cosine for a join on the words (story_threshold) when embeddings are used.",
+    )
+    # why 0.24: with an embedding to veto look-alikes, a join on the words asks for more of them than the
+    # words-only path (real articles share places, names and dates with other events; en+ru folds)
+    story_embed_lexical_threshold: float = Field(
+        0.24, ge=0, le=1,
+        description="Least lexical similarity for a join on the words when embeddings are used "
+        "(with story_embed_floor as the embedding's veto).",
+    )
+    # why 0.5: among the stories an article may join, the words and the embedding rank them equally
     story_embed_weight: float = Field(
-        0.5, ge=0, le=1, description="Weight w of the embedding cosine in the combined similarity."
+        0.5, ge=0, le=1,
+        description="Weight w of the embedding cosine in the score ((1-w)*lexical + w*embedding) that "
+        "ranks the stories an article may join.",
     )
-    # why 0.15: a real member of a story still shares words with its first articles; a bridging
-    # article that drifted to another event does not (the chaining guard)
+    # why 0.15: a real member of a story is still near its first articles in words and meaning; a bridging
+    # article that drifted to another event is not (the chaining guard)
     story_core_threshold: float = Field(
         0.15, ge=0, le=1,
-        description="Least similarity to the story's core (its first articles) to join a grown story.",
+        description="Least combined similarity to the story's core (its first articles) to join a grown story "
+        "when embeddings are used.",
+    )
+    # why 0.005: on the words-only path the guard asks that the article share a weighted term with the
+    # story's core at all; a stricter value splits GoogleNews stories whose wording moves (decision 0007)
+    story_core_lexical_threshold: float = Field(
+        0.005, ge=0, le=1,
+        description="Least lexical similarity to the story's core to join a grown story when no embedding is used.",
     )
     # why 5: the first handful of reports fix what the event is; later members may not redefine it
     story_core_size: int = Field(5, ge=1, description="Articles forming a story's core (its first ones).")

@@ -73,10 +73,13 @@ class ClusterParams:
     each value's reason is written)."""
 
     window: timedelta = timedelta(hours=72)
-    threshold: float = 0.30
-    embed_threshold: float = 0.45
+    threshold: float = 0.12
+    embed_threshold: float = 0.5
+    embed_floor: float = 0.3
+    embed_lexical_threshold: float = 0.24
     embed_weight: float = 0.5
     core_threshold: float = 0.15
+    core_lexical_threshold: float = 0.005
     core_size: int = 5
     title_weight: float = 2.0
     name_weight: float = 1.0
@@ -90,8 +93,11 @@ class ClusterParams:
             window=timedelta(hours=settings.story_window_hours),
             threshold=settings.story_threshold,
             embed_threshold=settings.story_embed_threshold,
+            embed_floor=settings.story_embed_floor,
+            embed_lexical_threshold=settings.story_embed_lexical_threshold,
             embed_weight=settings.story_embed_weight,
             core_threshold=settings.story_core_threshold,
+            core_lexical_threshold=settings.story_core_lexical_threshold,
             core_size=settings.story_core_size,
             title_weight=settings.story_title_weight,
             name_weight=settings.story_name_weight,
@@ -269,26 +275,29 @@ class StoryClusterer:
         core_size = p.core_size
         for story_id, dot in dots.items():
             story = stories[story_id]
+            gap = now - story.last_ts
+            penalty = p.time_penalty * min(gap / window, 1.0) if gap > 0 else 0.0
             lexical = dot * story.inv_norm
             row = story.row
             if sims is None or row < 0:
                 semantic = None
-                score, threshold = lexical, p.threshold
+                score = lexical - penalty
+                if score < p.threshold:
+                    continue
             else:
                 semantic = float(sims[row])
-                score, threshold = (1 - w) * lexical + w * semantic, p.embed_threshold
-            if score < threshold:
-                continue
-            gap = now - story.last_ts
-            if gap > 0:
-                score -= p.time_penalty * min(gap / window, 1.0)
+                # the words agree and the embedding does not object, or the embedding alone is sure
+                # (across languages, where few words are shared)
+                if not ((lexical - penalty >= p.embed_lexical_threshold and semantic >= p.embed_floor)
+                        or semantic - penalty >= p.embed_threshold):
+                    continue
+                score = (1 - w) * lexical + w * semantic - penalty
             # ties go to the older story (the lower id), whatever order the candidates came in
-            if score < threshold or score < best_score or (score == best_score and best is not None
-                                                           and story_id > best):
+            if score < best_score or (score == best_score and best is not None and story_id > best):
                 continue
             if story.size > core_size:
                 core = self._core_similarity(story, vec, emb if semantic is not None else None)
-                if core < p.core_threshold:
+                if core < (p.core_threshold if semantic is not None else p.core_lexical_threshold):
                     continue
             best, best_score, best_parts = story_id, score, (lexical, semantic)
         if best is None:
@@ -367,6 +376,8 @@ def propose_merges(clusterer: StoryClusterer, *, threshold: float = 0.6,
                    limit: int = 10) -> list[MergeProposal]:
     """Pairs of open stories whose cores are as alike as one story's members (explicit and bounded:
     at most ``limit`` proposals, each story in at most one; applying one is the caller's choice)."""
+    if limit <= 0:
+        return []
     stories = sorted(clusterer._stories.values(), key=lambda s: s.story_id)
     found: list[MergeProposal] = []
     for i, a in enumerate(stories):

@@ -14,13 +14,15 @@ from newsdesk.enrich.embed import load_embedder
 from newsdesk.enrich.stories import ClusterParams, StoryClusterer, StoryDoc
 from newsdesk.settings import Settings
 
+EPOCH = "1970-01-01T00:00:00+00:00"  # undated data (SemEval): one instant, in stream order
+
 
 def to_story_docs(docs: list[dict[str, Any]]) -> list[StoryDoc]:
     out = []
     for i, d in enumerate(docs):
         translations = {k: (v[0], v[1]) for k, v in (d.get("translations") or {}).items()}
         out.append(StoryDoc(i + 1, d.get("title") or "", d.get("text") or "", d.get("lang"),
-                            datetime.fromisoformat(d["published_at"]), translations=translations))
+                            datetime.fromisoformat(d.get("published_at") or EPOCH), translations=translations))
     return out
 
 

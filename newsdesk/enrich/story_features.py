@@ -48,6 +48,19 @@ NAME_MIN_CHARS = 3
 TITLE_CASE_SHARE = 0.6
 
 
+# Russian case endings with a consonant (vowel endings vanish in the skeleton anyway). Why not the
+# Snowball stemmer: it also cuts name letters ("Байден" → "байд"), which changes the skeleton.
+_CASE_ENDINGS = ("ого", "его", "ому", "ему", "ами", "ями", "ыми", "ими", "ах", "ях", "ом", "ем", "ов", "ев",
+                 "ам", "ям")
+
+
+def _strip_case_ending(word: str) -> str:
+    for ending in _CASE_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            return word[: -len(ending)]
+    return word
+
+
 def transliterate(word: str) -> str:
     """Cyrillic letters to Latin (a plain BGN-like table); other letters are kept."""
     return "".join(_CYR_TO_LAT.get(ch, ch) for ch in word.lower())
@@ -59,7 +72,7 @@ def name_key(word: str) -> str | None:
         return None
     lowered = word.lower()
     if CYRILLIC.search(lowered):
-        lowered = stem(lowered, "russian")  # case endings off before transliterating
+        lowered = _strip_case_ending(lowered)
     latin = transliterate(lowered)
     latin = latin.replace("shch", "sh").replace("kh", "h").replace("ph", "f").replace("ck", "k")
     latin = latin.translate(_LETTER_FOLD)
