@@ -16,15 +16,15 @@ from newsdesk.enrich import embed
 from newsdesk.enrich.embed import Embedder, EmbedderMissing, from_bytes, load_embedder, story_text, to_bytes
 from newsdesk.enrich.stories import ClusterParams, StoryClusterer, StoryDoc, propose_merges
 from newsdesk.enrich.story_features import name_key
-from newsdesk.settings import Settings
+from newsdesk.settings import get_settings
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-PARAMS = ClusterParams.from_settings(Settings())
+PARAMS = ClusterParams.from_settings(get_settings())
 
 
 @lru_cache(maxsize=1)
 def model() -> Embedder:
-    found = load_embedder(Settings().story_embedder)
+    found = load_embedder(get_settings().story_embedder)
     assert found is not None
     return found
 

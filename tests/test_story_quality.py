@@ -1,5 +1,5 @@
 """Quality floors of story clustering over labelled data, through the ingest path
-(``ClusterParams.from_settings(Settings())``, articles fed in stream order through ``assign``).
+(``ClusterParams.from_settings(get_settings())``, articles fed in stream order through ``assign``).
 
 Corpora and floors (measured figures in docs/decisions/0007-story-clustering.md; a floor sits a
 little under what was measured, so a regression fails and sampling noise does not):
@@ -27,7 +27,7 @@ import pytest
 
 from newsdesk.enrich.embed import load_embedder, story_text
 from newsdesk.enrich.stories import ClusterParams, StoryClusterer, StoryDoc
-from newsdesk.settings import Settings
+from newsdesk.settings import get_settings
 
 EPOCH = "1970-01-01T00:00:00+00:00"  # undated data (SemEval): one instant, in stream order
 
@@ -54,7 +54,7 @@ def story_docs(rows: list[dict[str, Any]]) -> list[StoryDoc]:
 
 @lru_cache(maxsize=1)
 def embedder() -> Any:
-    found = load_embedder(Settings().story_embedder)
+    found = load_embedder(get_settings().story_embedder)
     assert found is not None, "the default settings embed"
     return found
 
@@ -64,7 +64,7 @@ def clustered(path: Path, embed: bool) -> tuple[list[Any], list[int]]:
     rows = read(path)
     docs = story_docs(rows)
     model = embedder() if embed else None
-    clusterer = StoryClusterer(ClusterParams.from_settings(Settings()), model)
+    clusterer = StoryClusterer(ClusterParams.from_settings(get_settings()), model)
     if model is None:
         return rows, [clusterer.assign(d).story_id for d in docs]
     vectors = model.encode([story_text(d) for d in docs])

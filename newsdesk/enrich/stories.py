@@ -147,6 +147,7 @@ class StoryClusterer:
         self._dim = embedder.dim if embedder is not None else 0
         self._emb = np.zeros((0, self._dim), dtype=np.float32)  # sum of member embeddings per row
         self._row_story = np.zeros(0, dtype=np.int64)  # row → story id (-1 free)
+        self._emb_norm = np.zeros(0, dtype=np.float32)  # each row's norm, kept as rows change
         self._free_rows: list[int] = []
 
     # ---- features -------------------------------------------------------------------------
@@ -179,6 +180,7 @@ class StoryClusterer:
         row = len(self._row_story)
         grow = max(16, row)
         self._emb = np.vstack([self._emb, np.zeros((grow, self._dim), dtype=np.float32)])
+        self._emb_norm = np.concatenate([self._emb_norm, np.zeros(grow, dtype=np.float32)])
         self._row_story = np.concatenate([self._row_story, np.full(grow, -1, dtype=np.int64)])
         self._free_rows.extend(range(row + grow - 1, row, -1))
         return row
@@ -212,6 +214,7 @@ class StoryClusterer:
                 story.row = self._row()
                 self._row_story[story.row] = story_id
             self._emb[story.row] += emb
+            self._emb_norm[story.row] = np.linalg.norm(self._emb[story.row])
             story.embedded += 1
             if story.embedded <= self.params.core_size:
                 story.core_emb = emb.copy() if story.core_emb is None else story.core_emb + emb
@@ -231,6 +234,7 @@ class StoryClusterer:
         self._docs -= story.size
         if story.row >= 0:
             self._emb[story.row] = 0.0
+            self._emb_norm[story.row] = 0.0
             self._row_story[story.row] = -1
             self._free_rows.append(story.row)
         del self._stories[story.story_id]
@@ -258,7 +262,7 @@ class StoryClusterer:
         sims: np.ndarray | None = None
         if emb is not None and self._dim > 0 and self._stories:
             live = self._row_story >= 0
-            norms = np.linalg.norm(self._emb, axis=1)
+            norms = self._emb_norm
             sims = np.where(live & (norms > 0), (self._emb @ emb) / np.maximum(norms, 1e-9), -1.0)
             # the stories nearest by embedding are candidates too, sharing a term or not
             k = min(p.embed_candidates, int(live.sum()))

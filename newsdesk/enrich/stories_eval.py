@@ -28,7 +28,10 @@ def to_story_docs(docs: list[dict[str, Any]]) -> list[StoryDoc]:
 
 def cluster(docs: list[dict[str, Any]], embedder: str | None = None, batch: int = 256,
             **overrides: Any) -> list[int]:
-    settings = Settings(**({"story_embedder": embedder} if embedder is not None else {}), **overrides)
+    values: dict[str, Any] = dict(overrides)
+    if embedder is not None:
+        values["story_embedder"] = embedder
+    settings = Settings(**values)
     clusterer = StoryClusterer(ClusterParams.from_settings(settings), load_embedder(settings.story_embedder))
     story_docs = to_story_docs(docs)
     out: list[int] = []

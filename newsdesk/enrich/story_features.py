@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -146,12 +145,13 @@ def bag(parts: Iterable[tuple[str, str, str | None]], *, title_weight: float, na
     """The bag of one article: ``parts`` are (title, text, lang) of the original and of each
     translation; the text is capped at ``max_chars`` (why: the lead says what the event is, and a
     long article's tail is about its background, which other events share)."""
-    counts: Counter[str] = Counter()
+    counts: dict[str, float] = {}
     for title, text, lang in parts:
         body = text[:max_chars]
         for term in terms(title, lang):
-            counts[term] += title_weight
-        counts.update(terms(body, lang))
+            counts[term] = counts.get(term, 0.0) + title_weight
+        for term in terms(body, lang):
+            counts[term] = counts.get(term, 0.0) + 1.0
         for key in names(title, body):
-            counts[NAME_PREFIX + key] += name_weight
+            counts[NAME_PREFIX + key] = counts.get(NAME_PREFIX + key, 0.0) + name_weight
     return Bag({t: 1.0 + math.log(c) if c >= 1 else c for t, c in counts.items()})
