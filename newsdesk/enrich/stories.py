@@ -1,29 +1,47 @@
 """Online story clustering: each article joins the best-matching open story or starts one.
 
 Pure and deterministic: a :class:`StoryClusterer` holds only what it was given (the open stories
-of the window), and the same articles in the same order give the same stories. It never touches
-the database: the pipeline's stories stage loads the window, calls :meth:`StoryClusterer.assign`
-per new article and has the store apply the result.
+of the window), and the same articles in the same order give the same stories (candidates are
+visited in story-id order, ties go to the older story, no set or dict order decides anything). It
+never touches the database: the pipeline's stories stage loads the window (``restore``), calls
+:meth:`StoryClusterer.assign` per new article and has the store apply the result.
 
-This first version matches on TF-IDF cosine against each open story's centroid; the signals the
-issue asks for (a multilingual embedding, translated text, names and numbers) plug in here.
+How an article is matched (docs/decisions/0007-story-clustering.md has the measurements):
+
+* **Terms.** A bag of stems of the title (counted twice) and lead, of its translations where the
+  translation stage made them, plus script-independent name keys and numbers
+  (``story_features.py``). The article side is weighted by IDF over the articles of the open window;
+  each story keeps the sum of its members' unweighted bags (its centroid). Why the IDF only on the
+  article side: the story side then depends on the story's own members alone, so reloading the
+  window after a restart (``restore``) rebuilds exactly the state a continuous run had.
+* **Embedding.** Where an embedder is given, the cosine of the article's multilingual sentence
+  embedding (title + lead) to the mean of the story's; it carries the cross-language matches that
+  share no words.
+* **Time.** A story closes after ``window`` without a new article (its index entries are dropped,
+  so memory is bounded by the window, not by all articles ever seen); inside the window a small
+  penalty grows with the time since the story's last article.
+
+Chaining guard: an article must match the story's **centroid** (the mean of all members, where one
+article weighs 1/n) and also its **core** (its first ``core_size`` articles, frozen once full), so
+a story cannot drift to another event through a run of bridging articles. Two stories are never
+merged implicitly; :func:`propose_merges` returns explicit, bounded merge proposals.
 """
 
 from __future__ import annotations
 
 import math
-import re
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from newsdesk.enrich.embed import Embedder, story_text
+from newsdesk.enrich.story_features import NAME_PREFIX, bag
 
-WORD = re.compile(r"\w+", re.UNICODE)
+if TYPE_CHECKING:
+    from newsdesk.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -51,27 +69,69 @@ class StoryAssignment:
 
 @dataclass(frozen=True)
 class ClusterParams:
-    # why 48 h: a news event's coverage mostly arrives within a day or two; a story with no new
-    # article for longer is closed, and a later article starts a follow-up story
-    window: timedelta = timedelta(hours=48)
-    # why 0.3: TF-IDF cosine of two reports of one event in one language is usually above it
-    threshold: float = 0.3
-    # why 0.6: multilingual USE cosine of one event's en and ru reports is about 0.8, of unrelated
-    # reports about 0.3
-    embedding_threshold: float = 0.6
+    """The clusterer's thresholds; the defaults are the settings' (``story_*`` in settings.py, where
+    each value's reason is written)."""
+
+    window: timedelta = timedelta(hours=72)
+    threshold: float = 0.12
+    embed_threshold: float = 0.5
+    embed_floor: float = 0.3
+    embed_lexical_threshold: float = 0.24
+    embed_weight: float = 0.5
+    core_threshold: float = 0.15
+    core_lexical_threshold: float = 0.005
+    core_size: int = 5
+    title_weight: float = 2.0
+    name_weight: float = 1.0
+    max_chars: int = 600
+    time_penalty: float = 0.05
+    embed_candidates: int = 8
 
     @classmethod
-    def from_settings(cls, settings: Any) -> ClusterParams:
-        return cls()
+    def from_settings(cls, settings: Settings) -> ClusterParams:
+        return cls(
+            window=timedelta(hours=settings.story_window_hours),
+            threshold=settings.story_threshold,
+            embed_threshold=settings.story_embed_threshold,
+            embed_floor=settings.story_embed_floor,
+            embed_lexical_threshold=settings.story_embed_lexical_threshold,
+            embed_weight=settings.story_embed_weight,
+            core_threshold=settings.story_core_threshold,
+            core_lexical_threshold=settings.story_core_lexical_threshold,
+            core_size=settings.story_core_size,
+            title_weight=settings.story_title_weight,
+            name_weight=settings.story_name_weight,
+            max_chars=settings.story_max_chars,
+            time_penalty=settings.story_time_penalty,
+            embed_candidates=settings.story_embed_candidates,
+        )
 
 
 @dataclass
 class _Story:
     story_id: int
+    first_seen: datetime
     last_seen: datetime
-    centroid: Counter[str] = field(default_factory=Counter)
+    last_ts: float  # last_seen as a POSIX timestamp (compared per candidate)
+    row: int  # its row in the embedding matrix (-1: none)
+    centroid: dict[str, float] = field(default_factory=dict)
+    norm2: float = 0.0
+    inv_norm: float = 0.0  # 1 / sqrt(norm2)
+    core: dict[str, float] = field(default_factory=dict)
+    core_norm2: float = 0.0
+    doc_terms: dict[str, int] = field(default_factory=dict)  # term → members holding it (for the DF)
     size: int = 0
-    embedding: np.ndarray | None = None  # sum of its articles' embeddings
+    embedded: int = 0  # members with an embedding
+    core_emb: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class MergeProposal:
+    """Fold story ``fold`` into ``keep`` (the older one): proposed, never applied here."""
+
+    keep: int
+    fold: int
+    score: float
 
 
 class StoryClusterer:
@@ -81,78 +141,265 @@ class StoryClusterer:
         self.params = params or ClusterParams()
         self.embedder = embedder
         self._stories: dict[int, _Story] = {}
-        self._df: Counter[str] = Counter()
+        self._postings: dict[str, dict[int, float]] = {}  # term → {story id: centroid weight}
+        self._df: dict[str, int] = {}
         self._docs = 0
+        self._dim = embedder.dim if embedder is not None else 0
+        self._emb = np.zeros((0, self._dim), dtype=np.float32)  # sum of member embeddings per row
+        self._row_story = np.zeros(0, dtype=np.int64)  # row → story id (-1 free)
+        self._emb_norm = np.zeros(0, dtype=np.float32)  # each row's norm, kept as rows change
+        self._free_rows: list[int] = []
 
-    def _vector(self, doc: StoryDoc) -> dict[str, float]:
-        words = [w.lower() for w in WORD.findall(f"{doc.title} {doc.title} {doc.text[:2000]}")]
-        counts = Counter(words)
-        vec = {w: c * math.log((self._docs + 1) / (self._df[w] + 1) + 1) for w, c in counts.items()}
+    # ---- features -------------------------------------------------------------------------
+
+    def _bag(self, doc: StoryDoc) -> dict[str, float]:
+        parts = [(doc.title or "", doc.text or "", doc.lang)]
+        parts += [(t, x, lang) for lang, (t, x) in sorted(doc.translations.items()) if lang != doc.lang]
+        p = self.params
+        raw = bag(parts, title_weight=p.title_weight, name_weight=p.name_weight, max_chars=p.max_chars).weights
+        norm = math.sqrt(sum(v * v for v in raw.values())) or 1.0
+        return {t: v / norm for t, v in sorted(raw.items())}
+
+    def _weighted(self, raw: Mapping[str, float]) -> dict[str, float]:
+        """The article's bag weighted by IDF over the open window, L2-normalised."""
+        n = self._docs + 1
+        vec = {t: v * (math.log(n / (self._df.get(t, 0) + 1)) + 1.0) for t, v in raw.items()}
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-        return {w: v / norm for w, v in vec.items()}
+        return {t: v / norm for t, v in vec.items()}
 
-    def _embed(self, doc: StoryDoc, embedding: np.ndarray | None) -> np.ndarray | None:
-        if embedding is not None or self.embedder is None:
-            return embedding
+    def _embed(self, doc: StoryDoc) -> np.ndarray | None:
+        if self.embedder is None:
+            return None
         return np.asarray(self.embedder.encode([story_text(doc)])[0], dtype=np.float32)
 
-    def _learn(self, doc: StoryDoc, vec: Mapping[str, float], story_id: int,
-               embedding: np.ndarray | None = None) -> None:
-        self._docs += 1
-        self._df.update(vec.keys())
-        story = self._stories.setdefault(story_id, _Story(story_id, doc.published_at))
-        story.last_seen = max(story.last_seen, doc.published_at)
-        story.centroid.update(vec)  # type: ignore[arg-type]
+    # ---- state ----------------------------------------------------------------------------
+
+    def _row(self) -> int:
+        if self._free_rows:
+            return self._free_rows.pop()
+        row = len(self._row_story)
+        grow = max(16, row)
+        self._emb = np.vstack([self._emb, np.zeros((grow, self._dim), dtype=np.float32)])
+        self._emb_norm = np.concatenate([self._emb_norm, np.zeros(grow, dtype=np.float32)])
+        self._row_story = np.concatenate([self._row_story, np.full(grow, -1, dtype=np.int64)])
+        self._free_rows.extend(range(row + grow - 1, row, -1))
+        return row
+
+    def _learn(self, doc: StoryDoc, raw: Mapping[str, float], emb: np.ndarray | None, story_id: int) -> bool:
+        story = self._stories.get(story_id)
+        created = story is None
+        if story is None:
+            story = _Story(story_id, doc.published_at, doc.published_at, doc.published_at.timestamp(), -1)
+            self._stories[story_id] = story
+        if doc.published_at > story.last_seen:
+            story.last_seen, story.last_ts = doc.published_at, doc.published_at.timestamp()
+        story.first_seen = min(story.first_seen, doc.published_at)
+        in_core = story.size < self.params.core_size
+        for term, value in raw.items():
+            old = story.centroid.get(term, 0.0)
+            story.norm2 += 2 * old * value + value * value
+            story.centroid[term] = old + value
+            self._postings.setdefault(term, {})[story_id] = old + value
+            story.doc_terms[term] = story.doc_terms.get(term, 0) + 1
+            self._df[term] = self._df.get(term, 0) + 1
+            if in_core:
+                old_core = story.core.get(term, 0.0)
+                story.core_norm2 += 2 * old_core * value + value * value
+                story.core[term] = old_core + value
+        story.inv_norm = 1.0 / math.sqrt(story.norm2) if story.norm2 > 0 else 0.0
         story.size += 1
-        if embedding is not None:
-            story.embedding = embedding.copy() if story.embedding is None else story.embedding + embedding
+        self._docs += 1
+        if emb is not None and self._dim:
+            if story.row < 0:
+                story.row = self._row()
+                self._row_story[story.row] = story_id
+            self._emb[story.row] += emb
+            self._emb_norm[story.row] = np.linalg.norm(self._emb[story.row])
+            story.embedded += 1
+            if story.embedded <= self.params.core_size:
+                story.core_emb = emb.copy() if story.core_emb is None else story.core_emb + emb
+        return created
+
+    def _drop(self, story: _Story) -> None:
+        for term, count in story.doc_terms.items():
+            postings = self._postings[term]
+            del postings[story.story_id]
+            if not postings:
+                del self._postings[term]
+            left = self._df[term] - count
+            if left:
+                self._df[term] = left
+            else:
+                del self._df[term]
+        self._docs -= story.size
+        if story.row >= 0:
+            self._emb[story.row] = 0.0
+            self._emb_norm[story.row] = 0.0
+            self._row_story[story.row] = -1
+            self._free_rows.append(story.row)
+        del self._stories[story.story_id]
 
     def expire(self, now: datetime) -> list[int]:
-        """Drop the stories closed at ``now`` (no article within the window); their ids."""
-        closed = [s.story_id for s in self._stories.values() if now - s.last_seen > self.params.window]
+        """Drop the stories closed at ``now`` (no article within the window); their ids, ascending."""
+        closed = sorted(s.story_id for s in self._stories.values() if now - s.last_seen > self.params.window)
         for story_id in closed:
-            del self._stories[story_id]
+            self._drop(self._stories[story_id])
         return closed
+
+    # ---- decisions ------------------------------------------------------------------------
+
+    def _score(self, doc: StoryDoc, vec: Mapping[str, float],
+               emb: np.ndarray | None) -> tuple[int | None, float, dict[str, Any]]:
+        p = self.params
+        dots: dict[int, float] = {}
+        get = dots.get
+        postings_of = self._postings.get
+        for term, weight in vec.items():
+            postings = postings_of(term)
+            if postings:
+                for story_id, value in postings.items():
+                    dots[story_id] = get(story_id, 0.0) + weight * value
+        sims: np.ndarray | None = None
+        if emb is not None and self._dim > 0 and self._stories:
+            live = self._row_story >= 0
+            norms = self._emb_norm
+            sims = np.where(live & (norms > 0), (self._emb @ emb) / np.maximum(norms, 1e-9), -1.0)
+            # the stories nearest by embedding are candidates too, sharing a term or not
+            k = min(p.embed_candidates, int(live.sum()))
+            for row in np.argsort(-sims, kind="stable")[:k]:
+                if sims[row] > -1.0:
+                    dots.setdefault(int(self._row_story[row]), 0.0)
+        now = doc.published_at.timestamp()
+        window = p.window.total_seconds()
+        w = p.embed_weight
+        best: int | None = None
+        best_score = -math.inf
+        best_parts: tuple[float, float | None] = (0.0, None)
+        stories = self._stories
+        core_size = p.core_size
+        for story_id, dot in dots.items():
+            story = stories[story_id]
+            gap = now - story.last_ts
+            penalty = p.time_penalty * min(gap / window, 1.0) if gap > 0 else 0.0
+            lexical = dot * story.inv_norm
+            row = story.row
+            if sims is None or row < 0:
+                semantic = None
+                score = lexical - penalty
+                if score < p.threshold:
+                    continue
+            else:
+                semantic = float(sims[row])
+                # the words agree and the embedding does not object, or the embedding alone is sure
+                # (across languages, where few words are shared)
+                if not ((lexical - penalty >= p.embed_lexical_threshold and semantic >= p.embed_floor)
+                        or semantic - penalty >= p.embed_threshold):
+                    continue
+                score = (1 - w) * lexical + w * semantic - penalty
+            # ties go to the older story (the lower id), whatever order the candidates came in
+            if score < best_score or (score == best_score and best is not None and story_id > best):
+                continue
+            if story.size > core_size:
+                core = self._core_similarity(story, vec, emb if semantic is not None else None)
+                if core < (p.core_threshold if semantic is not None else p.core_lexical_threshold):
+                    continue
+            best, best_score, best_parts = story_id, score, (lexical, semantic)
+        if best is None:
+            return None, 0.0, {}
+        story = stories[best]
+        signals: dict[str, Any] = {"lexical": round(best_parts[0], 4)}
+        if best_parts[1] is not None:
+            signals["embedding"] = round(best_parts[1], 4)
+        shared = sorted(t[len(NAME_PREFIX):] for t in vec if t.startswith(NAME_PREFIX) and t in story.centroid)
+        if shared:
+            signals["names"] = shared[:8]
+        return best, best_score, signals
+
+    def _core_similarity(self, story: _Story, vec: Mapping[str, float], emb: np.ndarray | None) -> float:
+        dot = sum(w * story.core.get(t, 0.0) for t, w in vec.items())
+        lexical = dot / (math.sqrt(story.core_norm2) or 1.0)
+        if emb is None or story.core_emb is None:
+            return lexical
+        norm = float(np.linalg.norm(story.core_emb)) or 1.0
+        semantic = float(story.core_emb @ emb) / norm
+        return (1 - self.params.embed_weight) * lexical + self.params.embed_weight * semantic
 
     def restore(self, doc: StoryDoc, story_id: int, *, embedding: np.ndarray | None = None) -> None:
         """Add an article already in ``story_id`` (reloading the window after a restart)."""
-        self._learn(doc, self._vector(doc), story_id, self._embed(doc, embedding))
+        emb = embedding if embedding is not None else self._embed(doc)
+        self._learn(doc, self._bag(doc), self._as_vector(emb), story_id)
+
+    def _as_vector(self, emb: np.ndarray | None) -> np.ndarray | None:
+        if emb is None or not self._dim:
+            return None
+        vec = np.asarray(emb, dtype=np.float32).reshape(-1)
+        norm = float(np.linalg.norm(vec))
+        return vec / norm if norm > 0 else vec
 
     def assign(self, doc: StoryDoc, *, story_id: int | None = None,
                embedding: np.ndarray | None = None) -> StoryAssignment:
         """Decide ``doc``'s story (or take ``story_id``, as a reprint takes its original's) and add it."""
         self.expire(doc.published_at)
-        vec = self._vector(doc)
-        emb = self._embed(doc, embedding)
+        raw = self._bag(doc)
+        emb = self._as_vector(embedding if embedding is not None else self._embed(doc))
         if story_id is not None:
-            created = story_id not in self._stories
-            self._learn(doc, vec, story_id, emb)
+            created = self._learn(doc, raw, emb, story_id)
             return StoryAssignment(doc.article_id, story_id, created, 1.0, {"forced": True})
-        best, best_score, best_signals = None, 0.0, {}
-        for story in sorted(self._stories.values(), key=lambda s: s.story_id):
-            norm = math.sqrt(sum(v * v for v in story.centroid.values())) or 1.0
-            lexical = sum(v * story.centroid.get(w, 0.0) for w, v in vec.items()) / norm
-            signals = {"lexical": round(lexical, 4)}
-            score = lexical if lexical >= self.params.threshold else 0.0
-            if emb is not None and story.embedding is not None:
-                cosine = float(emb @ story.embedding) / (float(np.linalg.norm(story.embedding)) or 1.0)
-                signals["embedding"] = round(cosine, 4)
-                if cosine >= self.params.embedding_threshold:
-                    score = max(score, cosine)
-            if score > best_score:
-                best, best_score, best_signals = story, score, signals
+        best, score, signals = self._score(doc, self._weighted(raw), emb)
         if best is not None:
-            self._learn(doc, vec, best.story_id, emb)
-            return StoryAssignment(doc.article_id, best.story_id, False, best_score, best_signals)
-        self._learn(doc, vec, doc.article_id, emb)
+            self._learn(doc, raw, emb, best)
+            return StoryAssignment(doc.article_id, best, False, round(score, 6), signals)
+        self._learn(doc, raw, emb, doc.article_id)
         return StoryAssignment(doc.article_id, doc.article_id, True, 0.0, {})
 
-    def assign_many(self, docs: Sequence[StoryDoc]) -> list[StoryAssignment]:
-        embeddings: list[np.ndarray | None] = [None] * len(docs)
-        if self.embedder is not None and docs:
-            embeddings = list(self.embedder.encode([story_text(d) for d in docs]))
-        return [self.assign(doc, embedding=emb) for doc, emb in zip(docs, embeddings, strict=True)]
+    def assign_many(self, docs: Sequence[StoryDoc], *,
+                    embeddings: Sequence[np.ndarray | None] | None = None) -> list[StoryAssignment]:
+        """``assign`` each doc in order; the embeddings are computed in one batch (or given)."""
+        if embeddings is None and self.embedder is not None and docs:
+            matrix = self.embedder.encode([story_text(d) for d in docs])
+            embeddings = [matrix[i] for i in range(len(docs))]
+        if embeddings is None:
+            return [self.assign(doc) for doc in docs]
+        return [self.assign(doc, embedding=e) for doc, e in zip(docs, embeddings, strict=True)]
 
     @property
     def open_stories(self) -> int:
         return len(self._stories)
+
+    @property
+    def indexed_terms(self) -> int:
+        """Distinct terms in the index (bounded by the open window; the bench prints it)."""
+        return len(self._postings)
+
+    @property
+    def open_articles(self) -> int:
+        return self._docs
+
+
+def propose_merges(clusterer: StoryClusterer, *, threshold: float = 0.6,
+                   limit: int = 10) -> list[MergeProposal]:
+    """Pairs of open stories whose cores are as alike as one story's members (explicit and bounded:
+    at most ``limit`` proposals, each story in at most one; applying one is the caller's choice)."""
+    if limit <= 0:
+        return []
+    stories = sorted(clusterer._stories.values(), key=lambda s: s.story_id)
+    found: list[MergeProposal] = []
+    for i, a in enumerate(stories):
+        na = math.sqrt(a.core_norm2) or 1.0
+        for b in stories[i + 1:]:
+            nb = math.sqrt(b.core_norm2) or 1.0
+            small, large = (a.core, b.core) if len(a.core) <= len(b.core) else (b.core, a.core)
+            score = sum(v * large.get(t, 0.0) for t, v in small.items()) / (na * nb)
+            if score >= threshold:
+                found.append(MergeProposal(a.story_id, b.story_id, round(score, 6)))
+    found.sort(key=lambda m: (-m.score, m.keep, m.fold))
+    used: set[int] = set()
+    chosen: list[MergeProposal] = []
+    for proposal in found:
+        if proposal.keep in used or proposal.fold in used:
+            continue
+        used.update((proposal.keep, proposal.fold))
+        chosen.append(proposal)
+        if len(chosen) >= limit:
+            break
+    return chosen

@@ -94,7 +94,7 @@ class StoryState:
     @property
     def embedder(self) -> Embedder | None:
         if not self._embedder_loaded:
-            name = self.settings.stories_embedder
+            name = self.settings.story_embedder
             self._embedder = None if name == "none" else load_embedder(name)
             self._embedder_loaded = True
         return self._embedder
@@ -130,7 +130,7 @@ _STATES_LOCK = threading.Lock()
 
 def state_for(settings: Settings) -> StoryState:
     """This process's warm state for ``settings``' database (made on first use)."""
-    key = f"{settings.database_url}|{settings.stories_embedder}"
+    key = f"{settings.database_url}|{settings.story_embedder}"
     with _STATES_LOCK:
         state = _STATES.get(key)
         if state is None:

@@ -46,6 +46,7 @@ def upgrade() -> None:
                                     ondelete="SET NULL")
         batch_op.create_index("ix_articles_story_id", ["story_id"])
         batch_op.create_index("ix_articles_reprint_of", ["reprint_of"])
+    _watch_for_the_page_cache(("articles", "stories"))
     op.create_table(
         "article_features",
         sa.Column("article_id", sa.Integer(), sa.ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
@@ -59,6 +60,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("article_features")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS site_change_stories ON stories")
     with op.batch_alter_table("articles", schema=None) as batch_op:
         batch_op.drop_index("ix_articles_reprint_of")
         batch_op.drop_index("ix_articles_story_id")
@@ -66,4 +69,23 @@ def downgrade() -> None:
         batch_op.drop_constraint("fk_articles_story_id", type_="foreignkey")
         batch_op.drop_column("reprint_of")
         batch_op.drop_column("story_id")
+    _watch_for_the_page_cache(("articles",))
     op.drop_table("stories")
+
+
+def _watch_for_the_page_cache(tables: tuple[str, ...]) -> None:
+    """The site-change triggers of 0002 on ``tables`` (the web's page cache is cleared by them).
+
+    Why here: on SQLite a batch ALTER copies the table and the copy has none of its triggers, so
+    ``articles``' are made again; ``stories`` is new, and a story's counts and titles are on pages.
+    """
+    if op.get_bind().dialect.name == "postgresql":
+        for table in tables:
+            op.execute(f"DROP TRIGGER IF EXISTS site_change_{table} ON {table}")
+            op.execute(f"CREATE TRIGGER site_change_{table} AFTER INSERT OR UPDATE OR DELETE ON {table} "
+                       "FOR EACH STATEMENT EXECUTE FUNCTION newsdesk_site_change()")
+        return
+    for table in tables:
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            op.execute(f"CREATE TRIGGER IF NOT EXISTS site_change_{table}_{event.lower()} AFTER {event} ON {table} "
+                       "BEGIN UPDATE site_changes SET counter = counter + 1 WHERE id = 1; END")

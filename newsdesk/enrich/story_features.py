@@ -1,0 +1,157 @@
+"""What the story clusterer compares of an article: its terms (stems), its names and its numbers.
+
+Why stems from ``newsdesk/terms.py``: the search index stems the same way, so one place decides
+which Russian endings and English suffixes fold together ("Москвы"/"Москве", "talks"/"talk").
+
+Why a name key: an English report writes "Zelensky", "Kyiv", "Moscow"; a Russian one writes
+"Зеленского", "Киев", "Москве". The key transliterates Cyrillic to Latin, folds the letters that
+the two spellings swap (z/s, c/k, w/v, kh/h) and keeps the consonant skeleton after the first
+letter, so both spellings and most inflected forms give one token: "Зеленского" and "Zelensky"
+are both ``~slnsk``, "Москве" and "Moscow" both ``~mskv``. A name key is a token of its own in the
+article's bag of terms, so it counts in the lexical similarity across scripts, where no stem does.
+
+Numbers (digit runs such as "12", "2024", "3.5") are terms too; they are written the same in both
+scripts.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from newsdesk.terms import CYRILLIC, latin_stemmer, stem
+
+TOKEN = re.compile(r"[^\W_]+(?:[.,][0-9]+)?", re.UNICODE)
+CAPITALISED = re.compile(r"^[A-ZА-ЯЁ]")
+SENTENCE_END = re.compile(r"[.!?:;«»\"“”()\[\]—–-]\s*$")
+DIGIT = re.compile(r"[0-9]")
+NAME_PREFIX = "~"
+
+_CYR_TO_LAT = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z",
+    "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
+    "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
+    "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya", "і": "i", "ї": "yi",
+    "є": "ye", "ґ": "g",
+}
+_LETTER_FOLD = str.maketrans({"c": "k", "q": "k", "w": "v", "z": "s", "j": "y", "x": "s"})
+_VOWELS = frozenset("aeiouy")
+# why 5: five skeleton letters tell names apart (Zelensky ~slnsk, Zaluzhny ~slsn) while the
+# inflected forms of one name (Зеленского, Зеленскому) mostly differ only after them
+NAME_KEY_CHARS = 5
+# why 3: a one- or two-letter skeleton ("Ли", "Ye") matches too many unrelated names
+NAME_MIN_CHARS = 3
+# why 0.6: a title with most words capitalised is Title Case, where capitals do not mark names
+TITLE_CASE_SHARE = 0.6
+
+
+# Russian case endings with a consonant (vowel endings vanish in the skeleton anyway). Why not the
+# Snowball stemmer: it also cuts name letters ("Байден" → "байд"), which changes the skeleton.
+_CASE_ENDINGS = ("ого", "его", "ому", "ему", "ами", "ями", "ыми", "ими", "ах", "ях", "ом", "ем", "ов", "ев",
+                 "ам", "ям")
+
+
+def _strip_case_ending(word: str) -> str:
+    for ending in _CASE_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            return word[: -len(ending)]
+    return word
+
+
+def transliterate(word: str) -> str:
+    """Cyrillic letters to Latin (a plain BGN-like table); other letters are kept."""
+    return "".join(_CYR_TO_LAT.get(ch, ch) for ch in word.lower())
+
+
+def name_key(word: str) -> str | None:
+    """A script-independent key for a name ("Зеленского" and "Zelensky" → ``slnsk``), or None."""
+    if len(word) < NAME_MIN_CHARS or DIGIT.search(word):
+        return None
+    lowered = word.lower()
+    if CYRILLIC.search(lowered):
+        lowered = _strip_case_ending(lowered)
+    latin = transliterate(lowered)
+    latin = latin.replace("shch", "sh").replace("kh", "h").replace("ph", "f").replace("ck", "k")
+    latin = latin.translate(_LETTER_FOLD)
+    if not latin.isascii() or not latin.isalpha():
+        return None
+    skeleton = [latin[0]]
+    for ch in latin[1:]:
+        if ch not in _VOWELS and ch != skeleton[-1]:
+            skeleton.append(ch)
+    key = "".join(skeleton)[:NAME_KEY_CHARS]
+    return key if len(key) >= 2 else None
+
+
+def names(title: str, text: str) -> list[str]:
+    """Name keys of the capitalised words that are not sentence-initial (and of a title's
+    capitalised words unless the title is in Title Case)."""
+    found: list[str] = []
+    title_words = [m for m in TOKEN.finditer(title)]
+    caps = [m for m in title_words if CAPITALISED.match(m.group())]
+    if title_words and len(caps) / len(title_words) < TITLE_CASE_SHARE:
+        found.extend(key for m in caps[1:] if m.start() > 0 and (key := name_key(m.group())))
+    for match in TOKEN.finditer(text):
+        word = match.group()
+        if not CAPITALISED.match(word) or match.start() == 0:
+            continue
+        if SENTENCE_END.search(text[max(0, match.start() - 3):match.start()]):
+            continue
+        key = name_key(word)
+        if key:
+            found.append(key)
+    return found
+
+
+_TERMS: dict[tuple[str, str], str] = {}
+# why 500,000: words are Zipf-distributed; a big cache makes a word's term one dict hit
+TERM_CACHE_SIZE = 500_000
+
+
+def _term(word: str, latin: str) -> str:
+    if DIGIT.search(word):
+        return word.replace(",", ".")
+    return stem(word, "russian" if CYRILLIC.search(word) else latin)
+
+
+def terms(text: str, lang: str | None) -> list[str]:
+    """The stems of a text's words (one-letter words dropped); numbers as written ("3.5", "2024")."""
+    latin = latin_stemmer(lang)
+    cache = _TERMS
+    out: list[str] = []
+    for word in TOKEN.findall(text.lower()):
+        if len(word) < 2:
+            continue
+        found = cache.get((word, latin))
+        if found is None:
+            if len(cache) >= TERM_CACHE_SIZE:
+                cache.clear()
+            found = cache[(word, latin)] = _term(word, latin)
+        out.append(found)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Bag:
+    """An article's weighted terms before IDF: sublinear term frequency, titles counted twice."""
+
+    weights: Mapping[str, float]
+
+
+def bag(parts: Iterable[tuple[str, str, str | None]], *, title_weight: float, name_weight: float,
+        max_chars: int) -> Bag:
+    """The bag of one article: ``parts`` are (title, text, lang) of the original and of each
+    translation; the text is capped at ``max_chars`` (why: the lead says what the event is, and a
+    long article's tail is about its background, which other events share)."""
+    counts: dict[str, float] = {}
+    for title, text, lang in parts:
+        body = text[:max_chars]
+        for term in terms(title, lang):
+            counts[term] = counts.get(term, 0.0) + title_weight
+        for term in terms(body, lang):
+            counts[term] = counts.get(term, 0.0) + 1.0
+        for key in names(title, body):
+            counts[NAME_PREFIX + key] = counts.get(NAME_PREFIX + key, 0.0) + name_weight
+    return Bag({t: 1.0 + math.log(c) if c >= 1 else c for t, c in counts.items()})
