@@ -15,6 +15,7 @@ from newsdesk.cli import crawl as _crawl  # noqa: F401
 from newsdesk.cli import demo as _demo  # noqa: F401
 from newsdesk.cli import reference as _reference  # noqa: F401
 from newsdesk.cli import sources as _sources  # noqa: F401
+from newsdesk.cli import stories as _stories  # noqa: F401
 from newsdesk.cli import translate as _translate  # noqa: F401
 from newsdesk.cli import web as _web  # noqa: F401
 from newsdesk.cli import workers as _workers  # noqa: F401

@@ -500,7 +500,7 @@ def _article_modified(session: Session, article: ArticleDetail) -> datetime:
 def country_name(code: str | None) -> str:
     """A country's English name from its ISO 3166 code (Babel's CLDR table), the code when unnamed."""
     if not code:
-        return "Country unknown"
+        return "Unknown"
     from babel import Locale
 
     return str(Locale("en").territories.get(code.upper()) or code.upper())
