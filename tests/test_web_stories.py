@@ -263,7 +263,7 @@ def test_api_stories_cursor_and_filters(client: TestClient, world: StoryWorld) -
     seen: list[int] = []
     cursor = None
     while True:
-        params: dict[str, object] = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        params: dict[str, object] = {"limit": 2, **({"cursor": cursor} if cursor else {})}
         body = client.get("/api/v1/stories", params=params).json()  # type: ignore[arg-type]
         seen += [i["id"] for i in body["items"]]
         cursor = body["next_cursor"]
