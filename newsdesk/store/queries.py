@@ -212,7 +212,9 @@ def _teaser_select(filters: ListFilters) -> Select[Any]:
     if filters.since is not None:
         stmt = stmt.where(Article.published_at >= filters.since)
     if filters.fold_reprints:
-        stmt = stmt.where(Article.reprint_of.is_(None))
+        # why coalesce: "reprint_of IS NULL" is an index search, so SQLite would walk the
+        # reprint_of index (nearly every row) and sort them all instead of the newest-first index
+        stmt = stmt.where(func.coalesce(Article.reprint_of, 0) == 0)
     return stmt
 
 

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from newsdesk.store import queries
@@ -29,7 +29,9 @@ from newsdesk.store.queries import SourceRef, TeaserTranslation, decode_cursor, 
 from newsdesk.store.schema import Article, Source, Story
 
 PLAUSIBLE_AHEAD = timedelta(hours=1)  # why: the clustering stage's rule: a date past fetch + 1 h is a wrong one
-CANDIDATES = 200  # why: top stories are ranked in Python from at most this many, read on an index
+# why 200: top stories are ranked in Python from at most the 200 newest multi-outlet stories of the
+# window (read on the last_updated index); a busier window than that ranks its newest 200
+CANDIDATES = 200
 MAX_MERGE_HOPS = 8  # why: merges are explicit and rare; a longer chain is a loop, not history
 # ccTLDs used as generic names (a .io or .tv site says nothing about where the outlet is)
 GENERIC_CCTLDS = frozenset({"ai", "cc", "co", "eu", "fm", "gg", "io", "la", "ly", "me", "nu", "tk", "to", "tv",
@@ -201,6 +203,51 @@ _STORY_COLUMNS = (Story.id, Story.titles, Story.first_seen, Story.last_updated, 
                   Story.outlet_count, Story.language_count, Story.reprint_count, Story.languages)
 
 
+# Statements the front page runs on every cache miss, built once: constructing these selects
+# (a subquery's column proxies above all) costs more than running them (as in ``queries._prepared``).
+_BUILT: dict[str, Any] = {}
+
+
+def _statement(name: str) -> Any:
+    stmt = _BUILT.get(name)
+    if stmt is None:
+        stmt = _BUILT[name] = _build(name)
+    return stmt
+
+
+def _build(name: str) -> Any:
+    if name == "newest":
+        return select(Story.last_updated).where(_live()).order_by(Story.last_updated.desc()).limit(1)
+    if name == "candidates":
+        # "+ 0": the outlet_count index would find nearly every story; walking last_updated
+        # backwards over the window, newest first, is the cheap plan
+        return (select(*_STORY_COLUMNS)
+                .where(_live(), Story.last_updated >= bindparam("since"),
+                       Story.outlet_count + 0 >= bindparam("min_outlets"))
+                .order_by(Story.last_updated.desc(), Story.id.desc())
+                .limit(CANDIDATES))
+    if name == "first_articles":
+        when = func.coalesce(Article.published_at, Article.fetched_at)
+        numbered = (
+            select(Article.id, Article.story_id, Article.title, Article.lang, Article.url, Article.canonical_url,
+                   Article.teaser, Article.description,
+                   func.substr(Article.text, 1, queries.SNIPPET_SOURCE_CHARS).label("text_head"),
+                   Article.source_id, Article.reprint_of,
+                   func.row_number().over(partition_by=Article.story_id, order_by=(when, Article.id)).label("rn"))
+            .where(Article.story_id.in_(bindparam("ids", expanding=True)))
+            .subquery()
+        )
+        return (select(numbered, Source.name.label("source_name"), Source.home_url.label("source_home"),
+                       Source.lang.label("source_lang"))
+                .outerjoin(Source, Source.id == numbered.c.source_id)
+                .where(numbered.c.rn <= bindparam("per_story"))
+                .order_by(numbered.c.story_id, numbered.c.rn))
+    if name == "coverage":
+        return (select(Story.id, Story.article_count, Story.outlet_count, Story.language_count)
+                .where(Story.id == bindparam("story_id")))
+    raise KeyError(name)
+
+
 def _first_articles(session: Session, story_ids: Sequence[int], per_story: int) -> dict[int, list[Any]]:
     """The first ``per_story`` articles of each story (story-clock order), in one query.
 
@@ -209,23 +256,7 @@ def _first_articles(session: Session, story_ids: Sequence[int], per_story: int) 
     """
     if not story_ids:
         return {}
-    when = func.coalesce(Article.published_at, Article.fetched_at)
-    numbered = (
-        select(Article.id, Article.story_id, Article.title, Article.lang, Article.url, Article.canonical_url,
-               Article.teaser, Article.description,
-               func.substr(Article.text, 1, queries.SNIPPET_SOURCE_CHARS).label("text_head"),
-               Article.source_id, Article.reprint_of,
-               func.row_number().over(partition_by=Article.story_id, order_by=(when, Article.id)).label("rn"))
-        .where(Article.story_id.in_(list(story_ids)))
-        .subquery()
-    )
-    rows = session.execute(
-        select(numbered, Source.name.label("source_name"), Source.home_url.label("source_home"),
-               Source.lang.label("source_lang"))
-        .outerjoin(Source, Source.id == numbered.c.source_id)
-        .where(numbered.c.rn <= per_story)
-        .order_by(numbered.c.story_id, numbered.c.rn)
-    ).all()
+    rows = session.execute(_statement("first_articles"), {"ids": list(story_ids), "per_story": per_story}).all()
     out: dict[int, list[Any]] = {}
     for row in rows:
         out.setdefault(row.story_id, []).append(row)
@@ -289,12 +320,16 @@ def _cards(session: Session, rows: Sequence[Any], langs: Sequence[str], ranking:
     return cards
 
 
+def _live() -> Any:
+    """Stories not merged into another. Why coalesce: "merged_into IS NULL" is an index search,
+    and SQLite would take the merged_into index (every live story) and sort, where walking the
+    ``last_updated`` index and skipping the few merged ones is what is cheap."""
+    return func.coalesce(Story.merged_into, 0) == 0
+
+
 def newest_story_time(session: Session) -> datetime | None:
     """The newest live story's ``last_updated`` (walks the index backwards to the first unmerged)."""
-    return session.execute(
-        select(Story.last_updated).where(Story.merged_into.is_(None))
-        .order_by(Story.last_updated.desc()).limit(1)
-    ).scalar()
+    return session.execute(_statement("newest")).scalar()
 
 
 def top_stories(session: Session, *, now: datetime, ranking: Ranking, langs: Sequence[str] = (),
@@ -312,13 +347,8 @@ def top_stories(session: Session, *, now: datetime, ranking: Ranking, langs: Seq
     if newest is None:
         return []
     ref = min(now, newest)
-    rows = session.execute(
-        select(*_STORY_COLUMNS)
-        .where(Story.merged_into.is_(None), Story.last_updated >= ref - timedelta(hours=ranking.window_hours),
-               Story.outlet_count >= ranking.min_outlets)
-        .order_by(Story.outlet_count.desc(), Story.last_updated.desc(), Story.id.desc())
-        .limit(CANDIDATES)
-    ).all()
+    rows = session.execute(_statement("candidates"), {"since": ref - timedelta(hours=ranking.window_hours),
+                                                     "min_outlets": ranking.min_outlets}).all()
     scores = {r.id: ranking.score(r.outlet_count, r.language_count, r.last_updated, ref) for r in rows}
     best = sorted(rows, key=lambda r: (-scores[r.id], -r.last_updated.timestamp(), -r.id))[:limit]
     return _cards(session, best, list(langs), ranking, translated, scores)
@@ -332,7 +362,7 @@ def stories_after(session: Session, *, ranking: Ranking, cursor: str | None = No
     ``lang``: only stories with an article in that language; ``since``: updated at or after.
     Merged stories are left out (their articles are in the story they were merged into).
     """
-    stmt = select(*_STORY_COLUMNS).where(Story.merged_into.is_(None))
+    stmt = select(*_STORY_COLUMNS).where(_live())
     if lang:
         stmt = stmt.where(exists().where(Article.story_id == Story.id, Article.lang == lang))
     if since is not None:
@@ -484,9 +514,7 @@ def coverage(session: Session, story_id: int | None) -> Coverage | None:
     """The article's story, when it holds more than the article itself (one primary-key lookup)."""
     if story_id is None:
         return None
-    row = session.execute(
-        select(Story.id, Story.article_count, Story.outlet_count, Story.language_count).where(Story.id == story_id)
-    ).first()
+    row = session.execute(_statement("coverage"), {"story_id": story_id}).first()
     if row is None or row.article_count <= 1:
         return None
     return Coverage(row.id, row.article_count, row.outlet_count, row.language_count)
