@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 from newsdesk.store.db import engine_for, upgrade  # noqa: E402
 from tests.support.origin import Origin  # noqa: E402
 from tests.support.pages import article_page, rss, unique_paragraphs  # noqa: E402
-from tests.support.webdata import EN_WORDS, RU_WORDS, bulk_seed  # noqa: E402
+from tests.support.webdata import EN_WORDS, RU_WORDS, bulk_seed, bulk_stories  # noqa: E402
 
 CONNECTIONS = 50  # the issue's load: 50 concurrent connections
 THREADS = 2  # why: one wrk thread per core is wrk's own advice
@@ -54,8 +54,9 @@ def build(path: Path, count: int) -> str:
     started = time.perf_counter()
     upgrade(url)
     bulk_seed(url, count)
+    stories = bulk_stories(url)
     engine_for(url).dispose()
-    print(f"built {count:,} articles in {time.perf_counter() - started:.1f}s ({path.stat().st_size / 1e6:.0f} MB)")
+    print(f"built {count:,} articles ({stories:,} stories) in {time.perf_counter() - started:.1f}s ({path.stat().st_size / 1e6:.0f} MB)")
     return url
 
 
@@ -143,6 +144,35 @@ def search_latency(url: str, rounds: int) -> dict[str, float]:
     }
 
 
+def front_build_latency(url: str, rounds: int = 200) -> None:
+    """The front page's view built from the database (what a cache miss costs), without and with
+    its top stories, and the story page's view: p50/p95 in ms."""
+    from newsdesk.settings import load_settings
+    from newsdesk.store.db import session_scope
+    from newsdesk.store.story_queries import Ranking, newest_story_time
+    from newsdesk.web.views import Reader, front_view, story_view
+
+    ranking = Ranking.from_settings(load_settings(database_url=url))
+    reader = Reader(default="en", translated=frozenset())
+    engine = engine_for(url)
+    with session_scope(engine) as session:
+        now = newest_story_time(session)
+        top = front_view(session, reader=reader, ranking=ranking, now=now).stories
+    cases = [("front page view, articles only", lambda s: front_view(s, reader=reader)),
+             ("front page view, with top stories", lambda s: front_view(s, reader=reader, ranking=ranking, now=now)),
+             ("story page view (the top story)", lambda s: story_view(s, top[0].id, ranking=ranking, reader=reader,
+                                                                      site_languages=["en", "ru"]))]
+    for name, build in cases:
+        timings = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            with session_scope(engine) as session:
+                build(session)
+            timings.append((time.perf_counter() - started) * 1000)
+        timings.sort()
+        print(f"{name:<40} p50 {statistics.median(timings):6.2f} ms   p95 {timings[int(rounds * 0.95) - 1]:6.2f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--articles", type=int, default=10_000)
@@ -175,6 +205,7 @@ def main() -> None:
 
 def http_bench(args: argparse.Namespace, folder: Path) -> None:
     url = build(folder / "site.db", args.articles)
+    front_build_latency(url)
     process, base = start_server(url, args.workers, folder)
     try:
         for path in ("/article/1", "/"):  # warm every worker (caches, imports, first compiles)

@@ -403,6 +403,43 @@ class Settings(BaseSettings):
         "in feeds; taken from each request when unset.",
     )
 
+    # stories: the reading side (docs/web.md, "Stories")
+    # why 5: a row of cards above the fold on a desktop, and a phone's first two screens
+    stories_top_count: int = Field(
+        5, ge=0, le=50, description="Top stories the front page leads with (0: none; the list of articles only)."
+    )
+    # why 2: a story one outlet alone covers is already in the article list below; "top" means taken up
+    stories_top_min_outlets: int = Field(
+        2, ge=1, description="Outlets a story needs before it can be a top story."
+    )
+    # why 1.5: a second language is the signal a story crossed borders, what this site exists to show;
+    # worth more than one more outlet in the same language, less than two
+    stories_rank_language_weight: float = Field(
+        1.5, ge=0,
+        description="What each language beyond the first adds to a top story's rank, in outlets "
+        "(rank = (outlets + weight × (languages − 1)) halved every half-life of age).",
+    )
+    # why 12 h: a news cycle; a story from this morning still outranks a slightly bigger one from yesterday
+    stories_rank_half_life_hours: float = Field(
+        12.0, gt=0,
+        description="Hours after a story's last article in which its rank halves (the recency of top stories).",
+    )
+    # why 72 h: long enough for a weekend's slow news, short enough that the candidates stay few
+    # (the candidate query walks the last_updated index over this window only)
+    stories_top_window_hours: float = Field(
+        72.0, gt=0,
+        description="Only stories updated within this many hours of the newest story are top-story candidates.",
+    )
+    # why 4: the card says who covered it in one line on a phone; the story page names them all
+    stories_card_outlets: int = Field(
+        4, ge=1, le=20, description="Outlets named on a top story's card (the first to report first)."
+    )
+    # why 500: far above a real story's coverage within the clustering window, and a page that stays
+    # a few hundred kB; the counts and splits still come from every article
+    story_page_max_articles: int = Field(
+        500, ge=10, description="Articles listed in a story page's timeline (its counts cover them all)."
+    )
+
     @field_validator("translate_engine")
     @classmethod
     def _known_engine(cls, value: str) -> str:

@@ -68,6 +68,8 @@ class Teaser:
     original_lang: str | None = None  # set when title and snippet are a translation (``lang`` is then its language)
     translated_by: str | None = None  # the engine that made that translation
     seen_at: datetime | None = None  # when the article was first fetched: not a publication date
+    reprint_count: int = 0  # outlets that reprinted this text (lists fold them: "reprinted by N outlets")
+    page_path: str | None = None  # the item's page when it is not an article's (a story in a story feed)
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,8 @@ class ArticleDetail:
     source: SourceRef | None
     translations: tuple[TranslationView, ...] = ()
     text_sources: tuple[str, ...] = ()  # outlets the text came from ("Text from …" on the page)
+    story_id: int | None = None  # the story it belongs to (None: not clustered yet)
+    reprint_of: int | None = None  # the earliest copy of the same text, when this is a reprint
 
 
 @dataclass(frozen=True)
@@ -158,6 +162,7 @@ class ListFilters:
     author: str | None = None
     since: datetime | None = None
     in_lang: str | None = None  # written in this language, or translated into it (feeds)
+    fold_reprints: bool = False  # leave reprints out (their original says "reprinted by N outlets")
 
 
 # --- lists --------------------------------------------------------------------------------------
@@ -206,6 +211,10 @@ def _teaser_select(filters: ListFilters) -> Select[Any]:
         stmt = stmt.where(or_(Article.lang == filters.in_lang, Article.id.in_(translated)))
     if filters.since is not None:
         stmt = stmt.where(Article.published_at >= filters.since)
+    if filters.fold_reprints:
+        # why coalesce: "reprint_of IS NULL" is an index search, so SQLite would walk the
+        # reprint_of index (nearly every row) and sort them all instead of the newest-first index
+        stmt = stmt.where(func.coalesce(Article.reprint_of, 0) == 0)
     return stmt
 
 
@@ -388,6 +397,8 @@ def get_article(session: Session, article_id: int) -> ArticleDetail | None:
         description=row.description,
         cited_sources=tuple(row.cited_sources or ()),
         text_sources=tuple(row.text_sources or ()),
+        story_id=row.story_id,
+        reprint_of=row.reprint_of,
         tags=tuple(row.tags or ()),
         source=SourceRef(row.source_id, row.source_name, row.source_home, row.source_lang)
         if row.source_id is not None and row.source_name is not None else None,

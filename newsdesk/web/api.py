@@ -15,8 +15,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from newsdesk.store import queries
+from newsdesk.store import queries, story_queries
 from newsdesk.store.queries import ListFilters, Teaser
+from newsdesk.store.story_queries import Merged, Ranking, StoryCard
 from newsdesk.web import views
 from newsdesk.web.security import sanitize_article_html
 from newsdesk.web.site import Built, site_of
@@ -116,6 +117,75 @@ class SourceList(BaseModel):
     items: list[SourceSummaryOut]
 
 
+class StoryOut(BaseModel):
+    id: int = Field(description="The story's id: its first article's id, stable across a rebuild.")
+    page_url: str = Field(description="The story's page on this site.")
+    headline: str
+    headline_lang: str | None = Field(description="The language the headline is in.")
+    original_lang: str | None = Field(None, description="Set when the headline is a machine translation "
+                                      "of the first article's title (from this language).")
+    translated_by: str | None = Field(None, description="The engine that made that translation.")
+    in_reader_lang: bool = Field(description="False when no headline exists in the language asked for: "
+                                 "the first article's title is given as published.")
+    url: str = Field(description="The first article's URL at its outlet.")
+    first_seen: datetime
+    last_updated: datetime
+    article_count: int
+    outlet_count: int
+    language_count: int
+    reprint_count: int
+    languages: dict[str, int] = Field(description="Articles per language.")
+    outlets: list[SourceOut] = Field(description="The first outlets to report it, in order (a few).")
+
+
+class ReprintOut(BaseModel):
+    id: int
+    page_url: str
+    source: SourceOut | None
+    at: datetime
+
+
+class StoryArticleOut(BaseModel):
+    id: int
+    page_url: str
+    title: str = Field(description="The title as published.")
+    lang: str | None
+    translated_title: str | None = Field(description="The title in the language asked for, where a translation exists.")
+    translated_lang: str | None
+    source: SourceOut | None
+    country: str | None = Field(description="The outlet's country (ISO 3166 alpha-2), when known.")
+    at: datetime = Field(description="Publication time (the fetch time when the given date is implausible).")
+    url: str
+    reprints: list[ReprintOut] = Field(description="Copies of this text other outlets ran (folded here).")
+
+
+class LanguageShareOut(BaseModel):
+    lang: str | None
+    articles: int
+    outlets: int
+
+
+class CountryShareOut(BaseModel):
+    country: str | None = Field(description="ISO 3166 alpha-2; null: unknown.")
+    articles: int
+    outlets: int
+
+
+class StoryDetailOut(StoryOut):
+    first_reported_by: SourceOut | None
+    first_reported_at: datetime | None
+    articles: list[StoryArticleOut] = Field(description="The timeline, earliest first; reprints folded.")
+    by_language: list[LanguageShareOut]
+    by_country: list[CountryShareOut]
+    blindspot: str | None = Field(description="The one language all coverage is in, when the site reads others.")
+    truncated: bool = Field(description="The timeline holds the first articles only (the counts hold all).")
+
+
+class StoryList(BaseModel):
+    items: list[StoryOut]
+    next_cursor: str | None = Field(description="Pass as ?cursor= to get the next batch; null at the end.")
+
+
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "Bad parameters"},
     404: {"model": ErrorOut, "description": "Not found"},
@@ -157,6 +227,36 @@ def article_out(view: views.ArticleView) -> ArticleOut:
         translations={t.lang: TranslationOut(title=t.title, teaser=t.teaser, engine=t.engine,
                                              html=str(sanitize_article_html(t.html, base)))
                       for t in a.translations},
+    )
+
+
+def story_out(card: StoryCard) -> StoryOut:
+    return StoryOut(id=card.id, page_url=views.story_path(card.id), headline=card.headline,
+                    headline_lang=card.headline_lang, original_lang=card.original_lang,
+                    translated_by=card.translated_by, in_reader_lang=card.in_reader_lang, url=card.url,
+                    first_seen=card.first_seen, last_updated=card.last_updated, article_count=card.article_count,
+                    outlet_count=card.outlet_count, language_count=card.language_count,
+                    reprint_count=card.reprint_count, languages=dict(card.languages),
+                    outlets=[o for o in (_source(x) for x in card.outlets) if o is not None])
+
+
+def story_detail_out(view: views.StoryView) -> StoryDetailOut:
+    """The story page's data as JSON: ``/api/v1/stories/{id}`` and ``/story/{id}.json``."""
+    d = view.detail
+    articles = [
+        StoryArticleOut(id=a.article_id, page_url=views.article_path(a.article_id), title=a.title, lang=a.lang,
+                        translated_title=a.translated_title, translated_lang=a.translated_lang,
+                        source=_source(a.source), country=a.country, at=a.at, url=a.url,
+                        reprints=[ReprintOut(id=r.article_id, page_url=views.article_path(r.article_id),
+                                             source=_source(r.source), at=r.at) for r in a.reprints])
+        for a in d.items
+    ]
+    return StoryDetailOut(
+        **story_out(d.card).model_dump(), first_reported_by=_source(d.first_reported_by),
+        first_reported_at=d.first_reported_at, articles=articles,
+        by_language=[LanguageShareOut(lang=x.lang, articles=x.articles, outlets=x.outlets) for x in d.by_language],
+        by_country=[CountryShareOut(country=x.country, articles=x.articles, outlets=x.outlets) for x in d.by_country],
+        blindspot=d.blindspot, truncated=d.truncated,
     )
 
 
@@ -280,6 +380,56 @@ def get_article(
         return _json(request, article_out(view), view.last_modified)
 
 
+@router.get("/stories", response_model=StoryList, summary="List stories, most recently updated first")
+def list_stories(
+    request: Request,
+    lang: Annotated[str | None, Query(pattern=LANG_PATTERN,
+                                      description="Only stories with an article in this language")] = None,
+    since: Annotated[datetime | None, Query(description="Only stories updated at or after (ISO 8601)")] = None,
+    headline_lang: Annotated[str | None, Query(
+        pattern=LANG_PATTERN, alias="headline_lang",
+        description="Give headlines in this language where one exists (an outlet's own title in it, else a "
+                    "translation of the first article); without it, as the first article was published.")] = None,
+    cursor: Annotated[str | None, Query(max_length=300)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
+) -> Response:
+    since = _since(request, since)
+    site = site_of(request)
+    langs = [headline_lang.lower()] if headline_lang else []
+    with site.session() as session:
+        try:
+            cards, next_cursor = story_queries.stories_after(
+                session, ranking=Ranking.from_settings(site.settings), cursor=cursor, limit=limit,
+                lang=lang.lower() if lang else None, since=since, langs=langs)
+        except ValueError as exc:
+            raise ApiError(400, "invalid cursor") from exc
+        return _json(request, StoryList(items=[story_out(c) for c in cards], next_cursor=next_cursor),
+                     queries.newest_change(session))
+
+
+@router.get("/stories/{story_id}", response_model=StoryDetailOut, summary="One story: its coverage",
+            responses={301: {"description": "The story was merged into another: Location names it."}})
+def get_story(
+    request: Request,
+    story_id: int,
+    lang: Annotated[str | None, Query(
+        pattern=LANG_PATTERN,
+        description="Give the headline and translated titles in this language where they exist.")] = None,
+) -> Response:
+    if not 1 <= story_id <= 2**31 - 1:
+        raise ApiError(404, "no such story")
+    site = site_of(request)
+    reader = views.Reader(lang.lower() if lang else views.ORIGINAL)
+    with site.session() as session:
+        view = views.story_view(session, story_id, ranking=Ranking.from_settings(site.settings), reader=reader)
+        if view is None:
+            raise ApiError(404, "no such story")
+        if isinstance(view, Merged):
+            target = f"/api/v1/stories/{view.target}" + (f"?lang={lang}" if lang else "")
+            return Response(status_code=301, headers={"Location": target, "Cache-Control": "public, max-age=300"})
+        return _json(request, story_detail_out(view), view.last_modified)
+
+
 @router.get("/sources", response_model=SourceList, summary="Every followed source")
 def list_sources(request: Request) -> Response:
     with site_of(request).session() as session:
@@ -314,4 +464,4 @@ def search_articles(
     return _json(request, SearchResults(query=q, page=page, has_next=view.has_next, items=items))
 
 
-__all__ = ["ApiError", "router"]
+__all__ = ["ApiError", "router", "story_detail_out", "story_out"]

@@ -42,6 +42,7 @@ class CachedResponse:
     personal: bool  # holds the CSRF placeholder: completed per request
     vary: str = "Accept-Encoding"
     gzip_parts: tuple[bytes, ...] = ()  # personal pages: the pieces between placeholders, deflated
+    location: str | None = None  # a redirect's Location
 
 
 def etag_for(body: bytes) -> str:

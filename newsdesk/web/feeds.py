@@ -63,9 +63,10 @@ def feed_extras(session: Session, view: ListView, *, full: bool, hub: str | None
     """Outlets' feed URLs (RSS ``<source url>``) and, for full-text feeds, each item's sanitized HTML."""
     source_ids = [t.source.id for t in view.teasers if t.source]
     bodies: dict[int, str] = {}
-    if full:
-        raw = queries.bodies_for(session, view.teasers)
-        bodies = {t.id: str(sanitize_article_html(raw.get(t.id, ""), t.url)) for t in view.teasers}
+    articles = [t for t in view.teasers if t.page_path is None]  # a story item has no body of its own
+    if full and articles:
+        raw = queries.bodies_for(session, articles)
+        bodies = {t.id: str(sanitize_article_html(raw.get(t.id, ""), t.url)) for t in articles}
     return FeedExtras(bodies, queries.feed_urls(session, source_ids), {"full": "1"} if full else {}, hub)
 
 
@@ -96,9 +97,14 @@ def _entry_updated(teaser: Teaser, view: ListView) -> datetime:
     return teaser.published_at or teaser.seen_at or view.last_modified or EPOCH
 
 
+def _item_path(teaser: Teaser) -> str:
+    """The item's page on this site: the article's, or the story's in a feed of stories."""
+    return teaser.page_path or article_path(teaser.id)
+
+
 def _item_link(base: str, teaser: Teaser) -> str:
     """The item's page on this site, in the language the item is given in."""
-    link = base + article_path(teaser.id)
+    link = base + _item_path(teaser)
     return link + "?lang=" + teaser.lang if teaser.original_lang and teaser.lang else link
 
 
@@ -110,7 +116,9 @@ def _note(teaser: Teaser) -> str:
 
 
 def _summary(teaser: Teaser) -> str:
-    return teaser.snippet + (" (" + _note(teaser) + ")" if teaser.original_lang else "")
+    reprinted = f" (Reprinted by {teaser.reprint_count} more outlet{'s' if teaser.reprint_count != 1 else ''}.)" \
+        if teaser.reprint_count else ""
+    return teaser.snippet + (" (" + _note(teaser) + ")" if teaser.original_lang else "") + reprinted
 
 
 def _full_html(teaser: Teaser, extras: FeedExtras) -> str | None:
@@ -148,7 +156,7 @@ def _paging(view: ListView, base: str, ext: str, extras: FeedExtras) -> list[tup
 
 
 def _rss_item(t: Teaser, view: ListView, base: str, extras: FeedExtras) -> str:
-    link = base + article_path(t.id)
+    link = base + _item_path(t)
     parts = [
         f"<title>{_x(_html_text(t.title))}</title>",
         f"<link>{_x(_item_link(base, t))}</link>",
@@ -198,7 +206,7 @@ def render_rss(view: ListView, base: str, site_name: str, extras: FeedExtras | N
 
 
 def _atom_entry(t: Teaser, view: ListView, base: str, extras: FeedExtras) -> str:
-    link = base + article_path(t.id)
+    link = base + _item_path(t)
     when = _entry_updated(t, view).astimezone(UTC).isoformat()
     published = f"<published>{t.published_at.astimezone(UTC).isoformat()}</published>" if t.published_at else ""
     authors = "".join(f"<author><name>{_x(a)}</name></author>" for a in t.authors)
@@ -251,7 +259,7 @@ def render_atom(view: ListView, base: str, site_name: str, extras: FeedExtras | 
 
 def _json_item(t: Teaser, view: ListView, base: str, extras: FeedExtras) -> dict[str, object]:
     item: dict[str, object] = {
-        "id": base + article_path(t.id),
+        "id": base + _item_path(t),
         "url": _item_link(base, t),
         "external_url": t.url,
         "title": t.title,

@@ -30,7 +30,8 @@ from newsdesk.store import comments as comment_store
 from newsdesk.store import health, queries, repo, users
 from newsdesk.store.db import StoreBusy, session_scope
 from newsdesk.store.schema import Feed
-from newsdesk.web import views
+from newsdesk.store.story_queries import Merged, Ranking
+from newsdesk.web import api, views
 from newsdesk.web.cache import CachedResponse
 from newsdesk.web.feeds import FORMATS, feed_extras, hub_link_header, render_feed, wants_full_text
 from newsdesk.web.security import CSRF_COOKIE, SESSION_COOKIE, same_origin
@@ -195,7 +196,8 @@ async def front(request: Request) -> Response:
 
     def build(site: Site, session: Any, nav: views.Nav) -> Built:
         view = views.front_view(session, lang=lang, source_id=source_id, page=page,
-                                page_size=site.settings.page_size, reader=reader.knowing(nav.translated_langs))
+                                page_size=site.settings.page_size, reader=reader.knowing(nav.translated_langs),
+                                ranking=Ranking.from_settings(site.settings), now=site.clock())
         if source_id is not None and view.source is None:
             return no_such_source(site, nav)
         body = site.render("front.html", view=view, nav=nav, lang=lang, source_id=source_id)
@@ -246,6 +248,50 @@ async def _flashed_page(request: Request, build: Any) -> Response:
     response = site.respond_uncached(request, await run_in_threadpool(make))
     response.delete_cookie(FLASH_COOKIE, path="/")
     return response
+
+
+def _moved(site: Site, path: str) -> Built:
+    """301 to where a merged story now is (its links, feeds and bookmarks keep working)."""
+    body = f'Moved to <a href="{path}">{path}</a>.'
+    return Built(body, status=301, location=path, cache_control="public, max-age=300")
+
+
+async def story_page(request: Request) -> Response:
+    """``/story/{id}``, and ``/story/{id}.json``: the same view data as the API's ``/api/v1/stories/{id}``."""
+    raw = request.path_params["story_id"]
+    as_json = raw.endswith(".json")
+    story_id = _int(raw.removesuffix(".json"))
+    reader, variant = _reader_and_key(request)
+
+    def build(site: Site, session: Any, nav: views.Nav) -> Built:
+        if story_id is None:
+            return not_found(site, nav)
+        view = views.story_view(session, story_id, ranking=Ranking.from_settings(site.settings),
+                                reader=reader.knowing(nav.translated_langs), site_languages=nav.languages)
+        if view is None:
+            return not_found(site, nav, "No such story", "This site has no story with that number.")
+        if isinstance(view, Merged):
+            return _moved(site, views.story_path(view.target) + (".json" if as_json else ""))
+        if as_json:
+            return Built(api.story_detail_out(view).model_dump_json(), media_type="application/json",
+                         last_modified=view.last_modified, vary=READER_VARY)
+        body = site.render("story.html", view=view, nav=nav)
+        return Built(body, last_modified=view.last_modified, vary=READER_VARY)
+
+    return await _page_response(request, build, variant=variant)
+
+
+async def stories_page(request: Request) -> Response:
+    """``/stories``: the top stories, more of them than the front page leads with."""
+    reader, variant = _reader_and_key(request)
+
+    def build(site: Site, session: Any, nav: views.Nav) -> Built:
+        view = views.stories_view(session, ranking=Ranking.from_settings(site.settings), now=site.clock(),
+                                  reader=reader.knowing(nav.translated_langs), limit=site.settings.page_size)
+        body = site.render("stories.html", view=view, nav=nav)
+        return Built(body, last_modified=view.last_modified, vary=READER_VARY)
+
+    return await _page_response(request, build, variant=variant)
 
 
 async def source_page(request: Request) -> Response:
@@ -343,6 +389,9 @@ def _feed_endpoint(kind: str) -> Any:
                     return _feed_refusal("search feed: give the words to follow as ?q=, "
                                          "e.g. /search/feed.rss?q=ferry")
             view = _feed_view(request, kind, session, nav, page)
+            if isinstance(view, Merged):
+                query = f"?{request.url.query}" if request.url.query else ""
+                return _moved(site, f"{views.story_path(view.target)}/feed.{fmt}{query}")
             if view is None:
                 return not_found(site, nav)
             full = wants_full_text(qp.get("full"), site.settings.feeds_full_text)
@@ -362,7 +411,7 @@ def _feed_endpoint(kind: str) -> Any:
 
 
 def _feed_view(request: Request, kind: str, session: Any, nav: views.Nav,
-               page: int) -> views.ListView | None:
+               page: int) -> views.ListView | Merged | None:
     """A feed's items; ``?lang=XX`` gives them in XX where a translation exists (originals otherwise).
 
     Feed readers send no cookies and rarely a useful Accept-Language, so a feed's language is only
@@ -391,6 +440,17 @@ def _feed_view(request: Request, kind: str, session: Any, nav: views.Nav,
     if kind == "feed-search":
         params, _ = _search_params(request)
         return views.search_view(session, params, page=page, page_size=FEED_ITEMS, reader=reader)
+    settings = site_of(request).settings
+    if kind == "feed-stories":  # one page: the top stories are a ranking, not an archive
+        if page > 1:
+            return None
+        return views.stories_view(session, ranking=Ranking.from_settings(settings), now=site_of(request).clock(),
+                                  reader=reader, limit=FEED_ITEMS)
+    if kind == "feed-story":
+        story_id = _int(pp["story_id"])
+        if story_id is None or page > 1:
+            return None
+        return views.story_feed_view(session, story_id, page_size=FEED_ITEMS, reader=reader)
     return None
 
 
@@ -843,6 +903,10 @@ ROUTES = [
     Route("/", front, methods=["GET", "HEAD"], name="front"),
     Route("/article/{article_id}", article, methods=["GET", "HEAD"], name="article"),
     Route("/article/{article_id}/comments", post_comment, methods=["POST"], name="post-comment"),
+    Route("/stories", stories_page, methods=["GET", "HEAD"], name="stories"),
+    Route("/stories/feed.{fmt}", _feed_endpoint("feed-stories"), methods=["GET", "HEAD"], name="feed-stories"),
+    Route("/story/{story_id}", story_page, methods=["GET", "HEAD"], name="story"),
+    Route("/story/{story_id}/feed.{fmt}", _feed_endpoint("feed-story"), methods=["GET", "HEAD"], name="feed-story"),
     Route("/source/{source_id}", source_page, methods=["GET", "HEAD"], name="source"),
     Route("/section/{name}", section_page, methods=["GET", "HEAD"], name="section"),
     Route("/author/{name}", author_page, methods=["GET", "HEAD"], name="author"),

@@ -62,6 +62,7 @@ class Built:
     cache_control: str = "public, max-age=60"  # why: a minute of browser/proxy reuse, then revalidate
     personal: bool = False  # holds the CSRF placeholder
     vary: str = "Accept-Encoding"
+    location: str | None = None  # a redirect's target (a merged story's page: 301 to the one it is in)
 
 
 # The units a relative time is told in, largest first (site.js holds the same table: both sides
@@ -185,6 +186,10 @@ class Site:
             article_path=views.article_path,
             author_path=views.author_path,
             section_path=views.section_path,
+            story_path=views.story_path,
+            coverage_line=views.coverage_line,
+            plural=views.plural,
+            country_name=views.country_name,
             language_name=views.language_name,
             translation_docs_url=views.TRANSLATION_DOCS_URL,
             csrf_placeholder=self.placeholder,
@@ -237,6 +242,7 @@ class Site:
             personal=built.personal,
             vary=built.vary,
             gzip_parts=split_deflate(body, self.placeholder.encode()) if built.personal else (),
+            location=built.location,
         )
 
     def cached(self, request: Request, key: tuple[str, ...], counter: int,
@@ -269,6 +275,8 @@ class Site:
             etag = "W/" + entry.etag
             gzipped = None
         headers = {"ETag": etag, "Cache-Control": entry.cache_control, "Vary": entry.vary}
+        if entry.location is not None:
+            headers["Location"] = entry.location
         if entry.last_modified is not None:
             headers["Last-Modified"] = format_datetime(entry.last_modified.astimezone(UTC), usegmt=True)
         if entry.status == 200 and not_modified(request, etag, entry.last_modified):

@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from urllib.parse import quote, urlencode
 
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from newsdesk.store import queries, search
+from newsdesk.store import queries, search, story_queries
 from newsdesk.store.queries import (
     ArticleDetail,
     CommentView,
@@ -24,6 +25,7 @@ from newsdesk.store.queries import (
     Teaser,
     TranslationView,
 )
+from newsdesk.store.story_queries import Coverage, Merged, Ranking, StoryCard, StoryDetail
 from newsdesk.translate.languages import NAMES
 from newsdesk.web.security import sanitize_article_html
 
@@ -133,6 +135,7 @@ class ListView:
     last_modified: datetime | None = None
     empty: str = ""  # why the list is empty ("" when it is not): PAST_END, FIRST_RUN or NO_MATCH
     lang: str | None = None  # the language filter (the front page's ?lang=)
+    stories: list[StoryCard] = field(default_factory=list)  # top stories the front page leads with
 
     @property
     def status(self) -> int:
@@ -202,10 +205,15 @@ class ArticleView:
     author_for_rail: str | None
     comments: list[CommentView]
     last_modified: datetime | None
+    coverage: Coverage | None = None  # its story, when other articles are in it ("Full coverage")
 
 
 def article_path(article_id: int) -> str:
     return f"/article/{article_id}"
+
+
+def story_path(story_id: int) -> str:
+    return f"/story/{story_id}"
 
 
 def author_path(name: str) -> str:
@@ -223,14 +231,30 @@ def _group_by_section(teasers: list[Teaser]) -> list[tuple[str, list[Teaser]]]:
     return list(groups.items())
 
 
+def with_reprints(session: Session, teasers: list[Teaser]) -> list[Teaser]:
+    """Teasers with the number of outlets that reprinted each (one query for the list)."""
+    counts = story_queries.reprint_counts(session, [t.id for t in teasers])
+    return [replace(t, reprint_count=counts[t.id]) if t.id in counts else t for t in teasers] if counts else teasers
+
+
 def front_view(session: Session, *, lang: str | None = None, source_id: int | None = None,
                page: int = 1, page_size: int = 20, reader: Reader | None = None,
-               include_translated: bool = False) -> ListView:
-    """The front page; ``include_translated`` (feeds) makes ``lang`` match translations into it too."""
-    filters = (ListFilters(source_id=source_id, in_lang=lang) if include_translated
-               else ListFilters(source_id=source_id, lang=lang))
+               include_translated: bool = False, ranking: Ranking | None = None,
+               now: datetime | None = None) -> ListView:
+    """The front page; ``include_translated`` (feeds) makes ``lang`` match translations into it too.
+
+    Reprints are folded into their original. With ``ranking`` (and ``now``), page 1 of the
+    unfiltered front page leads with the top stories.
+    """
+    filters = (ListFilters(source_id=source_id, in_lang=lang, fold_reprints=True) if include_translated
+               else ListFilters(source_id=source_id, lang=lang, fold_reprints=True))
     teasers, has_next = queries.list_page(session, filters, page=page, page_size=page_size)
-    teasers = localize(session, teasers, reader)
+    teasers = with_reprints(session, localize(session, teasers, reader))
+    stories: list[StoryCard] = []
+    if ranking is not None and now is not None and page == 1 and not lang and source_id is None:
+        stories = story_queries.top_stories(session, now=now, ranking=ranking,
+                                            langs=reader.languages() if reader else (),
+                                            translated=reader.translated if reader else None)
     query = {k: v for k, v in (("lang", lang or ""), ("source", str(source_id or ""))) if v}
     source = queries.get_source(session, source_id) if source_id is not None else None
     title = "Latest news"
@@ -242,7 +266,8 @@ def front_view(session: Session, *, lang: str | None = None, source_id: int | No
     groups = _group_by_section(teasers[1:]) if page == 1 else _group_by_section(teasers)
     newest = queries.newest_change(session)
     return ListView("front", title, "/", "/feed", query, teasers, page, has_next, source=source,
-                    groups=groups, last_modified=newest, empty=empty_reason(teasers, page, newest), lang=lang)
+                    groups=groups, last_modified=newest, empty=empty_reason(teasers, page, newest), lang=lang,
+                    stories=stories)
 
 
 def source_view(session: Session, source_id: int, *, page: int = 1, page_size: int = 20,
@@ -261,10 +286,11 @@ def source_view(session: Session, source_id: int, *, page: int = 1, page_size: i
 
 def section_view(session: Session, name: str, *, page: int = 1, page_size: int = 20,
                  reader: Reader | None = None) -> ListView | None:
-    teasers, has_next = queries.list_page(session, ListFilters(section=name), page=page, page_size=page_size)
+    teasers, has_next = queries.list_page(session, ListFilters(section=name, fold_reprints=True), page=page,
+                                          page_size=page_size)
     if not teasers and page == 1:
         return None
-    teasers = localize(session, teasers, reader)
+    teasers = with_reprints(session, localize(session, teasers, reader))
     newest = queries.newest_change(session)
     return ListView("section", name, section_path(name), section_path(name) + "/feed", {}, teasers, page,
                     has_next, last_modified=newest, empty=empty_reason(teasers, page, newest))
@@ -455,6 +481,7 @@ def article_view(session: Session, article_id: int, *, wanted_lang: str | None =
         author_for_rail=author,
         comments=queries.published_comments(session, article.id),
         last_modified=_article_modified(session, article),
+        coverage=story_queries.coverage(session, article.story_id),
     )
 
 
@@ -464,6 +491,114 @@ def _article_modified(session: Session, article: ArticleDetail) -> datetime:
     changed = article.updated_at or article.fetched_at
     comments = queries.newest_comment_change(session, article.id)
     return max(changed, comments) if comments else changed
+
+
+# --- stories ------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=512)
+def country_name(code: str | None) -> str:
+    """A country's English name from its ISO 3166 code (Babel's CLDR table), the code when unnamed."""
+    if not code:
+        return "Unknown"
+    from babel import Locale
+
+    return str(Locale("en").territories.get(code.upper()) or code.upper())
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def coverage_line(card: StoryCard) -> str:
+    """"5 outlets · 2 languages", as a card and a feed item say it."""
+    return f"{plural(card.outlet_count, 'outlet')} · {plural(card.language_count, 'language')}"
+
+
+def story_teaser(card: StoryCard) -> Teaser:
+    """A story as a feed item: its headline, who covered it, a link to its page."""
+    outlets = ", ".join(o.name for o in card.outlets)
+    more = card.outlet_count - len(card.outlets)
+    summary = coverage_line(card) + (f": {outlets}" if outlets else "") + (f" and {more} more" if more > 0 else "")
+    return Teaser(id=card.id, title=card.headline, url=card.url, published_at=card.first_seen,
+                  snippet=summary + ".", image=None, section=None, lang=card.headline_lang, authors=(),
+                  source=None, original_lang=card.original_lang, translated_by=card.translated_by,
+                  seen_at=card.last_updated, page_path=story_path(card.id))
+
+
+@dataclass(frozen=True)
+class StoryView:
+    """A story's page (and its ``.json``): the detail, in the reader's language where one exists."""
+
+    detail: StoryDetail
+    reader_lang: str | None  # the reader's first language (translated titles are in it)
+    last_modified: datetime | None
+
+    @property
+    def card(self) -> StoryCard:
+        return self.detail.card
+
+    @property
+    def title(self) -> str:
+        return self.detail.card.headline
+
+    @property
+    def path(self) -> str:
+        return story_path(self.detail.card.id)
+
+    @property
+    def blindspot_line(self) -> str:
+        """"Reported only by Russian-language outlets" ("" when coverage spans languages)."""
+        lang = self.detail.blindspot
+        if not lang:
+            return ""
+        name = known_language(lang) or lang
+        if self.detail.card.outlet_count == 1:
+            return f"Reported only by one {name}-language outlet so far"
+        return f"Reported only by {name}-language outlets"
+
+    def feed_url(self, ext: str, page: int = 1, extra: dict[str, str] | None = None) -> str:
+        return f"{self.path}/feed.{ext}"
+
+
+def story_view(session: Session, story_id: int, *, ranking: Ranking, reader: Reader | None = None,
+               site_languages: list[str] | None = None) -> StoryView | Merged | None:
+    langs = reader.languages() if reader else []
+    found = story_queries.get_story(session, story_id, ranking=ranking, langs=langs,
+                                    translated=reader.translated if reader else None,
+                                    site_languages=site_languages)
+    if found is None or isinstance(found, Merged):
+        return found
+    return StoryView(found, langs[0] if langs else None, queries.newest_change(session))
+
+
+def stories_view(session: Session, *, ranking: Ranking, now: datetime, reader: Reader | None = None,
+                 limit: int = 20) -> ListView:
+    """The top stories as a list: the ``/stories`` page and its feeds (items link to story pages)."""
+    cards = story_queries.top_stories(session, now=now, ranking=ranking,
+                                      langs=reader.languages() if reader else (),
+                                      translated=reader.translated if reader else None, limit=limit)
+    teasers = [story_teaser(c) for c in cards]
+    newest = queries.newest_change(session)
+    return ListView("stories", "Top stories", "/stories", "/stories/feed", {}, teasers,
+                    description="The stories most outlets and languages are covering now", stories=cards,
+                    last_modified=newest, empty=empty_reason(teasers, 1, newest))
+
+
+def story_feed_view(session: Session, story_id: int, *, page_size: int = 30,
+                    reader: Reader | None = None) -> ListView | Merged | None:
+    """A story's coverage as a feed: its articles newest first, reprints folded into their original."""
+    found = story_queries.resolve(session, story_id)
+    if found is None or isinstance(found, Merged):
+        return found
+    ids = story_queries.story_article_ids(session, story_id, page_size)
+    teasers = with_reprints(session, localize(session, queries.teasers_by_ids(session, ids), reader))
+    cards = story_queries.stories_by_ids(session, [story_id], ranking=Ranking(),
+                                         langs=reader.languages() if reader else ())
+    title = cards[0].headline if cards else f"Story {story_id}"
+    newest = queries.newest_change(session)
+    return ListView("story", title, story_path(story_id), story_path(story_id) + "/feed", {}, teasers,
+                    description="Every outlet's coverage of this story", stories=cards, last_modified=newest)
 
 
 @dataclass(frozen=True)
@@ -487,6 +622,7 @@ __all__ = [
     "Nav",
     "Reader",
     "SearchParams",
+    "StoryView",
     "article_view",
     "author_view",
     "check_day_range",
@@ -505,4 +641,10 @@ __all__ = [
     "search_view",
     "section_view",
     "source_view",
+    "stories_view",
+    "story_feed_view",
+    "story_path",
+    "story_teaser",
+    "story_view",
+    "with_reprints",
 ]
