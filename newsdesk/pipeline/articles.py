@@ -6,7 +6,8 @@ Stage order (cheap filters first, as Miniflux's processor does):
 3. the final URL after redirects is checked again: a redirect may lead to a stored article;
 4. extract (the expensive step, possibly in a worker process);
 5. dedup by canonical URL / og:url, then by content hash (an edited headline, a syndicated copy);
-6. store the article, its URLs and the entry's new state in one transaction.
+6. store the article, its URLs, its story embedding when the worker computed one, and the entry's
+   new state in one transaction.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from newsdesk.enrich.dedup import normalize_url
 from newsdesk.models import MAX_URL_CHARS, ExtractedArticle, FetchResult
 from newsdesk.pipeline.prepare import PreparedArticle, prepare
 from newsdesk.store import repo
+from newsdesk.store.schema import ArticleFeatures
 from newsdesk.store.search import index_article
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -82,4 +84,13 @@ def store_extracted(
         fetched_at=fetched_at,
     )
     index_article(session, article, prepared.terms, new=True)  # searchable in the same transaction
+    # the story embedding the worker made, kept for the stories stage (which reuses a stored one of
+    # its model); not when the stored title came from the feed (why: the worker embedded without it,
+    # so the stage embeds what is stored instead of keeping a vector of other text)
+    if prepared.embedding is not None and (extracted.title or not (hints or {}).get("title")):
+        session.connection().execute(_INSERT_FEATURES, {"article_id": article.id, "model": prepared.model,
+                                                        "embedding": prepared.embedding})
     return StoredArticle(article.id, True, article.canonical_url)
+
+
+_INSERT_FEATURES = ArticleFeatures.__table__.insert()

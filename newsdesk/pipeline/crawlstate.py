@@ -41,6 +41,7 @@ class CrawlerState:
         self.fetcher = fetcher or Fetcher(settings, observer=self.log)
         self.report = CrawlReport()
         self.progress = progress or (lambda phase, advance, total: None)
-        self.pool = ExtractionPool(settings.extract_workers)
+        self.pool = ExtractionPool(settings.extract_workers,
+                                   settings.story_embedder if settings.stories_enabled else "none")
         self._store_queue: asyncio.Queue[ExtractedEntry] | None = None
         self._rules: dict[int, ExtractionRules] = {}  # each source's extraction mode, read once a pass

@@ -84,9 +84,10 @@ def guard_worker() -> None:
     watch_parent(parent)
 
 
-def init_worker() -> None:
-    """The pool's initializer: guard the worker's lifetime, then warm it up."""
+def init_worker(embedder: str = "none") -> None:
+    """The pool's initializer: guard the worker's lifetime, then warm it up (with the story
+    embedder the pool runs, loaded once for the worker's life)."""
     guard_worker()
     from newsdesk.pipeline.prepare import warm_up
 
-    warm_up()
+    warm_up(embedder)

@@ -24,8 +24,12 @@ POOL_THRESHOLD = 16
 class ExtractionPool:
     """``start(pending)`` once the work is known, ``await prepare(html, url)`` per page, ``await close()``."""
 
-    def __init__(self, workers: int = 0) -> None:
+    def __init__(self, workers: int = 0, embedder: str = "none") -> None:
         self.workers = workers or os.cpu_count() or 1
+        # the story embedder the worker processes run on each page ("none": the stories stage embeds
+        # what it finds without one); a page extracted in a thread is not embedded here (why: the
+        # stage embeds a batch at once, several times cheaper a text than one at a time)
+        self.embedder = embedder
         # the pool once started (None: extraction in the default thread pool); a future because the
         # processes are started from a thread
         self._starting: asyncio.Future[Executor | None] | None = None
@@ -52,17 +56,20 @@ class ExtractionPool:
         # ends (pipeline/lifetime.py).
         context = get_context("forkserver")
         context.set_forkserver_preload(["newsdesk.pipeline.warm"])
-        executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=init_worker)
+        executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=init_worker,
+                                       initargs=(self.embedder,))
         for _ in range(self.workers):  # why: workers start on demand; one call each starts them all now
             executor.submit(int)
         return executor
 
     async def prepare(self, html: str, url: str, rules: ExtractionRules = AUTO,
                       feed_html: str | None = None) -> PreparedArticle:
-        """Extract, hash and stem one page in a worker (in a thread when no pool was started), in
-        the source's extraction mode."""
+        """Extract, hash, stem and embed one page in a worker (extract, hash and stem in a thread
+        when no pool was started), in the source's extraction mode."""
         executor = await self._starting if self._starting is not None else None
-        return await asyncio.get_running_loop().run_in_executor(executor, prepare_page, html, url, rules, feed_html)
+        embedder = self.embedder if executor is not None else "none"
+        return await asyncio.get_running_loop().run_in_executor(executor, prepare_page, html, url, rules, feed_html,
+                                                                embedder)
 
     async def close(self) -> None:
         starting, self._starting = self._starting, None

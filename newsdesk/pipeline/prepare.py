@@ -1,14 +1,22 @@
-"""What the crawl's extraction workers run: extract a page, hash it and stem it.
+"""What the crawl's extraction workers run: extract a page, hash it, stem it, and embed it.
 
 Why a module of its own, importing only extraction, the content hash and stemming: the extraction
 pool's fork server imports it (through ``pipeline/warm.py``) before forking every worker, and a
 worker that imported the store or the fetcher too would start about half a second later
 (docs/decisions/0005-ingest-throughput.md). ``tests/test_crawl.py`` checks what it imports.
+
+The story embedding (``enrich/embed.py``) is computed here too, in the worker processes, when the
+pool was started with an embedder: it is the one expensive input of the stories stage (a sentence
+encoder over the title and lead), and on the writer's process it would run on one core after the
+pass while the workers idle. The writer stores it in ``article_features`` with the article, and the
+stories stage finds it there (decision 0005). The model is loaded once per process and kept.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from newsdesk.enrich.dedup import content_hash
 from newsdesk.errors import NoArticleFound
@@ -16,6 +24,9 @@ from newsdesk.extract.modes import AUTO, ExtractionRules
 from newsdesk.extract.trace import Trace
 from newsdesk.models import ExtractedArticle
 from newsdesk.terms import DocumentTerms, document_terms
+
+if TYPE_CHECKING:
+    from newsdesk.enrich.embed import Embedder
 
 
 def extract_page(html: str, url: str, rules: ExtractionRules = AUTO, feed_html: str | None = None,
@@ -32,23 +43,58 @@ def extract_page(html: str, url: str, rules: ExtractionRules = AUTO, feed_html: 
 
 @dataclass(frozen=True)
 class PreparedArticle:
-    """An extracted article with what storing it needs computed ahead: its content hash and its
-    search stems. The crawl's worker processes make these, so the single writer only writes."""
+    """An extracted article with what storing it needs computed ahead: its content hash, its
+    search stems and, when an embedder was asked for, its story embedding (``model`` names it;
+    ``embedding`` is ``embed.to_bytes`` of the vector). The crawl's worker processes make these,
+    so the single writer only writes."""
 
     extracted: ExtractedArticle
     content_hash: str
     terms: DocumentTerms
+    model: str | None = None
+    embedding: bytes | None = None
 
 
-def prepare(extracted: ExtractedArticle) -> PreparedArticle:
+def prepare(extracted: ExtractedArticle, embedder: Embedder | None = None) -> PreparedArticle:
+    """Hash and stem ``extracted``, and embed its story text with ``embedder`` when one is given."""
+    model = embedding = None
+    if embedder is not None:
+        from newsdesk.enrich.embed import story_text, to_bytes
+
+        with _ENCODE_LOCK:  # why: a process embedding from several threads (no pool) shares one model
+            vector = embedder.encode([story_text(extracted)])[0]
+        model, embedding = embedder.name, to_bytes(vector)
     return PreparedArticle(extracted, content_hash(extracted.text),
-                           document_terms(extracted.title, extracted.text, extracted.lang))
+                           document_terms(extracted.title, extracted.text, extracted.lang), model, embedding)
 
 
-def prepare_page(html: str, url: str, rules: ExtractionRules = AUTO, feed_html: str | None = None) -> PreparedArticle:
-    """Extract, hash and stem one page (module-level so a process pool can run it; the mode and
-    selectors travel as data)."""
-    return prepare(extract_page(html, url, rules, feed_html))
+def prepare_page(html: str, url: str, rules: ExtractionRules = AUTO, feed_html: str | None = None,
+                 embedder: str = "none") -> PreparedArticle:
+    """Extract, hash, stem and (with ``embedder`` other than "none") embed one page (module-level
+    so a process pool can run it; the mode, selectors and the embedder's name travel as data)."""
+    return prepare(extract_page(html, url, rules, feed_html), process_embedder(embedder))
+
+
+_EMBEDDERS: dict[str, Embedder | None] = {}
+_ENCODE_LOCK = threading.Lock()
+
+
+def process_embedder(name: str) -> Embedder | None:
+    """This process's embedder called ``name``, loaded on first use and kept (why: loading the
+    model costs about a second and its tables tens of MB; a worker embeds every page it extracts).
+    None for "none"."""
+    if not name or name == "none":
+        return None
+    if name not in _EMBEDDERS:
+        from newsdesk.enrich.embed import load_embedder
+
+        with _ENCODE_LOCK:
+            if name not in _EMBEDDERS:
+                embedder = load_embedder(name)
+                if embedder is not None:
+                    embedder.encode(["Warm-up."])  # the model's weights load on the first encode
+                _EMBEDDERS[name] = embedder
+    return _EMBEDDERS[name]
 
 
 _WARM_UP_PAGE = (
@@ -58,8 +104,9 @@ _WARM_UP_PAGE = (
 )
 
 
-def warm_up() -> None:
-    """Run one small page through ``prepare_page`` (a worker process's initializer). Why: the first
-    extraction in a process loads language models and builds caches (about half a second), which
-    would otherwise land on the first real page."""
-    prepare_page(_WARM_UP_PAGE, "http://warm-up.invalid/")
+def warm_up(embedder: str = "none") -> None:
+    """Run one small page through ``prepare_page`` (a worker process's initializer), with the
+    embedder the pool will use. Why: the first extraction in a process loads language models and
+    builds caches (about half a second), and the embedder its weights; both would otherwise land
+    on the first real page."""
+    prepare_page(_WARM_UP_PAGE, "http://warm-up.invalid/", embedder=embedder)
