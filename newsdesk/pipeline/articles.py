@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from newsdesk.enrich.dedup import normalize_url
@@ -93,4 +94,4 @@ def store_extracted(
     return StoredArticle(article.id, True, article.canonical_url)
 
 
-_INSERT_FEATURES = ArticleFeatures.__table__.insert()
+_INSERT_FEATURES = insert(ArticleFeatures)
