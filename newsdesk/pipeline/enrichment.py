@@ -196,8 +196,8 @@ class Stage:
     """One step after storing. ``works_on`` is what it runs over: ``NEW`` stages get the ids the run
     was handed (``run(run, ids)``), ``QUEUE`` stages a batch of the queue at a time, in story-clock
     order under the stories lease (``run(run, items) -> items``, then ``store(session, run, items)``
-    in the batch's transaction). Consecutive queue stages share each batch, in the list's order.
-    ``enabled`` says whether it runs under these settings."""
+    in the batch's transaction). The queue stages share each batch, in the list's order, at the
+    place of the first of them. ``enabled`` says whether it runs under these settings."""
 
     name: str
     works_on: Literal["new", "queue"]
@@ -225,13 +225,19 @@ def enrich(settings: Settings, article_ids: Sequence[int] = (), *, state: StoryS
 
 
 def _groups(stages: Sequence[Stage]) -> list[tuple[str, list[Stage]]]:
-    """The stages in order, consecutive queue stages together (they share each batch of the queue)."""
+    """The stages in order, the queue stages together at the place of the first (why: they share
+    each batch of one queue, and the stories stage empties it, so a queue stage run apart after it
+    would find nothing); among themselves they keep the list's order."""
     groups: list[tuple[str, list[Stage]]] = []
+    queue: list[Stage] | None = None
     for stage in stages:
-        if stage.works_on == QUEUE and groups and groups[-1][0] == QUEUE:
-            groups[-1][1].append(stage)
+        if stage.works_on != QUEUE:
+            groups.append((NEW, [stage]))
+        elif queue is None:
+            queue = [stage]
+            groups.append((QUEUE, queue))
         else:
-            groups.append((stage.works_on, [stage]))
+            queue.append(stage)
     return groups
 
 
