@@ -75,6 +75,38 @@ def prepare_page(html: str, url: str, rules: ExtractionRules = AUTO, feed_html: 
     return prepare(extract_page(html, url, rules, feed_html), process_embedder(embedder))
 
 
+def prepare_pages(jobs: list[tuple[str, str, ExtractionRules, str | None]],
+                  embedder: str) -> list[PreparedArticle | Exception]:
+    """``prepare_page`` over several pages, their story texts embedded in one call (why: the
+    encoder streams its weights once a call, so a few texts together cost about two thirds of the
+    same texts one by one). Each page's result, or the error that page raised, in order."""
+    model = process_embedder(embedder)
+    extracted: list[ExtractedArticle | Exception] = []
+    for html, url, rules, feed_html in jobs:
+        try:
+            extracted.append(extract_page(html, url, rules, feed_html))
+        except Exception as exc:  # noqa: BLE001 - handed back as that page's outcome
+            extracted.append(exc)
+    done = [a for a in extracted if isinstance(a, ExtractedArticle)]
+    vectors: list[bytes | None] = [None] * len(done)
+    if model is not None and done:
+        from newsdesk.enrich.embed import story_text, to_bytes
+
+        with _ENCODE_LOCK:
+            vectors = [to_bytes(v) for v in model.encode([story_text(a) for a in done])]
+    made = iter(zip(done, vectors, strict=True))
+    out: list[PreparedArticle | Exception] = []
+    for item in extracted:
+        if isinstance(item, Exception):
+            out.append(item)
+            continue
+        article, vector = next(made)
+        out.append(PreparedArticle(article, content_hash(article.text),
+                                   document_terms(article.title, article.text, article.lang),
+                                   model.name if model is not None else None, vector))
+    return out
+
+
 _EMBEDDERS: dict[str, Embedder | None] = {}
 _ENCODE_LOCK = threading.Lock()
 
