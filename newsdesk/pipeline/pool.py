@@ -12,10 +12,14 @@ import asyncio
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor
 from multiprocessing import get_context
+from typing import TYPE_CHECKING
 
 from newsdesk.extract.modes import AUTO, ExtractionRules
 from newsdesk.pipeline.lifetime import init_worker
 from newsdesk.pipeline.prepare import PreparedArticle, prepare_page, prepare_pages
+
+if TYPE_CHECKING:
+    from newsdesk.enrich.reprints import ReprintParams
 
 # Below this many entries, extraction runs in a thread instead of starting worker processes.
 POOL_THRESHOLD = 16
@@ -29,12 +33,13 @@ EMBED_BATCH = 4
 class ExtractionPool:
     """``start(pending)`` once the work is known, ``await prepare(html, url)`` per page, ``await close()``."""
 
-    def __init__(self, workers: int = 0, embedder: str = "none") -> None:
+    def __init__(self, workers: int = 0, embedder: str = "none", reprints: ReprintParams | None = None) -> None:
         self.workers = workers or os.cpu_count() or 1
         # the story embedder the worker processes run on each page ("none": the stories stage embeds
         # what it finds without one); a page extracted in a thread is not embedded here (why: the
         # stage embeds a batch at once, several times cheaper a text than one at a time)
         self.embedder = embedder
+        self.reprints = reprints  # the reprint signature's parameters (None: the stage signs)
         # pages waiting for a worker (embedding pools only), and the jobs the workers are running
         self._waiting: list[tuple[tuple[str, str, ExtractionRules, str | None], asyncio.Future[PreparedArticle]]] = []
         self._running = 0
@@ -65,7 +70,7 @@ class ExtractionPool:
         context = get_context("forkserver")
         context.set_forkserver_preload(["newsdesk.pipeline.warm"])
         executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=init_worker,
-                                       initargs=(self.embedder,))
+                                       initargs=(self.embedder, self.reprints))
         for _ in range(self.workers):  # why: workers start on demand; one call each starts them all now
             executor.submit(int)
         return executor
@@ -76,8 +81,9 @@ class ExtractionPool:
         when no pool was started), in the source's extraction mode."""
         executor = await self._starting if self._starting is not None else None
         if executor is None or self.embedder == "none":
-            return await asyncio.get_running_loop().run_in_executor(executor, prepare_page, html, url, rules,
-                                                                    feed_html)
+            return await asyncio.get_running_loop().run_in_executor(
+                executor, prepare_page, html, url, rules, feed_html, "none",
+                self.reprints if executor is not None else None)
         future: asyncio.Future[PreparedArticle] = asyncio.get_running_loop().create_future()
         self._waiting.append(((html, url, rules, feed_html), future))
         self._send(executor)
@@ -91,7 +97,8 @@ class ExtractionPool:
         while self._waiting and self._running < self.workers:
             batch, self._waiting = self._waiting[:EMBED_BATCH], self._waiting[EMBED_BATCH:]
             self._running += 1
-            job = loop.run_in_executor(executor, prepare_pages, [page for page, _ in batch], self.embedder)
+            job = loop.run_in_executor(executor, prepare_pages, [page for page, _ in batch], self.embedder,
+                                       self.reprints)
             job.add_done_callback(lambda done, batch=batch: self._finished(executor, batch, done))  # type: ignore[misc]
 
     def _finished(self, executor: Executor, batch: list[tuple[object, asyncio.Future[PreparedArticle]]],
