@@ -154,7 +154,6 @@ def receive_push(settings: Settings, feed_id: int, body: bytes, content_type: st
         return crawler.report
 
     report = asyncio.run(run())
-    report = asyncio.run(run())
     if report.articles_stored:
         enrich_after_crawl(settings, report)
     return report
