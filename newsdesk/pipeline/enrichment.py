@@ -450,15 +450,6 @@ def _decision(item: Item, embedder: Embedder | None) -> Decision:
         embedding=to_bytes(item.embedding) if new_embedding and item.embedding is not None else None)
 
 
-def decide(state: StoryState, articles: Sequence[ArticleData], outcomes: Outcomes) -> list[Decision]:
-    """The reprints then the stories decision for each article, in the order given (story-clock
-    order): the two queue stages over one batch, without writing."""
-    run = StageRun(state.settings, engine_for(state.settings.database_url), EnrichmentReport(outcomes=outcomes),
-                   state)
-    items = stories_stage(run, reprints_stage(run, _items(state, articles)))
-    return [_decision(item, state.embedder) for item in items]
-
-
 def _embeddings(embedder: Embedder | None, articles: Sequence[ArticleData],
                 docs: Sequence[StoryDoc]) -> list[np.ndarray | None]:
     """Each article's embedding: the stored one when the same model made it, the rest in one batch."""

@@ -16,6 +16,7 @@ import os
 for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 
+import newsdesk.enrich.reprints  # noqa: E402, F401 - the workers sign pages; shared copy-on-write (datasketch, scipy)
 from newsdesk.pipeline.lifetime import guard_fork_server  # noqa: E402
 from newsdesk.pipeline.prepare import warm_up  # noqa: E402
 
