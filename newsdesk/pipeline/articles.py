@@ -6,7 +6,8 @@ Stage order (cheap filters first, as Miniflux's processor does):
 3. the final URL after redirects is checked again: a redirect may lead to a stored article;
 4. extract (the expensive step, possibly in a worker process);
 5. dedup by canonical URL / og:url, then by content hash (an edited headline, a syndicated copy);
-6. store the article, its URLs and the entry's new state in one transaction.
+6. store the article, its URLs, its story embedding when the worker computed one, and the entry's
+   new state in one transaction.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from newsdesk.enrich.dedup import normalize_url
 from newsdesk.models import MAX_URL_CHARS, ExtractedArticle, FetchResult
 from newsdesk.pipeline.prepare import PreparedArticle, prepare
 from newsdesk.store import repo
+from newsdesk.store.schema import ArticleFeatures
 from newsdesk.store.search import index_article
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -82,4 +85,15 @@ def store_extracted(
         fetched_at=fetched_at,
     )
     index_article(session, article, prepared.terms, new=True)  # searchable in the same transaction
+    # what the worker computed for the stories stages, kept for them (they reuse a stored vector of
+    # their model and a stored signature); the vector not when the stored title came from the feed
+    # (why: the worker embedded without it, so the stage embeds what is stored instead)
+    embedding = prepared.embedding if extracted.title or not (hints or {}).get("title") else None
+    if embedding is not None or prepared.minhash is not None:
+        session.connection().execute(_INSERT_FEATURES, {
+            "article_id": article.id, "model": prepared.model if embedding is not None else None,
+            "embedding": embedding, "minhash": prepared.minhash})
     return StoredArticle(article.id, True, article.canonical_url)
+
+
+_INSERT_FEATURES = insert(ArticleFeatures)

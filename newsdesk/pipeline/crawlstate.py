@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 
 from newsdesk.clock import Clock, system_clock
+from newsdesk.enrich.reprints import ReprintParams
 from newsdesk.extract.modes import ExtractionRules
 from newsdesk.fetch import Fetcher
 from newsdesk.pipeline.pool import ExtractionPool
@@ -41,6 +42,9 @@ class CrawlerState:
         self.fetcher = fetcher or Fetcher(settings, observer=self.log)
         self.report = CrawlReport()
         self.progress = progress or (lambda phase, advance, total: None)
-        self.pool = ExtractionPool(settings.extract_workers)
+        # with the stories stages on, the workers also embed and sign each page (pipeline/prepare.py)
+        stories = settings.stories_enabled
+        self.pool = ExtractionPool(settings.extract_workers, settings.story_embedder if stories else "none",
+                                   ReprintParams.from_settings(settings) if stories else None)
         self._store_queue: asyncio.Queue[ExtractedEntry] | None = None
         self._rules: dict[int, ExtractionRules] = {}  # each source's extraction mode, read once a pass

@@ -1,10 +1,13 @@
 """The enrichment stages after storing: one ordered list, run the same way on every path.
 
-:data:`STAGES` is the order: ``translate`` (the new articles, into the target languages, when an
-engine is configured), ``reprints`` (is this text a copy of an earlier one?), ``stories`` (which
-story does it join?); entities will follow. Each stage's decision is a pure function in
-``newsdesk/enrich/`` over plain data; this module loads the data, calls it, counts each outcome
-under ``stage.reason`` (as the crawl report does) and has ``store/stories.py`` apply the result.
+:data:`STAGES` is the order, a list of :class:`Stage` objects that :func:`enrich` runs in turn:
+``translate`` (the new articles, into the target languages, when an engine is configured),
+``reprints`` (is this text a copy of an earlier one?), ``stories`` (which story does it join?);
+entities will follow as one more entry. A stage says what it works on: the ids of the articles the
+run was handed (``NEW``), or the queue of articles not clustered yet (``QUEUE``). Its decision is
+a pure function in ``newsdesk/enrich/`` over plain data: the stage takes the data, calls it,
+counts each outcome under ``stage.reason`` (as the crawl report does) and returns what was
+decided, which its ``store`` step writes (``store/stories.py`` for the story layer).
 
 The crawl (after a pass), ``fetch-url``, ``import``, the Celery workers (a task of its own) and
 ``stories rebuild`` all call :func:`enrich`. Reprints and stories work on the queue of articles
@@ -26,17 +29,18 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from newsdesk.clock import Clock, system_clock
 from newsdesk.enrich.embed import Embedder, from_bytes, load_embedder, story_text, to_bytes
 from newsdesk.enrich.reprints import ReprintIndex, ReprintParams, signature
-from newsdesk.enrich.stories import ClusterParams, StoryClusterer, StoryDoc
+from newsdesk.enrich.stories import ClusterParams, StoryAssignment, StoryClusterer, StoryDoc
 from newsdesk.enrich.storyclock import story_time
 from newsdesk.models import Outcomes
 from newsdesk.pipeline.report import CrawlReport
@@ -46,7 +50,6 @@ from newsdesk.store import stories as story_store
 from newsdesk.store.db import engine_for, session_scope
 from newsdesk.store.stories import ArticleData, Decision
 
-STAGES: tuple[str, ...] = ("translate", "reprints", "stories")
 LEASE_NAME = "stories"
 # how many retry-due translations a pass takes on besides its new articles (as before this module)
 TRANSLATION_RETRIES = 500
@@ -109,6 +112,7 @@ class StoryState:
         self.clusterer: StoryClusterer | None = None
         self.index = ReprintIndex(self.reprint_params)
         self.story_of: dict[int, tuple[int, datetime]] = {}  # article -> (story, story time)
+        self._oldest = datetime.max.replace(tzinfo=None)  # the earliest story time in story_of (set by joined)
 
     def time_of(self, published_at: datetime | None, fetched_at: datetime) -> datetime:
         return story_time(published_at, fetched_at, slack=self.slack)
@@ -119,9 +123,23 @@ class StoryState:
     def prune(self, now: datetime) -> None:
         """Forget what fell out of the window at ``now`` (why: memory stays bounded by the window)."""
         self.index.expire(now)
+        self.prune_stories(now)
+
+    def prune_stories(self, now: datetime) -> None:
+        """Forget the story of each article that fell out of the window at ``now``; the map is
+        scanned only when its oldest article is out (why: a scan per article made a batch
+        quadratic in the window's size)."""
+        if not self.story_of or now - min(self._oldest, now) <= self.window:
+            return
         old = [a for a, (_, at) in self.story_of.items() if now - at > self.window]
         for article_id in old:
             del self.story_of[article_id]
+        self._oldest = min((at for _, at in self.story_of.values()), default=now)
+
+    def joined(self, article_id: int, story_id: int, at: datetime) -> None:
+        """Remember that ``article_id`` (story time ``at``) is in ``story_id``."""
+        self.story_of[article_id] = (story_id, at)
+        self._oldest = min(self._oldest, at) if len(self.story_of) > 1 else at
 
 
 _STATES: dict[str, StoryState] = {}
@@ -138,18 +156,96 @@ def state_for(settings: Settings) -> StoryState:
         return state
 
 
+# ---------------------------------------------------------------- the stages and their order
+
+NEW: Literal["new"] = "new"  # the ids of the articles the run was handed (just stored)
+QUEUE: Literal["queue"] = "queue"  # the articles not clustered yet (story_id IS NULL), in story-clock order
+
+
+@dataclass
+class StageRun:
+    """What a run of the stages shares: settings, engine, clock, the clustering state and the report
+    each stage counts its outcomes in."""
+
+    settings: Settings
+    engine: Engine
+    report: EnrichmentReport
+    state: StoryState
+    clock: Clock = system_clock
+    retry_translations: bool = False
+
+
+@dataclass(frozen=True)
+class Item:
+    """One queued article as the queue stages see it, with what each decided so far: the reprints
+    stage fills ``minhash`` and ``reprint_of``, the stories stage ``embedding`` and ``assignment``;
+    a later stage keeps its results in ``results`` under its name."""
+
+    article: ArticleData
+    at: datetime  # its story-clock time
+    doc: StoryDoc
+    minhash: bytes | None = None
+    reprint_of: int | None = None
+    embedding: np.ndarray | None = None
+    assignment: StoryAssignment | None = None
+    results: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step after storing. ``works_on`` is what it runs over: ``NEW`` stages get the ids the run
+    was handed (``run(run, ids)``), ``QUEUE`` stages a batch of the queue at a time, in story-clock
+    order under the stories lease (``run(run, items) -> items``, then ``store(session, run, items)``
+    in the batch's transaction). The queue stages share each batch, in the list's order, at the
+    place of the first of them. ``enabled`` says whether it runs under these settings."""
+
+    name: str
+    works_on: Literal["new", "queue"]
+    run: Callable[[StageRun, Any], Any]
+    store: Callable[[Session, StageRun, list[Item]], None] | None = None
+    enabled: Callable[[Settings], bool] = lambda settings: True
+
+
 def enrich(settings: Settings, article_ids: Sequence[int] = (), *, state: StoryState | None = None,
            retry_translations: bool = False, progress: Progress | None = None,
            clock: Clock = system_clock) -> EnrichmentReport:
-    """Run :data:`STAGES` after storing: translate ``article_ids`` (and, with ``retry_translations``,
-    the translations whose retry time has come), then cluster every pending article."""
+    """Run :data:`STAGES` in order after storing: each ``NEW`` stage over ``article_ids`` (translate,
+    with ``retry_translations`` also the translations whose retry time has come), each group of
+    ``QUEUE`` stages over every pending article."""
     report = EnrichmentReport()
-    engine = engine_for(settings.database_url)
-    translate_stage(engine, settings, list(article_ids), report, retry=retry_translations)
-    if settings.stories_enabled:
-        cluster_pending(engine, settings, report, state=state or state_for(settings), progress=progress,
-                        clock=clock)
+    run = StageRun(settings, engine_for(settings.database_url), report, state or state_for(settings), clock,
+                   retry_translations)
+    for works_on, group in _groups([stage for stage in STAGES if stage.enabled(settings)]):
+        if works_on == NEW:
+            for stage in group:
+                stage.run(run, list(article_ids))
+        else:
+            _run_queue(run, group, progress)
     return report
+
+
+def _groups(stages: Sequence[Stage]) -> list[tuple[str, list[Stage]]]:
+    """The stages in order, the queue stages together at the place of the first (why: they share
+    each batch of one queue, and the stories stage empties it, so a queue stage run apart after it
+    would find nothing); among themselves they keep the list's order."""
+    groups: list[tuple[str, list[Stage]]] = []
+    queue: list[Stage] | None = None
+    for stage in stages:
+        if stage.works_on != QUEUE:
+            groups.append((NEW, [stage]))
+        elif queue is None:
+            queue = [stage]
+            groups.append((QUEUE, queue))
+        else:
+            queue.append(stage)
+    return groups
+
+
+def _queue_stages(settings: Settings) -> list[Stage]:
+    return [stage for stage in STAGES if stage.works_on == QUEUE and stage.enabled(settings)]
+
+
+# ---------------------------------------------------------------- translate (new articles)
 
 
 def translate_stage(engine: Engine, settings: Settings, article_ids: list[int], report: EnrichmentReport, *,
@@ -174,13 +270,29 @@ def translate_stage(engine: Engine, settings: Settings, article_ids: list[int], 
                           "skipped": result.skipped, "stopped": result.stopped}
 
 
+def _translate(run: StageRun, article_ids: list[int]) -> None:
+    translate_stage(run.engine, run.settings, article_ids, run.report, retry=run.retry_translations)
+
+
+# ---------------------------------------------------------------- the queue: reprints, stories
+
+
 def cluster_pending(engine: Engine, settings: Settings, report: EnrichmentReport, *, state: StoryState,
                     progress: Progress | None = None, clock: Clock = system_clock) -> None:
-    """The reprints and stories stages over the queue, in story-clock order, under the lease.
+    """The queue stages of :data:`STAGES` (reprints, stories) over the queue, in story-clock order,
+    under the lease."""
+    stages = _queue_stages(settings)
+    if stages:
+        _run_queue(StageRun(settings, engine, report, state, clock), stages, progress)
+
+
+def _run_queue(run: StageRun, stages: list[Stage], progress: Progress | None) -> None:
+    """Run ``stages`` over the queue under the lease.
 
     After releasing the lease the queue is looked at once more, and taken on again if articles
     arrived (why: a process that stored an article and found the lease held left it to us; if it
     tried just before we released, only this second look still sees it)."""
+    engine, settings, report, state, clock = run.engine, run.settings, run.report, run.state, run.clock
     ttl = settings.stories_lease_seconds
     with state.lock:
         while True:
@@ -192,7 +304,7 @@ def cluster_pending(engine: Engine, settings: Settings, report: EnrichmentReport
                     report.outcomes.add("stories", "deferred")
                 return
             try:
-                _cluster_under_lease(engine, settings, report, state, progress, clock)
+                _queue_under_lease(run, stages, progress)
             except BaseException:
                 state.reset()  # what was decided but not written is unknown to the store: reload next time
                 raise
@@ -205,8 +317,8 @@ def cluster_pending(engine: Engine, settings: Settings, report: EnrichmentReport
                     return
 
 
-def _cluster_under_lease(engine: Engine, settings: Settings, report: EnrichmentReport, state: StoryState,
-                         progress: Progress | None, clock: Clock) -> None:
+def _queue_under_lease(run: StageRun, stages: list[Stage], progress: Progress | None) -> None:
+    engine, settings, report, state, clock = run.engine, run.settings, run.report, run.state, run.clock
     with session_scope(engine) as session:
         pending = story_store.pending_times(session)
         current = story_store.generation(session)
@@ -222,10 +334,14 @@ def _cluster_under_lease(engine: Engine, settings: Settings, report: EnrichmentR
         ids = [r[0] for r in order[start:start + batch]]
         with session_scope(engine) as session:
             articles = story_store.load_articles(session, ids)
-        decisions = decide(state, articles, report.outcomes)
+        items = _items(state, articles)
+        for stage in stages:
+            items = stage.run(run, items)
         with session_scope(engine) as session:
-            state.generation = story_store.apply(session, decisions, state.time_of)
-        report.clustered += len(decisions)
+            for stage in stages:
+                if stage.store is not None:
+                    stage.store(session, run, items)
+        report.clustered += len(items)
         if not lease.acquire(engine, LEASE_NAME, state.owner, now=clock(), ttl=settings.stories_lease_seconds):
             state.reset()  # lost the lease (a pause longer than its lifetime): another may cluster now
             report.deferred = True
@@ -233,6 +349,14 @@ def _cluster_under_lease(engine: Engine, settings: Settings, report: EnrichmentR
             return
         if progress:
             progress(len(ids), None)
+
+
+def _items(state: StoryState, articles: Sequence[ArticleData]) -> list[Item]:
+    items = []
+    for a in articles:
+        at = state.time_of(a.published_at, a.fetched_at)
+        items.append(Item(a, at, _doc(a, at)))
+    return items
 
 
 def _load_window(engine: Engine, state: StoryState, since: datetime) -> None:
@@ -253,7 +377,7 @@ def _load_window(engine: Engine, state: StoryState, since: datetime) -> None:
         clusterer.restore(_doc(a, at), a.story_id, embedding=embedding)
         if a.minhash:
             state.index.add(a.article_id, a.minhash, at, reprint_of=a.reprint_of)
-        state.story_of[a.article_id] = (a.story_id, at)
+        state.joined(a.article_id, a.story_id, at)
     state.clusterer = clusterer
 
 
@@ -262,40 +386,68 @@ def _doc(a: ArticleData, at: datetime) -> StoryDoc:
                     source_id=a.source_id, translations=a.translations)
 
 
-def decide(state: StoryState, articles: Sequence[ArticleData], outcomes: Outcomes) -> list[Decision]:
-    """The reprints then the stories decision for each article, in the order given (story-clock order)."""
-    assert state.clusterer is not None
-    embedder = state.embedder
-    times = [state.time_of(a.published_at, a.fetched_at) for a in articles]
-    docs = [_doc(a, at) for a, at in zip(articles, times, strict=True)]
-    embeddings = _embeddings(embedder, articles, docs)
-    decisions = []
-    for a, at, doc, emb in zip(articles, times, docs, embeddings, strict=True):
-        state.prune(at)
-        # reprints: the stored signature, or one made now (it depends on the text alone)
+def reprints_stage(run: StageRun, items: list[Item]) -> list[Item]:
+    """Is each text a copy of an earlier one still in the window (``reprints.ReprintIndex``)? Its
+    stored signature is used, or one made now (it depends on the text alone). An original counts
+    when it is clustered (in the window's stories) or comes earlier in this batch (the stories
+    stage clusters it first)."""
+    state, outcomes = run.state, run.report.outcomes
+    earlier: set[int] = set()
+    out = []
+    for item in items:
+        a = item.article
+        state.index.expire(item.at)
         sig = a.minhash if a.minhash is not None else signature(a.text, state.reprint_params)
         original = state.index.find(sig) if sig else None
         if not sig:
             outcomes.add("reprints", "too_short")
-        elif original is not None and original in state.story_of:
+        elif original is not None and (original in state.story_of or original in earlier):
             outcomes.add("reprints", "reprint")
         else:
             original = None
             outcomes.add("reprints", "original")
-        state.index.add(a.article_id, sig, at, reprint_of=original)
-        # stories: a reprint joins its original's story; any other article is matched
-        forced = state.story_of[original][0] if original is not None else None
-        result = state.clusterer.assign(doc, story_id=forced, embedding=emb)
+        state.index.add(a.article_id, sig, item.at, reprint_of=original)
+        earlier.add(a.article_id)
+        out.append(replace(item, minhash=sig, reprint_of=original))
+    return out
+
+
+def stories_stage(run: StageRun, items: list[Item]) -> list[Item]:
+    """Which story does each article join (``stories.StoryClusterer``)? A reprint joins its
+    original's story; any other article is matched. Embeddings: the stored ones of the same model
+    (the extraction workers store them with the article), the rest in one batch."""
+    state, outcomes = run.state, run.report.outcomes
+    assert state.clusterer is not None
+    embeddings = _embeddings(state.embedder, [i.article for i in items], [i.doc for i in items])
+    out = []
+    for item, emb in zip(items, embeddings, strict=True):
+        state.prune_stories(item.at)
+        forced = state.story_of[item.reprint_of][0] if item.reprint_of is not None else None
+        result = state.clusterer.assign(item.doc, story_id=forced, embedding=emb)
         outcomes.add("stories", "reprint_joined" if forced is not None else
                      "created" if result.created else "joined")
-        state.story_of[a.article_id] = (result.story_id, at)
-        new_embedding = emb is not None and (a.embedding is None or a.model != embedder.name)  # type: ignore[union-attr]
-        decisions.append(Decision(
-            article_id=a.article_id, story_id=result.story_id, reprint_of=original, score=result.score,
-            signals=result.signals, minhash=sig if a.minhash is None else None, at=at,
-            model=embedder.name if new_embedding and embedder is not None else None,
-            embedding=to_bytes(emb) if new_embedding and emb is not None else None))
-    return decisions
+        state.joined(item.article.article_id, result.story_id, item.at)
+        out.append(replace(item, embedding=emb, assignment=result))
+    return out
+
+
+def store_stories(session: Session, run: StageRun, items: list[Item]) -> None:
+    """Write the reprints and stories decisions (``store/stories.py``): story rows, links, features."""
+    embedder = run.state.embedder
+    run.state.generation = story_store.apply(session, [_decision(item, embedder) for item in items],
+                                             run.state.time_of)
+
+
+def _decision(item: Item, embedder: Embedder | None) -> Decision:
+    a, result = item.article, item.assignment
+    assert result is not None and item.minhash is not None
+    new_embedding = (item.embedding is not None and embedder is not None
+                     and (a.embedding is None or a.model != embedder.name))
+    return Decision(
+        article_id=a.article_id, story_id=result.story_id, reprint_of=item.reprint_of, score=result.score,
+        signals=result.signals, minhash=item.minhash if a.minhash is None else None, at=item.at,
+        model=embedder.name if new_embedding and embedder is not None else None,
+        embedding=to_bytes(item.embedding) if new_embedding and item.embedding is not None else None)
 
 
 def _embeddings(embedder: Embedder | None, articles: Sequence[ArticleData],
@@ -311,6 +463,22 @@ def _embeddings(embedder: Embedder | None, articles: Sequence[ArticleData],
         for i, row in zip(missing, rows, strict=True):
             out[i] = np.asarray(row, dtype=np.float32)
     return out
+
+
+def _stories_on(settings: Settings) -> bool:
+    return settings.stories_enabled
+
+
+def _translate_on(settings: Settings) -> bool:
+    return settings.translate_engine != "none"
+
+
+# The steps after storing, in order. A new capability is one more entry (a test may swap the list).
+STAGES: list[Stage] = [
+    Stage("translate", NEW, _translate, enabled=_translate_on),
+    Stage("reprints", QUEUE, reprints_stage, enabled=_stories_on),
+    Stage("stories", QUEUE, stories_stage, store=store_stories, enabled=_stories_on),
+]
 
 
 def rebuild(settings: Settings, *, since: datetime | None = None, progress: Progress | None = None,

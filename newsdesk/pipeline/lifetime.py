@@ -24,6 +24,7 @@ import signal
 import sys
 import threading
 import time
+from typing import Any
 
 # How often a watchdog looks at its parent (why: a getppid() call costs nothing; a quarter of a
 # second is how long an orphaned worker may outlive the crawl on a system without PR_SET_PDEATHSIG).
@@ -84,9 +85,10 @@ def guard_worker() -> None:
     watch_parent(parent)
 
 
-def init_worker() -> None:
-    """The pool's initializer: guard the worker's lifetime, then warm it up."""
+def init_worker(embedder: str = "none", reprints: Any = None) -> None:
+    """The pool's initializer: guard the worker's lifetime, then warm it up (with the story
+    embedder the pool runs, loaded once for the worker's life)."""
     guard_worker()
     from newsdesk.pipeline.prepare import warm_up
 
-    warm_up()
+    warm_up(embedder, reprints)

@@ -15,9 +15,9 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Table, bindparam, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from newsdesk.store.schema import Article, ArticleFeatures, Meta, Story, Translation
@@ -126,6 +126,11 @@ def _new_generation(session: Session) -> str:
     return token
 
 
+_ARTICLES = cast(Table, Article.__table__)
+_LINK = (update(_ARTICLES).where(_ARTICLES.c.id == bindparam("aid"))
+         .values(story_id=bindparam("sid"), reprint_of=bindparam("rof")))
+
+
 def apply(session: Session, decisions: Sequence[Decision], story_time: StoryTime) -> str:
     """Write ``decisions`` in ``session``: new story rows first (an article's story must exist
     before it points there), then the articles' links and features, then every touched story's
@@ -141,10 +146,11 @@ def apply(session: Session, decisions: Sequence[Decision], story_time: StoryTime
         session.flush()
         features = {f.article_id: f for f in session.scalars(
             select(ArticleFeatures).where(ArticleFeatures.article_id.in_([d.article_id for d in decisions])))}
+        # one statement for all the links (why: a statement per article, each flushing the feature
+        # rows added before it, was half the cost of applying a batch)
+        session.connection().execute(_LINK, [{"aid": d.article_id, "sid": d.story_id, "rof": d.reprint_of}
+                                             for d in decisions])
         for d in decisions:
-            session.execute(update(Article).where(Article.id == d.article_id)
-                            .values(story_id=d.story_id, reprint_of=d.reprint_of)
-                            .execution_options(synchronize_session=False))
             row = features.get(d.article_id)
             if row is None:
                 row = ArticleFeatures(article_id=d.article_id)
