@@ -269,23 +269,22 @@ def _read_expr() -> ColumnElement[bool]:
                 else_=false())
 
 
-def _unread_condition() -> ColumnElement[bool]:
-    return or_(and_(ItemState.article_id.is_(None),
-                    or_(Subscription.read_before.is_(None), Article.fetched_at > Subscription.read_before)),
-               ItemState.read == false())
+# A folder holding at least this share of the user's subscriptions is paged by walking the
+# articles' time index (a page needs about limit / share rows); a smaller one by its sources'
+# (source_id, fetched_at) ranges, sorted. why 1/20: at 100,000 articles both cost under 2 ms there.
+TIME_WALK_SHARE: Final = 0.05
 
 
-def _read_condition() -> ColumnElement[bool]:
-    """Written out rather than ``~_unread_condition()``: NOT of a NULL comparison is NULL."""
-    return or_(and_(ItemState.article_id.is_(None), Subscription.read_before.is_not(None),
-                    Article.fetched_at <= Subscription.read_before),
-               ItemState.read == true())
+def _visible(user_id: int, columns: Sequence[Any], *, time_walk: bool = False) -> Select[Any]:
+    """The user's visible articles (subscribed, not hidden), their state row outer-joined.
 
-
-def _visible(user_id: int, columns: Sequence[Any]) -> Select[Any]:
-    """The user's visible articles (subscribed, not hidden), their state row outer-joined."""
+    ``time_walk``: join on ``source_id + 0``, which keeps the planner off the per-source index
+    for the join, so a page is read newest first from the time index and stops after ``limit``
+    rows (else SQLite gathers every subscribed article and sorts them: 120 ms at 100,000).
+    """
+    article_source: Any = Article.source_id + 0 if time_walk else Article.source_id
     return (select(*columns).select_from(Article)
-            .join(Subscription, and_(Subscription.source_id == Article.source_id, Subscription.user_id == user_id))
+            .join(Subscription, and_(Subscription.source_id == article_source, Subscription.user_id == user_id))
             .outerjoin(ItemState, and_(ItemState.user_id == user_id, ItemState.article_id == Article.id))
             .where(ItemState.filtered_by.is_(None)))
 
@@ -299,10 +298,13 @@ def _filtered(query: Select[Any], *, source_id: int | None, folder: str | None, 
         query = query.where(Article.source_id == source_id)
     if folder is not None:
         query = query.where(Subscription.folder == clean_folder(folder))
+    # the state as one expression compared to a constant: PostgreSQL's planner then expects many
+    # matches and reads the time index with the LIMIT (an OR of outer-join NULL tests it estimated
+    # at one row, and sorted all 70,000 unread articles of a 100,000: 240 ms)
     if state == "unread":
-        query = query.where(_unread_condition())
+        query = query.where(_read_expr() == false())
     elif state == "read":
-        query = query.where(_read_condition())
+        query = query.where(_read_expr() == true())
     elif state == "starred":
         query = query.where(ItemState.starred == true())
     if newer_than is not None:
@@ -318,6 +320,17 @@ def _filtered(query: Select[Any], *, source_id: int | None, folder: str | None, 
     if oldest_first:
         return query.order_by(Article.fetched_at.asc(), Article.id.asc())
     return query.order_by(Article.fetched_at.desc(), Article.id.desc())
+
+
+def _time_walk(session: Session, user_id: int, source_id: int | None, folder: str | None) -> bool:
+    """Whether a stream is best read from the time index (see ``TIME_WALK_SHARE``)."""
+    if source_id is not None:
+        return False  # one source: its own (source_id, fetched_at) range is already in order
+    if folder is None:
+        return True
+    counts = session.execute(select(func.count(), func.count(case((Subscription.folder == clean_folder(folder), 1))))
+                             .where(Subscription.user_id == user_id)).one()
+    return bool(counts[0]) and counts[1] >= TIME_WALK_SHARE * counts[0]
 
 
 def _page_size(limit: int | None) -> int:
@@ -347,7 +360,8 @@ def stream(session: Session, user_id: int, *, source_id: int | None = None, fold
     size = _page_size(limit)
     columns = (*_ITEM_COLUMNS, _read_expr().label("is_read"),
                func.coalesce(ItemState.starred, false()).label("starred"))
-    query = _filtered(_visible(user_id, columns), source_id=source_id, folder=folder, state=state,
+    walk = _time_walk(session, user_id, source_id, folder)
+    query = _filtered(_visible(user_id, columns, time_walk=walk), source_id=source_id, folder=folder, state=state,
                       newer_than=newer_than, older_than=older_than, oldest_first=oldest_first, after=after)
     rows = session.execute(query.limit(size + 1)).all()
     page = [_item(row) for row in rows[:size]]
@@ -362,7 +376,9 @@ def item_ids(session: Session, user_id: int, *, source_id: int | None = None, fo
     """(article id, fetched_at) of the user's visible articles, in stream order; ``limit`` None
     means every match (the ids-only calls of the apps ask for up to 10,000 at a time). The next
     page's cursor is ``(fetched_at, id)`` of the last pair."""
-    query = _filtered(_visible(user_id, (Article.id, Article.fetched_at)), source_id=source_id, folder=folder,
+    walk = _time_walk(session, user_id, source_id, folder)
+    query = _filtered(_visible(user_id, (Article.id, Article.fetched_at), time_walk=walk), source_id=source_id,
+                      folder=folder,
                       state=state, newer_than=newer_than, older_than=older_than, oldest_first=oldest_first,
                       after=after)
     if limit is not None:
@@ -429,13 +445,16 @@ def _with_reprints(session: Session, user_id: int, targets: dict[int, _Target]) 
         for article_id, reprint_of in session.execute(
                 select(Article.id, Article.reprint_of).where(Article.id.in_(chunk))):
             roots.add(reprint_of or article_id)
-        # the originals' own reprints are found below; an original found here is its own root
     root_list = sorted(roots)
-    result = dict(targets)
+    copies: set[int] = set(root_list)
     for start in range(0, len(root_list), _CHUNK):
-        chunk = root_list[start:start + _CHUNK]
-        result.update({k: v for k, v in _targets(
-            session, user_id, or_(Article.id.in_(chunk), Article.reprint_of.in_(chunk))).items() if k not in result})
+        # the articles table alone first: joined to the subscriptions, SQLite's planner walked
+        # every subscribed source for this (200 ms at 100,000 articles)
+        copies.update(session.scalars(select(Article.id).where(Article.reprint_of.in_(root_list[start:start + _CHUNK]))))
+    result = dict(targets)
+    missing = sorted(copies - set(result))
+    for start in range(0, len(missing), _CHUNK):
+        result.update(_targets(session, user_id, Article.id.in_(missing[start:start + _CHUNK])))
     return result
 
 

@@ -383,7 +383,7 @@ class ItemState(Base):
 
     __tablename__ = "item_states"
     __table_args__ = (
-        Index("ix_item_states_user_source", "user_id", "source_id", "read", "fetched_at"),
+        Index("ix_item_states_user_source", "user_id", "source_id", "read", "fetched_at", "filtered_by"),
         Index("ix_item_states_user_starred", "user_id", "starred", "starred_at"),
     )
 

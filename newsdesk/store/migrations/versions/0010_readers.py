@@ -77,7 +77,9 @@ def upgrade() -> None:
     )
     op.create_index("ix_item_states_article_id", "item_states", ["article_id"])
     op.create_index("ix_item_states_filtered_by", "item_states", ["filtered_by"])
-    op.create_index("ix_item_states_user_source", "item_states", ["user_id", "source_id", "read", "fetched_at"])
+    # filtered_by last: the unread counts' corrections read this index alone (covering)
+    op.create_index("ix_item_states_user_source", "item_states",
+                    ["user_id", "source_id", "read", "fetched_at", "filtered_by"])
     op.create_index("ix_item_states_user_starred", "item_states", ["user_id", "starred", "starred_at"])
     # per-source streams and unread counts: ranges of (source, fetched_at, id)
     op.create_index("ix_articles_source_fetched", "articles", ["source_id", "fetched_at", "id"])
