@@ -31,6 +31,7 @@ from newsdesk.store.schema import Article
 from newsdesk.web.app import create_app
 from newsdesk.web.greader import (
     EDIT_TOKEN_CHARS,
+    Stream,
     api_path,
     edit_token,
     instant,
@@ -135,10 +136,10 @@ def test_item_ids_in_every_form() -> None:
 
 
 def test_streams_and_times() -> None:
-    assert parse_stream("feed/12", 7).kind == "feed"
+    assert parse_stream("feed/12", 7) == Stream("feed", "12")
     assert parse_stream("user/-/label/A/B", 7) == parse_stream("user/7/label/A/B", 7)
-    assert parse_stream("user/-/label/A/B", 7).value == "A/B"  # type: ignore[union-attr]
-    assert parse_stream(READING_LIST, 7).kind == "reading-list"  # type: ignore[union-attr]
+    assert parse_stream("user/-/label/A/B", 7) == Stream("label", "A/B")
+    assert parse_stream(READING_LIST, 7) == Stream("reading-list")
     assert parse_stream("user/8/label/A", 7) is None and parse_stream("splice/1", 7) is None
     at = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
     seconds = int(at.timestamp())
@@ -312,7 +313,7 @@ def test_netnewswire_per_feed_ids_and_paging(world: World) -> None:
         # pages of 3 with continuation, newest first and oldest first: no repeats, nothing skipped
         for order, expected in (("n", feed), ("o", feed[::-1])):
             seen: list[str] = []
-            params: dict[str, Any] = {"s": f"feed/{s1}", "n": 3, "r": order}
+            params: dict[str, str | int] = {"s": f"feed/{s1}", "n": 3, "r": order}
             for _ in range(10):
                 page = client.get(f"{API}/stream/items/ids", headers=headers, params=params).json()
                 seen += [ref["id"] for ref in page["itemRefs"]]
@@ -363,7 +364,8 @@ def test_stream_contents_of_feeds_labels_and_the_reading_list(world: World) -> N
         label = client.get(f"{API}/stream/contents/user/-/label/News", headers=headers, params={"n": 50}).json()
         assert len(label["items"]) == 10 and "continuation" not in label
         # the stream in s= (FeedMe), or none at all (Fluent Reader): the reading list
-        for params in ({"s": READING_LIST, "n": 50}, {"n": 50}):
+        variants: list[dict[str, str | int]] = [{"s": READING_LIST, "n": 50}, {"n": 50}]
+        for params in variants:
             everything = client.get(f"{API}/stream/contents", headers=headers, params=params).json()
             assert len(everything["items"]) == 20
         quoted = client.get(f"{API}/stream/contents/user%2F-%2Fstate%2Fcom.google%2Freading-list", headers=headers,

@@ -422,18 +422,19 @@ def _selection(call: Call, stream_id: str) -> Selection:
     return select_items(call, stream, includes, excludes)
 
 
-def _cursor(call: Call) -> reading.Cursor | None | bool:
-    """The keyset cursor a continuation names (the last item id sent), None for the first page,
-    False when that item is gone (nothing more can be told apart, so the page is empty)."""
+def _cursor(call: Call) -> tuple[reading.Cursor | None, bool]:
+    """(the keyset cursor a continuation names, whether that item is gone). A continuation is the
+    last item id sent (digits, as FreshRSS's); None on the first page. When the item is gone
+    nothing tells where the page starts, so the answer is an empty page."""
     value = call.params.get("c").strip()
     if not value:
-        return None
-    article_id = parse_item_id(value) if not value.isdigit() else int(value)
+        return None, False
+    article_id = int(value) if value.isdigit() else parse_item_id(value)
     if article_id is None or article_id >= 2**63:
-        return False
+        return None, True
     with call.site.session() as session:
         at = api_queries.fetched_at_of(session, article_id)
-    return (at, article_id) if at is not None else False
+    return ((at, article_id), False) if at is not None else (None, True)
 
 
 def _filters(call: Call, selection: Selection) -> dict[str, Any]:
@@ -454,11 +455,11 @@ def stream_item_ids(call: Call) -> Response:
         raise Refusal(400, "Bad Request! s= is required")
     selection = _selection(call, stream_id)
     size = call.params.number("n", DEFAULT_ITEMS, low=1, high=call.site.settings.greader_max_ids)
-    cursor = _cursor(call)
+    cursor, gone = _cursor(call)
     pairs: list[tuple[int, datetime]] = []
-    if not selection.empty and cursor is not False:
+    if not selection.empty and not gone:
         with call.site.session() as session:
-            pairs = reading.item_ids(session, call.user_id, limit=size + 1, after=cursor or None,
+            pairs = reading.item_ids(session, call.user_id, limit=size + 1, after=cursor,
                                      **_filters(call, selection))
             more = len(pairs) > size
             pairs = pairs[:size]
@@ -527,12 +528,12 @@ def stream_contents(call: Call) -> Response:
     stream_id = call.endpoint[len("stream/contents"):].lstrip("/") or call.params.get("s") or READING_LIST
     selection = _selection(call, stream_id)
     size = call.params.number("n", DEFAULT_ITEMS, low=1, high=call.site.settings.greader_max_contents)
-    cursor = _cursor(call)
+    cursor, gone = _cursor(call)
     items: list[reading.ItemView] = []
     last = None
-    if not selection.empty and cursor is not False:
+    if not selection.empty and not gone:
         with call.site.session() as session:
-            items, after = reading.stream(session, call.user_id, limit=size, after=cursor or None,
+            items, after = reading.stream(session, call.user_id, limit=size, after=cursor,
                                           **_filters(call, selection))
         last = after[1] if after is not None else None
         items = [item for item in items if selection.keeps(item)]
