@@ -354,6 +354,7 @@ def test_stream_contents_of_feeds_labels_and_the_reading_list(world: World) -> N
         s0 = world.sources[0]
         by_path = client.get(f"{API}/stream/contents/feed/{s0}", headers=headers, params={"n": 4}).json()
         assert by_path["id"] == f"feed/{s0}" and by_path["direction"] == "ltr"
+        assert by_path["title"] == "The Harbour Courier"
         assert by_path["updated"] == int(SITE_NOW.timestamp()) and by_path["self"][0]["href"].startswith("http")
         assert [item["id"] for item in by_path["items"]] == [long_id(i) for i in ids_of(world, 0)[:4]]
         for item in by_path["items"]:
@@ -362,7 +363,7 @@ def test_stream_contents_of_feeds_labels_and_the_reading_list(world: World) -> N
                          params={"n": 4, "c": by_path["continuation"]}).json()
         assert [item["id"] for item in nxt["items"]] == [long_id(i) for i in ids_of(world, 0)[4:8]]
         label = client.get(f"{API}/stream/contents/user/-/label/News", headers=headers, params={"n": 50}).json()
-        assert len(label["items"]) == 10 and "continuation" not in label
+        assert len(label["items"]) == 10 and "continuation" not in label and label["title"] == "News"
         # the stream in s= (FeedMe), or none at all (Fluent Reader): the reading list
         variants: list[dict[str, str | int]] = [{"s": READING_LIST, "n": 50}, {"n": 50}]
         for params in variants:

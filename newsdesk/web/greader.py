@@ -344,8 +344,7 @@ def unread_count(call: Call) -> Response:
         counts.append({"id": LABEL + folder, "count": count,
                        "newestItemTimestampUsec": str(folder_newest.get(folder, 0))})
     counts.append({"id": READING_LIST, "count": total,
-                   "newestItemTimestampUsec": str(max(folder_newest.values(), default=0) if not newest
-                                                  else usec(max(newest.values())))})
+                   "newestItemTimestampUsec": str(usec(max(newest.values())) if newest else 0)})
     return _json({"max": total, "unreadcounts": counts})
 
 
@@ -510,9 +509,11 @@ def _item_json(item: reading.ItemView, subscriptions: dict[int, reading.Subscrip
 
 
 def _contents(call: Call, stream_id: str, title: str, items: list[reading.ItemView],
-              continuation: int | None) -> Response:
+              continuation: int | None, source_id: int | None = None) -> Response:
     with call.site.session() as session:
         subscriptions = {sub.source_id: sub for sub in reading.subscriptions(session, call.user_id)}
+    if source_id is not None and source_id in subscriptions:
+        title = subscriptions[source_id].title  # a feed's stream is titled as the app lists the feed
     answer: dict[str, Any] = {
         "direction": "ltr", "id": stream_id, "title": title, "self": [{"href": str(call.request.url)}],
         "updated": int(call.now().timestamp()), "items": [_item_json(item, subscriptions) for item in items],
@@ -537,8 +538,8 @@ def stream_contents(call: Call) -> Response:
                                           **_filters(call, selection))
         last = after[1] if after is not None else None
         items = [item for item in items if selection.keeps(item)]
-    title = stream_id.rsplit("/", 1)[-1]
-    return _contents(call, stream_id, title, items, last)
+    title = stream_id.removeprefix(LABEL) if stream_id.startswith(LABEL) else stream_id.rsplit("/", 1)[-1]
+    return _contents(call, stream_id, title, items, last, selection.source_id)
 
 
 def stream_items_contents(call: Call) -> Response:
