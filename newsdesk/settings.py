@@ -418,6 +418,22 @@ class Settings(BaseSettings):
         "in feeds; taken from each request when unset.",
     )
 
+    # the Google Reader API for apps (docs/greader.md)
+    # why 10,000: NetNewsWire asks for up to 10,000 unread or starred ids in one call, and an app
+    # catching up marks thousands read in one edit-tag POST; ids are a few bytes each
+    greader_max_ids: int = Field(
+        10_000, ge=100, le=100_000,
+        description="The most item ids one Google Reader API call lists (stream/items/ids n=) or takes "
+        "(edit-tag and stream/items/contents i=); larger requests are cut to this (lists) or refused (writes).",
+    )
+    # why 1,000: the largest page apps ask for (Reeder and Read You ask 100-1,000); every item carries its
+    # full HTML, so a bigger page is megabytes in one answer
+    greader_max_contents: int = Field(
+        1_000, ge=10, le=1_000,
+        description="The most articles with their text one Google Reader API call returns (stream/contents "
+        "n=, stream/items/contents i=).",
+    )
+
     # stories: the reading side (docs/web.md, "Stories")
     # why 5: a row of cards above the fold on a desktop, and a phone's first two screens
     stories_top_count: int = Field(
