@@ -26,7 +26,7 @@ from starlette.staticfiles import StaticFiles
 from newsdesk.clock import Clock, system_clock
 from newsdesk.pipeline.scheduler import Scheduler
 from newsdesk.settings import Settings, get_settings
-from newsdesk.web import api, websub
+from newsdesk.web import api, fever, websub
 from newsdesk.web.admin_extraction import ROUTES as EXTRACTION_ROUTES
 from newsdesk.web.cache import STALE_GRACE
 from newsdesk.web.routes import ROUTES, error_page
@@ -175,6 +175,7 @@ def create_app(settings: Settings | None = None, *, secret: str | None = None,
     app.router.routes.extend(EXTRACTION_ROUTES)  # before ROUTES' /admin/sources/{id}/{action}
     app.router.routes.extend(ROUTES)
     app.router.routes.extend(websub.ROUTES)  # the WebSub callback hubs call
+    app.router.routes.extend(fever.ROUTES)  # the Fever API apps sync with (api_key, no CSRF)
     app.mount("/static", CachedStatic(directory=STATIC), name="static")
     app.add_middleware(SecurityHeadersMiddleware)
     return app
