@@ -414,3 +414,27 @@ def test_a_live_server_syncs_over_http(world: World, tmp_path: Path) -> None:
         assert ids_of(marked.json()["unread_item_ids"]) == unread[1:]
         xml = http.post("/fever?api=xml&saved_item_ids", data={"api_key": key})
         assert ElementTree.fromstring(xml.content).findtext("auth") == "1"
+
+
+def test_the_freshrss_api_client_library_syncs_against_a_live_server(world: World, tmp_path: Path) -> None:
+    """freshrss-api (PyPI), a maintained Fever client, finds the API at FreshRSS's ``/api/fever.php``."""
+    from freshrss_api import FreshRSSAPI
+    from freshrss_api.utils.errors import AuthenticationError
+
+    tech, europe, loose, _ = world.sources
+    with served_site(world.url, tmp_path, NEWSDESK_SECRET_KEY="fever-test-secret") as base:
+        with pytest.raises(AuthenticationError):
+            FreshRSSAPI(host=base, username="alice", password="wrong-password")
+        client = FreshRSSAPI(host=base, username="alice", password=PASSWORDS["alice"])
+        assert {f["id"] for f in client.get_feeds()["feeds"]} == {tech, europe, loose}
+        assert sorted(g["title"] for g in client.get_groups()["groups"]) == ["Tech", "World/Europe"]
+        unread = client.get_unreads()  # unread_item_ids, then with_ids 50 at a time; all must come back
+        assert [item.id for item in unread] == alice_visible(world)
+        assert all(not item.is_read and item.feed_id in (tech, europe, loose) for item in unread)
+        first = unread[0].id
+        assert str(first) not in client.set_mark(as_="read", id=first)["unread_item_ids"].split(",")
+        client.set_mark(as_="saved", id=first)
+        saved = client.get_saved()
+        assert [(item.id, item.is_saved, item.is_read) for item in saved] == [(first, True, True)]
+        client.set_mark(as_="unsaved", id=first)
+        assert client.get_saved() == []

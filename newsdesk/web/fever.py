@@ -340,9 +340,12 @@ async def endpoint(request: Request) -> Response:
 
 
 # ``/fever`` too: typed without the slash, a redirect would turn some clients' POST into a GET.
+# ``/api/fever.php`` is FreshRSS's address for the same API: apps and libraries set up for a
+# FreshRSS server (the freshrss-api package, for one) find it there.
 ROUTES = [
     Route("/fever/", endpoint, methods=["GET", "POST"]),
     Route("/fever", endpoint, methods=["GET", "POST"]),
+    Route("/api/fever.php", endpoint, methods=["GET", "POST"]),
 ]
 
 __all__ = ["API_VERSION", "ROUTES", "answer", "api_key", "group_ids", "to_xml"]
