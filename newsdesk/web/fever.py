@@ -35,15 +35,15 @@ from datetime import UTC, datetime
 from typing import Any
 from xml.etree import ElementTree
 
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from sqlalchemy.orm import Session
 
-from newsdesk.store import reading, users
 from newsdesk.store import fever as fever_store
+from newsdesk.store import reading, users
 from newsdesk.store.db import StoreBusy, session_scope
 from newsdesk.web.security import sanitize_article_html
 from newsdesk.web.site import Site, site_of
