@@ -72,10 +72,11 @@ def _row(rule: FilterRule, hidden: int = 0) -> RuleRow:
 
 def rules_of(session: Session, user_id: int) -> list[RuleRow]:
     """The user's rules in id order, each with the number of articles it hides."""
-    hidden = dict(session.execute(
+    counted = session.execute(
         select(ItemState.filtered_by, func.count()).where(ItemState.user_id == user_id,
                                                           ItemState.filtered_by.is_not(None))
-        .group_by(ItemState.filtered_by)).tuples().all())
+        .group_by(ItemState.filtered_by))
+    hidden = {rule_id: int(n) for rule_id, n in counted}
     rules = session.scalars(select(FilterRule).where(FilterRule.user_id == user_id).order_by(FilterRule.id))
     return [_row(r, hidden.get(r.id, 0)) for r in rules]
 
@@ -161,8 +162,8 @@ def hide(session: Session, hits: Sequence[tuple[RuleArticle, int]], *, now: date
         statement = statement.on_conflict_do_update(
             index_elements=[ItemState.user_id, ItemState.article_id],
             set_={"filtered_by": statement.excluded.filtered_by, "updated_at": statement.excluded.updated_at},
-            where=ItemState.filtered_by.is_(None))
-        written += getattr(session.execute(statement), "rowcount", 0) or 0
+            where=ItemState.filtered_by.is_(None)).returning(ItemState.article_id)
+        written += len(session.execute(statement).all())  # why RETURNING: PostgreSQL's rowcount is -1 here
     return written
 
 
