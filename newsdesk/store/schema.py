@@ -342,6 +342,9 @@ class User(Base):
     keymap: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
 
 Index("uq_users_fever_key", User.fever_key, unique=True)
+# a reader's stream of one source and its unread count (articles newer than read_before) are
+# ranges of this index, in the streams' (fetched_at, id) order
+Index("ix_articles_source_fetched", Article.source_id, Article.fetched_at, Article.id)
 
 class ApiToken(Base):
     """A token an app signs in with (the Google Reader API's ClientLogin ``Auth``), kept on the

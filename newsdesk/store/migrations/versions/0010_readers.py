@@ -79,9 +79,12 @@ def upgrade() -> None:
     op.create_index("ix_item_states_filtered_by", "item_states", ["filtered_by"])
     op.create_index("ix_item_states_user_source", "item_states", ["user_id", "source_id", "read", "fetched_at"])
     op.create_index("ix_item_states_user_starred", "item_states", ["user_id", "starred", "starred_at"])
+    # per-source streams and unread counts: ranges of (source, fetched_at, id)
+    op.create_index("ix_articles_source_fetched", "articles", ["source_id", "fetched_at", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_articles_source_fetched", table_name="articles")
     op.drop_table("item_states")
     op.drop_table("filter_rules")
     op.drop_table("subscriptions")
