@@ -379,6 +379,21 @@ class Settings(BaseSettings):
     )
     comments_rate_limit: int = Field(5, description="Comments one IP address may post per 10 minutes.")
     page_size: int = Field(20, description="Articles on one page of a list.")
+    signup_enabled: bool = Field(
+        False,
+        description="Anyone may create a reader account at /signup. Off by default: a self-hosted site's "
+        "admin adds readers with `newsdesk users add`, and an open sign-up invites spam accounts.",
+    )
+    # why 30 days: a reader's own device stays signed in for a month, as feed readers do; admins'
+    # sessions keep the shorter store/users.py SESSION_LIFETIME (their cookie can change the site)
+    reader_session_days: int = Field(
+        30, ge=1, le=365,
+        description="Days a reader's browser session lasts before signing in again (admins: 12 hours).",
+    )
+    my_page_size: int = Field(
+        50, ge=5, le=200,
+        description="Items on one page of My feed (the apps choose their own page sizes).",
+    )
     feeds_full_text: bool = Field(
         False,
         description="Feeds out carry each article's full text (sanitized HTML) besides its teaser; "

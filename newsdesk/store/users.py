@@ -121,13 +121,15 @@ def _session_id(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start_session(session: Session, user_id: int, *, now: datetime | None = None) -> str:
-    """A new session for ``user_id``; returns the token the cookie carries."""
+def start_session(session: Session, user_id: int, *, now: datetime | None = None,
+                  lifetime: timedelta | None = None) -> str:
+    """A new session for ``user_id`` lasting ``lifetime`` (default ``SESSION_LIFETIME``); returns
+    the token the cookie carries."""
     now = now or utcnow()
     session.execute(delete(AdminSession).where(AdminSession.expires_at <= now))
     token = secrets.token_urlsafe(32)
     session.add(AdminSession(id=_session_id(token), user_id=user_id, created_at=now,
-                             expires_at=now + SESSION_LIFETIME))
+                             expires_at=now + (lifetime or SESSION_LIFETIME)))
     session.flush()
     return token
 
