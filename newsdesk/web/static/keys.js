@@ -130,7 +130,11 @@
         rows[j].querySelectorAll("td")[1].textContent = LABELS[ORDER[j]];
       }
       document.body.appendChild(dialog);
-      dialog.addEventListener("close", function () { if (returnTo && returnTo.focus) returnTo.focus(); });
+      // back to where the reader was, unless a key pressed meanwhile moved on (the close event comes late)
+      dialog.addEventListener("close", function () {
+        var now = document.activeElement;
+        if (returnTo && returnTo.focus && (!now || now === document.body || dialog.contains(now))) returnTo.focus();
+      });
       dialog.addEventListener("click", function (ev) { if (ev.target === dialog) dialog.close(); });
     }
     if (dialog.open) { dialog.close(); return; }
