@@ -135,7 +135,7 @@ def test_keys_and_rules_at_desktop_and_phone_width(served: tuple[str, Seeded]) -
                 page.goto(f"{base}/my/keys")
                 page.fill("#key-star", "m")
                 page.click("text=Save keys")
-                expect(page.locator(".notice.error")).to_contain_text("given to both Mark read / unread and Star")
+                expect(page.locator(".notice.error")).to_contain_text("The key 'm' is given to both Mark read / unread and Star")
                 no_sideways_scroll(page)
                 page.screenshot(path=str(OUTPUT / f"readers-keys-{name}.png"), full_page=True)
                 page.click("text=Back to the defaults")

@@ -62,7 +62,8 @@ async def keys_save(request: Request) -> Response:
         changed = {} if reset else validate_keymap(wanted)
     except UsageError as exc:
         shown = {a: wanted.get(a, DEFAULT_KEYS[a]) for a in ACTIONS}
-        return _page(request, user, shown, error=str(exc).removeprefix("keys: "), status_code=400)
+        return _page(request, user, shown, error=_sentence(str(exc).removeprefix("keys: ")),
+                     status_code=400)
 
     def save() -> None:
         with session_scope(site.engine, lock_wait=site.settings.web_write_lock_wait) as session:
@@ -73,6 +74,10 @@ async def keys_save(request: Request) -> Response:
     except StoreBusy as exc:
         return busy(site, exc)
     return RedirectResponse("/my/keys?saved=1", status_code=303)
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 ROUTES = [
