@@ -81,7 +81,7 @@ def test_keys_and_rules_at_desktop_and_phone_width(served: tuple[str, Seeded]) -
                 context = browser.new_context(viewport={"width": width, "height": 900}, locale="en-GB")
                 page = context.new_page()
                 errors: list[str] = []
-                page.on("pageerror", lambda exc: errors.append(str(exc)))
+                page.on("pageerror", lambda exc, seen=errors: seen.append(str(exc)))
                 log_in(page, base, "/my/keys")
 
                 # the keys on a public list: j/k move the selection, ? shows them, / searches, o opens
