@@ -76,12 +76,12 @@ def test_keys_and_rules_at_desktop_and_phone_width(served: tuple[str, Seeded]) -
     OUTPUT.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        errors: list[str] = []  # script errors on any page, at any width
         try:
             for name, width in WIDTHS.items():
                 context = browser.new_context(viewport={"width": width, "height": 900}, locale="en-GB")
                 page = context.new_page()
-                errors: list[str] = []
-                page.on("pageerror", lambda exc, seen=errors: seen.append(str(exc)))
+                page.on("pageerror", lambda exc: errors.append(str(exc)))
                 log_in(page, base, "/my/keys")
 
                 # the keys on a public list: j/k move the selection, ? shows them, / searches, o opens
