@@ -27,6 +27,7 @@ from newsdesk.errors import UsageError
 from newsdesk.models import Outcomes
 from newsdesk.pipeline import filtering
 from newsdesk.settings import Settings
+from newsdesk.store import reading
 from newsdesk.store import rules as rule_store
 from newsdesk.store.db import engine_for, session_scope
 from newsdesk.store.schema import Article, ItemState, Source, Subscription, User
@@ -230,11 +231,17 @@ def test_new_articles_hidden_by_the_stage_and_back_on_delete(db_url: str) -> Non
     with session_scope(engine) as session:
         assert _hidden(session, ann) == {ids[0]: rule.id, ids[1]: rule.id, ids[2]: folder_rule.id}
         assert _hidden(session, bob) == {}  # bob has no rules: ann's never touch him
+        ann_sees = [i.article_id for i in reading.stream(session, ann, limit=50)[0]]
+        bob_sees = [i.article_id for i in reading.stream(session, bob, limit=50)[0]]
+        assert sorted(ann_sees) == [ids[3], ids[4]]
+        assert sorted(bob_sees) == [ids[0], ids[2], ids[4]]  # all of alpha, his one source
+        assert reading.unread_counts(session, ann)[2] == 2
         listed = {r.id: r.hidden for r in rule_store.rules_of(session, ann)}
         assert listed == {rule.id: 2, folder_rule.id: 1}
         assert rule_store.rules_of(session, bob) == []
         assert rule_store.delete_rule(session, ann, rule.id) == 2  # undo: they come back
         assert _hidden(session, ann) == {ids[2]: folder_rule.id}
+        assert reading.unread_counts(session, ann)[2] == 4  # the two are back, unread
         assert _states(session, ann) == [(ids[2], False, False, folder_rule.id)]  # no default rows left
         with pytest.raises(UsageError, match="no such rule"):
             rule_store.delete_rule(session, bob, folder_rule.id)  # another reader's rule is not bob's
@@ -340,3 +347,50 @@ def test_the_enrichment_list_runs_the_rules_stage(db_url: str) -> None:
     assert report.outcomes.get("rules", "hidden") == 1
     with session_scope(engine) as session:
         assert set(_hidden(session, ann)) == {ids[0]}
+
+
+def test_the_rules_pages_keep_readers_apart_and_check_csrf(db_url: str, tmp_path: Any) -> None:
+    from starlette.testclient import TestClient
+
+    from newsdesk.store.users import create_user
+    from newsdesk.web.app import create_app
+
+    engine = engine_for(db_url)
+    settings = _settings(db_url, scheduler=False)
+    with session_scope(engine) as session:
+        ann = create_user(session, "ann", "ann-passphrase", role="reader").id
+        create_user(session, "bob", "bob-passphrase", role="reader")
+        alpha = _source(session, "alpha")
+        _follow(session, ann, alpha)
+        _article(session, alpha, 1, "Quokka sighting")
+        rule = filtering.add_rule(session, ann, _spec("quokka", rule_id=None), settings, now=NOW)
+    app = create_app(settings, secret="rules-pages-secret", clock=lambda: NOW)
+
+    def signed_in(name: str) -> tuple[TestClient, str]:
+        client = TestClient(app, base_url="http://testserver")
+        page = client.get("/login")
+        csrf = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        answer = client.post("/login", data={"csrf": csrf, "username": name, "password": f"{name}-passphrase",
+                                             "next": "/my/rules"}, headers={"Origin": "http://testserver"})
+        assert answer.status_code == 200 and answer.url.path == "/my/rules"
+        return client, csrf
+
+    bob, bob_csrf = signed_in("bob")
+    assert "No rules yet" in bob.get("/my/rules").text  # ann's rule is not on bob's page
+    origin = {"Origin": "http://testserver"}
+    refused = bob.post(f"/my/rules/{rule.id}/delete", data={"csrf": bob_csrf}, headers=origin,
+                       follow_redirects=False)
+    assert refused.status_code == 404
+    client, csrf = signed_in("ann")
+    no_token = client.post(f"/my/rules/{rule.id}/delete", data={}, headers=origin, follow_redirects=False)
+    assert no_token.status_code == 403
+    cross_site = client.post(f"/my/rules/{rule.id}/delete", data={"csrf": csrf},
+                             headers={"Origin": "https://elsewhere.example"}, follow_redirects=False)
+    assert cross_site.status_code == 403
+    bad = client.post("/my/rules", data={"csrf": csrf, "intent": "add", "pattern": "(x", "is_regex": "1",
+                                         "field": "title", "action": "block", "scope": "global"}, headers=origin)
+    assert bad.status_code == 400 and "Not a valid regular expression" in bad.text
+    keys = client.post("/my/keys", data={"csrf": csrf, "key_next": "jj"}, headers=origin)
+    assert keys.status_code == 400 and "one printable character" in keys.text
+    with session_scope(engine) as session:
+        assert [r.id for r in rule_store.rules_of(session, ann)] == [rule.id]
