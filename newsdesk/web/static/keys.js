@@ -68,16 +68,22 @@
   function openLink(el) {
     return el.querySelector("[data-open]") || el.querySelector(".headline a") || el.querySelector("a[href]");
   }
-  // The item's own form for an action: marked data-key="read" / "star", else a form posting a
-  // field named for it (read, starred/star).
-  function actionForm(el, action) {
-    var form = el.querySelector('form[data-key="' + action + '"]');
-    if (form) return form;
+  // The item's own control for an action: an element marked data-key="read" / "star" (a form or a
+  // submit button), else a submit button whose value names it (action=read|unread, star|unstar),
+  // else a form posting a field named for it. Returns [form, button or null].
+  var VALUES = { read: /^(read|unread)$/, star: /^(star|unstar|starred|unstarred)$/ };
+  function control(el, action) {
+    var marked = el.querySelector('[data-key="' + action + '"]');
+    if (marked) return marked.tagName.toLowerCase() === "form" ? [marked, null] : [marked.form, marked];
+    var buttons = el.querySelectorAll("form button, form input[type=submit]");
+    for (var i = 0; i < buttons.length; i++) {
+      if (VALUES[action].test(buttons[i].value || "")) return [buttons[i].form, buttons[i]];
+    }
     var forms = el.querySelectorAll("form");
-    for (var i = 0; i < forms.length; i++) {
-      var names = Array.prototype.map.call(forms[i].elements, function (x) { return x.name || ""; }).join(" ");
-      if (action === "read" && /(^|\s)(read|unread|state)(\s|$)/.test(names)) return forms[i];
-      if (action === "star" && /(^|\s)(star|starred|unstar)(\s|$)/.test(names)) return forms[i];
+    for (var j = 0; j < forms.length; j++) {
+      var names = Array.prototype.map.call(forms[j].elements, function (x) { return x.name || ""; }).join(" ");
+      if (action === "read" && /(^|\s)(read|unread)(\s|$)/.test(names)) return [forms[j], null];
+      if (action === "star" && /(^|\s)(star|starred|unstar)(\s|$)/.test(names)) return [forms[j], null];
     }
     return null;
   }
@@ -103,11 +109,12 @@
   function submit(action) {
     var el = selected();
     if (!el) return;
-    var form = actionForm(el, action);
-    if (!form) return;
+    var found = control(el, action);
+    if (!found || !found[0]) return;
+    var form = found[0], button = found[1];
     remember(el);
-    var button = form.querySelector("button[type=submit], button:not([type]), input[type=submit]");
-    if (form.requestSubmit) form.requestSubmit(button || undefined); else form.submit();
+    if (!button) button = form.querySelector("button[type=submit], button:not([type]), input[type=submit]");
+    if (button) button.click(); else form.submit();  // a click sends the button's own name=value
   }
 
   var dialog = null, returnTo = null;
