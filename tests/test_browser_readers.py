@@ -1,8 +1,10 @@
-"""A reader's pages in Chromium at desktop (1280 px) and phone (390 px) widths: keyboard reading
-(j/k move the selection, o opens, / searches, ? shows the keys in a dialog), a remapped key that
+"""A reader's pages in Chromium at desktop (1280 px) and phone (390 px) widths: My feed with its
+unread toggle, j/k moving the selection, m marking read and unread and s starring through the
+item's own form (the unread count changes, after a reload too); keyboard reading on the public
+lists (o opens, / searches, ? shows the keys in a dialog), a remapped key that
 works and the defaults back, the filter rules page with a preview, a rule added, applied and
 deleted (the articles come back), a bad expression refused with the reason; and, with JavaScript
-off, the same pages still doing their job through their forms. Screenshots go to
+off, the same pages doing their job through their forms (mark read with the button). Screenshots go to
 ``test-output/readers-*.png``.
 """
 
@@ -175,6 +177,73 @@ def test_keys_and_rules_at_desktop_and_phone_width(served: tuple[str, Seeded]) -
             browser.close()
 
 
+def unread_total(page: Any) -> int:
+    return int(page.locator("[data-unread=total]").inner_text())
+
+
+def test_my_feed_with_keys_at_desktop_and_phone_width(served: tuple[str, Seeded]) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    base, seeded = served
+    total = len(seeded.article_ids)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for name, width in WIDTHS.items():
+                context = browser.new_context(viewport={"width": width, "height": 900}, locale="en-GB")
+                page = context.new_page()
+                log_in(page, base, "/my")
+                items = page.locator("#main article.teaser")
+                expect(page.locator("[data-unread=total]")).to_have_text(str(total))
+                # the unread toggle: all shows the read ones too, unread only the unread
+                page.click("text=Show all")
+                expect(page).to_have_url(f"{base}/my?state=all")
+                page.click("text=Show unread only")
+                expect(page).to_have_url(f"{base}/my?state=unread")
+                first = items.nth(0).locator(".headline a").inner_text()
+                second = items.nth(1).locator(".headline a").inner_text()
+                # j selects, m marks read through the item's own form: after the reload the count
+                # is one less, the read item has left the unread list and the next one is selected
+                page.keyboard.press("j")
+                assert selected_index(page) == 0
+                page.keyboard.press("m")
+                expect(page.locator("[data-unread=total]")).to_have_text(str(total - 1))
+                expect(page.locator("#main article.teaser .headline a", has_text=first)).to_have_count(0)
+                expect(page.locator("#main article.teaser.is-selected .headline a")).to_have_text(second)
+                page.reload()
+                expect(page.locator("[data-unread=total]")).to_have_text(str(total - 1))
+                # s stars the selected item (and it stays selected after the reload)
+                page.keyboard.press("j")
+                page.keyboard.press("s")
+                selected = page.locator("#main article.teaser.is-selected")
+                expect(selected.locator(".starred")).to_have_text("★ starred")
+                expect(selected.locator(".headline a")).to_have_text(second)
+                page.keyboard.press("s")  # and unstars it
+                expect(page.locator("#main article.teaser.is-selected .headline a")).to_have_text(second)
+                expect(page.locator("#main .starred")).to_have_count(0)
+                page.keyboard.press("?")
+                expect(page.get_by_role("dialog", name="Keyboard keys")).to_be_visible()
+                no_sideways_scroll(page)
+                page.screenshot(path=str(OUTPUT / f"readers-my-help-{name}.png"), full_page=True)
+                page.keyboard.press("Escape")
+                # the read one is back with "Show all", and m on it marks it unread again
+                page.goto(f"{base}/my?state=all")
+                read_item = page.locator("#main article.teaser.is-read")
+                expect(read_item).to_have_count(1)
+                index = int(read_item.evaluate(
+                    "e => Array.from(document.querySelectorAll('#main article.teaser')).indexOf(e)"))
+                for _ in range(index + 1):
+                    page.keyboard.press("j")
+                page.keyboard.press("m")
+                expect(page.locator("[data-unread=total]")).to_have_text(str(total))
+                expect(page.locator("#main article.teaser.is-read")).to_have_count(0)
+                no_sideways_scroll(page)
+                page.screenshot(path=str(OUTPUT / f"readers-my-{name}.png"), full_page=True)
+                context.close()
+        finally:
+            browser.close()
+
+
 def test_the_pages_work_without_javascript(served: tuple[str, Seeded]) -> None:
     from playwright.sync_api import expect, sync_playwright
 
@@ -184,7 +253,15 @@ def test_the_pages_work_without_javascript(served: tuple[str, Seeded]) -> None:
         try:
             context = browser.new_context(viewport={"width": 390, "height": 900}, java_script_enabled=False)
             page = context.new_page()
-            log_in(page, base, "/my/keys")
+            log_in(page, base, "/my")
+            total = unread_total(page)
+            page.locator("#main article.teaser").first.locator("button[value=read]").click()
+            expect(page.locator("[data-unread=total]")).to_have_text(str(total - 1))
+            page.reload()
+            expect(page.locator("[data-unread=total]")).to_have_text(str(total - 1))
+            page.keyboard.press("j")  # no script: the list is a plain list
+            expect(page.locator(".is-selected")).to_have_count(0)
+            page.goto(f"{base}/my/keys")
             page.fill("#key-open", "v")
             page.click("text=Save keys")
             expect(page.locator("#key-open")).to_have_value("v")
@@ -198,9 +275,6 @@ def test_the_pages_work_without_javascript(served: tuple[str, Seeded]) -> None:
             expect(page.locator(".notice[role=status]")).to_have_text(f"Applied: {MARKED} more articles hidden.")
             page.click(".rule button:has-text('Delete')")
             expect(page.locator(".rule")).to_have_count(0)
-            page.goto(f"{base}/source/{seeded.source_ids[0]}")
-            page.keyboard.press("j")  # no script: the list is a plain list
-            expect(page.locator(".is-selected")).to_have_count(0)
             context.close()
         finally:
             browser.close()

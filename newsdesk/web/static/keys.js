@@ -90,8 +90,7 @@
   // Remember the selection across the reload a form's POST-and-redirect causes.
   function remember(el) {
     try {
-      window.sessionStorage.setItem(SPOT, JSON.stringify({ path: location.pathname + location.search,
-                                                           id: itemId(el), index: current }));
+      window.sessionStorage.setItem(SPOT, JSON.stringify({ path: location.pathname, id: itemId(el), index: current }));
     } catch (e) { /* no storage: the selection starts again at the top */ }
   }
   function restore() {
@@ -100,7 +99,8 @@
       spot = JSON.parse(window.sessionStorage.getItem(SPOT) || "null");
       window.sessionStorage.removeItem(SPOT);
     } catch (e) { spot = null; }
-    if (!spot || spot.path !== location.pathname + location.search) return;
+    // the path only: the form's redirect may spell the query out (/my -> /my?state=unread)
+    if (!spot || spot.path !== location.pathname) return;
     var list = items();
     for (var i = 0; i < list.length; i++) if (itemId(list[i]) === spot.id) return select(i);
     if (list.length) select(Math.min(spot.index, list.length - 1));  // it left the list (read, in "unread"): the next one
