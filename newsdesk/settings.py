@@ -470,6 +470,27 @@ class Settings(BaseSettings):
     story_page_max_articles: int = Field(
         500, ge=10, description="Articles listed in a story page's timeline (its counts cover them all)."
     )
+    # readers' filter rules (docs/web.md "Filter rules"; newsdesk/enrich/rules.py)
+    # why 50 ms: a sane expression searches 20,000 characters in well under 1 ms (measured: 0.6 ms), so
+    # only a runaway backtracking one reaches this; 50 ms bounds a 200-article batch's worst case per rule
+    rules_regex_timeout: float = Field(
+        0.05, gt=0, le=5,
+        description="Seconds one regular-expression search of a filter rule may take on one article before "
+        "it is stopped (the rule then leaves that article visible).",
+    )
+    # why 20,000: the opening of any article (a long news report is 5,000-10,000 characters); keeps a
+    # content rule's cost flat on the occasional 200 kB page
+    rules_text_chars: int = Field(
+        20000, ge=100, description="Characters of an article's text a content rule looks at (its opening)."
+    )
+    # why 200: a few days of a reader's subscriptions, enough to see what a rule catches, and a
+    # preview that answers in a fraction of a second
+    rules_preview_articles: int = Field(
+        200, ge=10, le=5000,
+        description="Newest articles of the reader's subscriptions a rule's preview is tried on.",
+    )
+    # why 200: far above a reader's real rule list, and a bound on the work each new article costs
+    rules_max_per_user: int = Field(200, ge=1, description="Filter rules one reader may keep.")
 
     @field_validator("translate_engine")
     @classmethod

@@ -1,6 +1,7 @@
 """The enrichment stages after storing: one ordered list, run the same way on every path.
 
-:data:`STAGES` is the order: ``translate`` (the new articles, into the target languages, when an
+:data:`STAGES` is the order: ``rules`` (readers' filter rules hide new articles from the readers
+whose rules block them: cheap, and independent of the rest; ``pipeline/filtering.py``), ``translate`` (the new articles, into the target languages, when an
 engine is configured), ``reprints`` (is this text a copy of an earlier one?), ``stories`` (which
 story does it join?); entities will follow. Each stage's decision is a pure function in
 ``newsdesk/enrich/`` over plain data; this module loads the data, calls it, counts each outcome
@@ -39,6 +40,7 @@ from newsdesk.enrich.reprints import ReprintIndex, ReprintParams, signature
 from newsdesk.enrich.stories import ClusterParams, StoryClusterer, StoryDoc
 from newsdesk.enrich.storyclock import story_time
 from newsdesk.models import Outcomes
+from newsdesk.pipeline.filtering import rules_stage
 from newsdesk.pipeline.report import CrawlReport
 from newsdesk.settings import Settings
 from newsdesk.store import lease
@@ -46,7 +48,7 @@ from newsdesk.store import stories as story_store
 from newsdesk.store.db import engine_for, session_scope
 from newsdesk.store.stories import ArticleData, Decision
 
-STAGES: tuple[str, ...] = ("translate", "reprints", "stories")
+STAGES: tuple[str, ...] = ("rules", "translate", "reprints", "stories")
 LEASE_NAME = "stories"
 # how many retry-due translations a pass takes on besides its new articles (as before this module)
 TRANSLATION_RETRIES = 500
@@ -145,6 +147,7 @@ def enrich(settings: Settings, article_ids: Sequence[int] = (), *, state: StoryS
     the translations whose retry time has come), then cluster every pending article."""
     report = EnrichmentReport()
     engine = engine_for(settings.database_url)
+    rules_stage(engine, settings, list(article_ids), report.outcomes, now=clock())
     translate_stage(engine, settings, list(article_ids), report, retry=retry_translations)
     if settings.stories_enabled:
         cluster_pending(engine, settings, report, state=state or state_for(settings), progress=progress,
