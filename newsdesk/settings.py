@@ -379,6 +379,21 @@ class Settings(BaseSettings):
     )
     comments_rate_limit: int = Field(5, description="Comments one IP address may post per 10 minutes.")
     page_size: int = Field(20, description="Articles on one page of a list.")
+    signup_enabled: bool = Field(
+        False,
+        description="Anyone may create a reader account at /signup. Off by default: a self-hosted site's "
+        "admin adds readers with `newsdesk users add`, and an open sign-up invites spam accounts.",
+    )
+    # why 30 days: a reader's own device stays signed in for a month, as feed readers do; admins'
+    # sessions keep the shorter store/users.py SESSION_LIFETIME (their cookie can change the site)
+    reader_session_days: int = Field(
+        30, ge=1, le=365,
+        description="Days a reader's browser session lasts before signing in again (admins: 12 hours).",
+    )
+    my_page_size: int = Field(
+        50, ge=5, le=200,
+        description="Items on one page of My feed (the apps choose their own page sizes).",
+    )
     feeds_full_text: bool = Field(
         False,
         description="Feeds out carry each article's full text (sanitized HTML) besides its teaser; "
@@ -401,6 +416,22 @@ class Settings(BaseSettings):
         None,
         description="Public base URL of the site (e.g. https://news.example.org), used for absolute links "
         "in feeds; taken from each request when unset.",
+    )
+
+    # the Google Reader API for apps (docs/greader.md)
+    # why 10,000: NetNewsWire asks for up to 10,000 unread or starred ids in one call, and an app
+    # catching up marks thousands read in one edit-tag POST; ids are a few bytes each
+    greader_max_ids: int = Field(
+        10_000, ge=100, le=100_000,
+        description="The most item ids one Google Reader API call lists (stream/items/ids n=) or takes "
+        "(edit-tag and stream/items/contents i=); larger requests are cut to this (lists) or refused (writes).",
+    )
+    # why 1,000: the largest page apps ask for (Reeder and Read You ask 100-1,000); every item carries its
+    # full HTML, so a bigger page is megabytes in one answer
+    greader_max_contents: int = Field(
+        1_000, ge=10, le=1_000,
+        description="The most articles with their text one Google Reader API call returns (stream/contents "
+        "n=, stream/items/contents i=).",
     )
 
     # stories: the reading side (docs/web.md, "Stories")
@@ -439,6 +470,27 @@ class Settings(BaseSettings):
     story_page_max_articles: int = Field(
         500, ge=10, description="Articles listed in a story page's timeline (its counts cover them all)."
     )
+    # readers' filter rules (docs/web.md "Filter rules"; newsdesk/enrich/rules.py)
+    # why 50 ms: a sane expression searches 20,000 characters in well under 1 ms (measured: 0.6 ms), so
+    # only a runaway backtracking one reaches this; 50 ms bounds a 200-article batch's worst case per rule
+    rules_regex_timeout: float = Field(
+        0.05, gt=0, le=5,
+        description="Seconds one regular-expression search of a filter rule may take on one article before "
+        "it is stopped (the rule then leaves that article visible).",
+    )
+    # why 20,000: the opening of any article (a long news report is 5,000-10,000 characters); keeps a
+    # content rule's cost flat on the occasional 200 kB page
+    rules_text_chars: int = Field(
+        20000, ge=100, description="Characters of an article's text a content rule looks at (its opening)."
+    )
+    # why 200: a few days of a reader's subscriptions, enough to see what a rule catches, and a
+    # preview that answers in a fraction of a second
+    rules_preview_articles: int = Field(
+        200, ge=10, le=5000,
+        description="Newest articles of the reader's subscriptions a rule's preview is tried on.",
+    )
+    # why 200: far above a reader's real rule list, and a bound on the work each new article costs
+    rules_max_per_user: int = Field(200, ge=1, description="Filter rules one reader may keep.")
 
     @field_validator("translate_engine")
     @classmethod

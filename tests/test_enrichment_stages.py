@@ -44,7 +44,8 @@ def outlet_site(origin: Origin, prefix: str, count: int, seed: int) -> str:
 
 def test_the_stages_are_one_list_in_order() -> None:
     assert [(s.name, s.works_on) for s in enrichment.STAGES] == [
-        ("translate", enrichment.NEW), ("reprints", enrichment.QUEUE), ("stories", enrichment.QUEUE)]
+        ("rules", enrichment.NEW), ("translate", enrichment.NEW), ("reprints", enrichment.QUEUE),
+        ("stories", enrichment.QUEUE)]
 
 
 class Recorder:

@@ -17,6 +17,7 @@ from newsdesk.cli import reference as _reference  # noqa: F401
 from newsdesk.cli import sources as _sources  # noqa: F401
 from newsdesk.cli import stories as _stories  # noqa: F401
 from newsdesk.cli import translate as _translate  # noqa: F401
+from newsdesk.cli import users as _users  # noqa: F401
 from newsdesk.cli import web as _web  # noqa: F401
 from newsdesk.cli import workers as _workers  # noqa: F401
 from newsdesk.cli.base import main

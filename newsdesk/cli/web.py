@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from newsdesk.cli.base import app, handle_errors, main, print_json
@@ -43,19 +41,10 @@ def admin_group() -> None:
 @click.pass_context
 @handle_errors
 def create_user(ctx: click.Context, username: str, password_stdin: bool, replace: bool) -> None:
-    """Create an admin who can moderate comments and manage sources (password hashed with argon2)."""
-    from newsdesk.store.db import engine_for, session_scope, upgrade
-    from newsdesk.store.users import create_user as store_create_user
+    """Create an admin who can moderate comments and manage sources (the same as ``users add --admin``)."""
+    from newsdesk.cli.users import add_user
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    url = app(ctx).db_url
-    upgrade(url)
-    with session_scope(engine_for(url)) as session:
-        user = store_create_user(session, username, password, replace=replace)
-        click.echo(f"admin user {user.username!r} saved (id {user.id})")
+    add_user(ctx, username, admin=True, password_stdin=password_stdin, replace=replace)
 
 
 @admin_group.command("delete-user")
@@ -63,7 +52,7 @@ def create_user(ctx: click.Context, username: str, password_stdin: bool, replace
 @click.pass_context
 @handle_errors
 def delete_user(ctx: click.Context, username: str) -> None:
-    """Remove an admin; their sessions end at once (a logged-in browser is logged out)."""
+    """Remove a user (as ``users delete``); their sessions end at once (a logged-in browser is logged out)."""
     from newsdesk.store.db import engine_for, session_scope, upgrade
     from newsdesk.store.users import delete_user as store_delete_user
 

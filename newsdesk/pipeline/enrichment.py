@@ -1,7 +1,8 @@
 """The enrichment stages after storing: one ordered list, run the same way on every path.
 
 :data:`STAGES` is the order, a list of :class:`Stage` objects that :func:`enrich` runs in turn:
-``translate`` (the new articles, into the target languages, when an engine is configured),
+``rules`` (readers' filter rules hide new articles from the readers whose rules block them; cheap
+and independent of the rest: ``pipeline/filtering.py``), ``translate`` (the new articles, into the target languages, when an engine is configured),
 ``reprints`` (is this text a copy of an earlier one?), ``stories`` (which story does it join?);
 entities will follow as one more entry. A stage says what it works on: the ids of the articles the
 run was handed (``NEW``), or the queue of articles not clustered yet (``QUEUE``). Its decision is
@@ -43,6 +44,7 @@ from newsdesk.enrich.reprints import ReprintIndex, ReprintParams, signature
 from newsdesk.enrich.stories import ClusterParams, StoryAssignment, StoryClusterer, StoryDoc
 from newsdesk.enrich.storyclock import story_time
 from newsdesk.models import Outcomes
+from newsdesk.pipeline.filtering import rules_stage
 from newsdesk.pipeline.report import CrawlReport
 from newsdesk.settings import Settings
 from newsdesk.store import lease
@@ -270,6 +272,10 @@ def translate_stage(engine: Engine, settings: Settings, article_ids: list[int], 
                           "skipped": result.skipped, "stopped": result.stopped}
 
 
+def _rules(run: StageRun, article_ids: list[int]) -> None:
+    rules_stage(run.engine, run.settings, article_ids, run.report.outcomes, now=run.clock())
+
+
 def _translate(run: StageRun, article_ids: list[int]) -> None:
     translate_stage(run.engine, run.settings, article_ids, run.report, retry=run.retry_translations)
 
@@ -475,6 +481,7 @@ def _translate_on(settings: Settings) -> bool:
 
 # The steps after storing, in order. A new capability is one more entry (a test may swap the list).
 STAGES: list[Stage] = [
+    Stage("rules", NEW, _rules),
     Stage("translate", NEW, _translate, enabled=_translate_on),
     Stage("reprints", QUEUE, reprints_stage, enabled=_stories_on),
     Stage("stories", QUEUE, stories_stage, store=store_stories, enabled=_stories_on),

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from newsdesk.errors import ParseError, StageError, UsageError
 from newsdesk.fetch import Fetcher
-from newsdesk.fetch.safety import parse_url
+from newsdesk.fetch.safety import blocked_reason, parse_url
 from newsdesk.models import FeedKind, OutlineFeed, ParsedFeed
 from newsdesk.settings import Settings
 from newsdesk.sources import (
@@ -26,7 +27,7 @@ from newsdesk.sources import (
     sitemap_urls,
     write_opml,
 )
-from newsdesk.store import repo
+from newsdesk.store import reading, repo
 from newsdesk.store.db import engine_for, session_scope
 from newsdesk.store.schema import Source
 
@@ -77,11 +78,13 @@ async def _find_feed(fetcher: Fetcher, url: str) -> tuple[str, ParsedFeed | None
 
 
 def follow(settings: Settings, url: str, *, name: str | None = None, lang: str | None = None,
-           country: str | None = None) -> FollowResult:
+           country: str | None = None, feeds_only: bool = False, reuse: bool = False) -> FollowResult:
     """Add a source from ``url``; raises UsageError when nothing there can be followed.
 
     ``country`` (ISO 3166-1 alpha-2, e.g. "GB") is where the outlet publishes from: nothing in a feed
-    says so reliably, so only the caller can (story pages split coverage by it).
+    says so reliably, so only the caller can (story pages split coverage by it). ``feeds_only``
+    refuses a page that has no feed (a reader follows outlets, not single articles); ``reuse``
+    answers with the source that already has the feed instead of refusing it.
     """
     if urlsplit(url).scheme not in ("http", "https"):
         raise UsageError(f"sources: not an http(s) URL: {url!r}")
@@ -98,6 +101,8 @@ def follow(settings: Settings, url: str, *, name: str | None = None, lang: str |
         raise UsageError(f"sources: could not read {url}: {exc}") from exc
     from newsdesk.enrich.dedup import normalize_url
 
+    if parsed is None and feeds_only:
+        raise UsageError(f"sources: found no feed at {url} (give the site's feed or home page)")
     with session_scope(engine_for(settings.database_url)) as session:
         if parsed is None:
             # a page without feeds: follow it as a single article
@@ -107,7 +112,11 @@ def follow(settings: Settings, url: str, *, name: str | None = None, lang: str |
             if repo.entry_by_url(session, entry_url) is None:
                 repo.queue_entry(session, url=entry_url, source_id=source.id, feed_id=None)
             return FollowResult(source.id, source.name, article_queued=entry_url)
-        if repo.find_feed(session, feed_url) is not None:
+        existing = repo.find_feed(session, feed_url)
+        if existing is not None and reuse:
+            return FollowResult(existing.source_id, existing.source.name,
+                                feeds=[{"url": existing.url, "kind": existing.kind}])
+        if existing is not None:
             raise UsageError(f"sources: {feed_url} is already followed")
         home = parsed.home_url or home_of(url)
         source = repo.add_source(
@@ -211,3 +220,78 @@ def fetch_log(settings: Settings, *, limit: int, errors_only: bool, feed_id: int
              "duration_ms": r.duration_ms, "outcome": r.outcome, "error": r.error}
             for r in repo.recent_fetches(session, limit=limit, errors_only=errors_only, feed_id=feed_id)
         ]
+
+
+# --- a reader's own subscriptions ---------------------------------------------------------------
+
+
+def follow_for_reader(settings: Settings, user_id: int, url: str, *, folder: str | None = None,
+                      now: datetime | None = None) -> FollowResult:
+    """Subscribe a reader to the outlet at ``url``: a feed the site has already is simply followed;
+    a new one goes through :func:`follow`, the admin's path (fetched first, under the same address
+    guard, so an internal address is refused), and joins the site's sources. Single articles are
+    refused: a reader follows outlets."""
+    url = url.strip()
+    with session_scope(engine_for(settings.database_url)) as session:
+        known = repo.find_feed(session, url)
+        if known is not None:
+            reading.subscribe(session, user_id, known.source_id, folder=folder, now=now)
+            return FollowResult(known.source_id, known.source.name, feeds=[{"url": known.url, "kind": known.kind}])
+    result = follow(settings, url, feeds_only=True, reuse=True)
+    with session_scope(engine_for(settings.database_url)) as session:
+        reading.subscribe(session, user_id, result.source_id, folder=folder, now=now)
+    return result
+
+
+def import_opml_for_reader(settings: Settings, user_id: int, data: bytes,
+                           now: datetime | None = None) -> tuple[list[int], list[str]]:
+    """Subscribe a reader to every feed of an OPML file, in its folders; returns (the source ids
+    followed, the outlines skipped with their reasons).
+
+    A feed the site already has is followed at once; a new one is added to the site's sources as
+    the admin's import adds it (fetched by the next crawl, whose fetcher refuses internal
+    addresses; a literal internal address is refused here already). Following an outlet twice
+    keeps its first folder.
+    """
+    try:
+        document = read_opml(data)
+    except ParseError as exc:
+        raise UsageError(f"opml: not valid OPML: {exc}") from exc
+    skipped = [f"{reason}: {detail}" for reason, detail in document.skipped]
+    followed: list[int] = []
+    with session_scope(engine_for(settings.database_url)) as session:
+        for outline in document.feeds:
+            feed = repo.find_feed(session, outline.url)
+            if feed is None:
+                host = urlsplit(outline.url).hostname or ""
+                if not settings.fetch_allow_private_networks and _literal_internal(host):
+                    skipped.append(f"blocked_address: {outline.url}")
+                    continue
+                source = repo.add_source(session, name=outline.title or host or outline.url,
+                                         home_url=outline.home_url, lang=outline.lang)
+                feed = repo.add_feed(session, source, url=outline.url, kind=outline.kind or FeedKind.RSS.value,
+                                     title=outline.title)
+            try:
+                folder = reading.clean_folder((outline.category or "")[:MAX_FOLDER_CHARS])
+            except UsageError:
+                folder = None
+            reading.subscribe(session, user_id, feed.source_id, folder=folder, now=now)
+            followed.append(feed.source_id)
+    return list(dict.fromkeys(followed)), skipped
+
+
+def _literal_internal(host: str) -> bool:
+    """An IP-literal host that is not public (names are judged when fetched, after DNS)."""
+    try:
+        return blocked_reason(host.strip("[]")) is not None
+    except ValueError:
+        return host.lower() in ("localhost",) or host.lower().endswith(".localhost")
+
+
+def export_opml_for_reader(settings: Settings, user_id: int, *, title: str | None = None) -> str:
+    """A reader's subscriptions as OPML 2.0, in their folders and under their own titles."""
+    with session_scope(engine_for(settings.database_url)) as session:
+        outlines = [OutlineFeed(url=sub.feed_url, title=sub.title, home_url=sub.home_url, lang=sub.lang,
+                                category=sub.folder)
+                    for sub in reading.subscriptions(session, user_id) if sub.feed_url]
+    return write_opml(outlines, title=title or "Newsdesk subscriptions")

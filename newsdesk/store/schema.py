@@ -323,7 +323,8 @@ class Comment(Base):
 
 
 class User(Base):
-    """An administrator of the site; the password is kept only as an argon2 hash."""
+    """A person with an account: an ``admin`` (moderates, manages sources) or a ``reader`` (their own
+    subscriptions and reading state). The password is kept only as an argon2 hash."""
 
     __tablename__ = "users"
 
@@ -332,6 +333,87 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # admin or reader; the users made before roles existed were all admins
+    role: Mapped[str] = mapped_column(String(16), default="reader", server_default="admin")
+    # the Fever API's key: md5 of "username:app password" (the protocol's own scheme), set with an
+    # app password so the account password never travels in that weak form
+    fever_key: Mapped[str | None] = mapped_column(String(32))  # unique: index uq_users_fever_key
+    # the reader's key bindings where they differ from the defaults ({"next": "j", ...})
+    keymap: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
+
+Index("uq_users_fever_key", User.fever_key, unique=True)
+# a reader's stream of one source and its unread count (articles newer than read_before) are
+# ranges of this index, in the streams' (fetched_at, id) order
+Index("ix_articles_source_fetched", Article.source_id, Article.fetched_at, Article.id)
+
+class ApiToken(Base):
+    """A token an app signs in with (the Google Reader API's ClientLogin ``Auth``), kept on the
+    server as a hash so ending it (log-out, password change, user deleted) really ends it."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the token
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # greader
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+class Subscription(Base):
+    """A reader follows one of the site's sources, in a folder of their own (OPML in and out)."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("user_id", "source_id", name="uq_subscription_user_source"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
+    folder: Mapped[str | None] = mapped_column(String(300))
+    title: Mapped[str | None] = mapped_column(String(500))  # the reader's own name for it
+    # every article of this source fetched at or before this time counts as read ("mark all read up
+    # to"), without a row per article; item_states rows say otherwise for single articles
+    read_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+class ItemState(Base):
+    """One reader's state of one article, where it differs from the default (unread, not starred).
+
+    ``source_id`` and ``fetched_at`` are the article's, copied so the unread counts per source and
+    folder are index-only counts; ``filtered_by`` is the rule that hid it (undone by deleting the rule's rows).
+    """
+
+    __tablename__ = "item_states"
+    __table_args__ = (
+        Index("ix_item_states_user_source", "user_id", "source_id", "read", "fetched_at", "filtered_by"),
+        Index("ix_item_states_user_starred", "user_id", "starred", "starred_at"),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True,
+                                            index=True)
+    source_id: Mapped[int | None] = mapped_column(Integer)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    read: Mapped[bool] = mapped_column(default=False)
+    starred: Mapped[bool] = mapped_column(default=False)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    starred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    filtered_by: Mapped[int | None] = mapped_column(ForeignKey("filter_rules.id", ondelete="SET NULL"), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+class FilterRule(Base):
+    """A reader's rule: keep or block articles whose field matches words or a regular expression,
+    everywhere, in one folder or for one source."""
+
+    __tablename__ = "filter_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    scope: Mapped[str] = mapped_column(String(16))  # global, folder, source
+    scope_value: Mapped[str | None] = mapped_column(String(300))  # the folder path or the source id
+    action: Mapped[str] = mapped_column(String(8))  # keep, block
+    field: Mapped[str] = mapped_column(String(16))  # title, url, author, content, lang, section
+    pattern: Mapped[str] = mapped_column(String(1000))
+    is_regex: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class SearchDoc(Base):
@@ -384,6 +466,7 @@ class SiteChange(Base):
 
 
 __all__ += ["ArticleAuthor", "Comment", "SearchDoc", "SiteChange", "User"]
+__all__ += ["ApiToken", "ArticleFeatures", "FilterRule", "ItemState", "Story", "Subscription"]
 
 
 class AdminSession(Base):

@@ -26,7 +26,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from newsdesk.errors import UsageError
-from newsdesk.store.schema import AdminSession, LoginAttempt, User, utcnow
+from newsdesk.store.schema import AdminSession, ApiToken, LoginAttempt, User, utcnow
 
 SESSION_LIFETIME = timedelta(hours=12)  # why: an admin working day; then log in again
 LOGIN_LIMIT = 10  # why: 10 tries per address and username in LOGIN_WINDOW: typos pass, guessing does not
@@ -45,8 +45,16 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def create_user(session: Session, username: str, password: str, *, replace: bool = False) -> User:
-    """Create an admin (or set a new password with ``replace``); UsageError on bad input."""
+ROLES = ("admin", "reader")
+
+
+def create_user(session: Session, username: str, password: str, *, replace: bool = False,
+                role: str = "admin") -> User:
+    """Create a user (an admin unless ``role="reader"``; the default keeps the admin-only callers
+    that predate roles), or set a new password with ``replace`` (the role is then left as it is);
+    UsageError on bad input."""
+    if role not in ROLES:
+        raise UsageError(f"users: the role must be one of {', '.join(ROLES)}, not {role!r}")
     username = username.strip()
     if not username or len(username) > 100:
         raise UsageError("admin: the username must be 1–100 characters")
@@ -56,7 +64,7 @@ def create_user(session: Session, username: str, password: str, *, replace: bool
     if user is not None and not replace:
         raise UsageError(f"admin: user {username!r} exists (use --replace to set a new password)")
     if user is None:
-        user = User(username=username, password_hash=hash_password(password))
+        user = User(username=username, password_hash=hash_password(password), role=role)
         session.add(user)
     else:
         user.password_hash = hash_password(password)
@@ -113,13 +121,15 @@ def _session_id(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start_session(session: Session, user_id: int, *, now: datetime | None = None) -> str:
-    """A new session for ``user_id``; returns the token the cookie carries."""
+def start_session(session: Session, user_id: int, *, now: datetime | None = None,
+                  lifetime: timedelta | None = None) -> str:
+    """A new session for ``user_id`` lasting ``lifetime`` (default ``SESSION_LIFETIME``); returns
+    the token the cookie carries."""
     now = now or utcnow()
     session.execute(delete(AdminSession).where(AdminSession.expires_at <= now))
     token = secrets.token_urlsafe(32)
     session.add(AdminSession(id=_session_id(token), user_id=user_id, created_at=now,
-                             expires_at=now + SESSION_LIFETIME))
+                             expires_at=now + (lifetime or SESSION_LIFETIME)))
     session.flush()
     return token
 
@@ -138,7 +148,97 @@ def end_session(session: Session, token: str) -> None:
 
 
 def end_sessions(session: Session, user_id: int) -> None:
+    """End every browser session of the user and every app token (password change, deletion)."""
     session.execute(delete(AdminSession).where(AdminSession.user_id == user_id))
+    end_api_tokens(session, user_id)
+
+
+def find_user(session: Session, username: str) -> User | None:
+    return session.execute(select(User).where(User.username == username.strip())).scalar_one_or_none()
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.username)))
+
+
+# --- app access: Google Reader API tokens, the Fever key ---------------------------------------
+
+API_TOKEN_TOUCH = timedelta(hours=1)  # why: last_used_at is news at this grain; not a write per API call
+
+
+def issue_api_token(session: Session, user_id: int, *, kind: str = "greader", now: datetime | None = None) -> str:
+    """A new app token (the GReader ClientLogin ``Auth``): 64 hex characters, which every client
+    passes through unchanged; only its hash is kept. It lasts until the user logs out, changes
+    the password or is deleted (apps keep ``Auth`` forever and cannot log in again unattended)."""
+    token = secrets.token_hex(32)
+    session.add(ApiToken(id=_session_id(token), user_id=user_id, kind=kind, created_at=now or utcnow()))
+    session.flush()
+    return token
+
+
+def api_token_user(session: Session, token: str, *, now: datetime | None = None) -> int | None:
+    """The user id an app token belongs to, else None; notes its use at most once an hour."""
+    if not token or len(token) > 200:
+        return None
+    row = session.get(ApiToken, _session_id(token))
+    if row is None:
+        return None
+    now = now or utcnow()
+    if row.last_used_at is None or now - row.last_used_at >= API_TOKEN_TOUCH:
+        row.last_used_at = now
+    return row.user_id
+
+
+def end_api_tokens(session: Session, user_id: int) -> None:
+    session.execute(delete(ApiToken).where(ApiToken.user_id == user_id))
+
+
+def fever_key(username: str, password: str) -> str:
+    """The Fever protocol's api_key: md5 of "username:password" (its own scheme, hence an app password)."""
+    return hashlib.md5(f"{username}:{password}".encode(), usedforsecurity=False).hexdigest()
+
+
+def set_app_password(session: Session, user_id: int, password: str) -> None:
+    """Set the user's app password: the password apps sign in with (Fever; also accepted by the
+    Google Reader ClientLogin), stored only as the Fever key. A new one replaces the old."""
+    if not MIN_PASSWORD_CHARS <= len(password) <= MAX_PASSWORD_CHARS:
+        raise UsageError(f"users: the app password must be {MIN_PASSWORD_CHARS}–{MAX_PASSWORD_CHARS} characters")
+    user = session.get(User, user_id)
+    if user is None:
+        raise UsageError(f"users: no user {user_id}")
+    key = fever_key(user.username, password)
+    clash = session.execute(select(User.id).where(User.fever_key == key, User.id != user_id)).scalar_one_or_none()
+    if clash is not None:
+        raise UsageError("users: choose another app password")
+    user.fever_key = key
+    session.flush()
+
+
+def clear_app_password(session: Session, user_id: int) -> None:
+    user = session.get(User, user_id)
+    if user is not None:
+        user.fever_key = None
+
+
+def fever_user(session: Session, api_key: str) -> int | None:
+    """The user whose Fever key this is, else None."""
+    key = (api_key or "").strip().lower()
+    if len(key) != 32:
+        return None
+    return session.execute(select(User.id).where(User.fever_key == key)).scalar_one_or_none()
+
+
+def authenticate_app(session: Session, username: str, password: str) -> User | None:
+    """An app's sign-in (GReader ClientLogin): the account password or the app password."""
+    user = authenticate(session, username, password)
+    if user is not None:
+        return user
+    candidate = find_user(session, username)
+    if candidate is None or candidate.fever_key is None or len(password) > MAX_PASSWORD_CHARS:
+        return None
+    if hmac.compare_digest(candidate.fever_key, fever_key(candidate.username, password)):
+        return candidate
+    return None
 
 
 # --- login throttle -----------------------------------------------------------------------------
@@ -185,6 +285,8 @@ def clear_attempts(session: Session, account_key: str) -> None:
 
 
 __all__ = [
+    "API_TOKEN_TOUCH", "ROLES", "api_token_user", "authenticate_app", "clear_app_password", "end_api_tokens",
+    "fever_key", "fever_user", "find_user", "issue_api_token", "list_users", "set_app_password",
     "ADDRESS_LIMIT", "LOGIN_LIMIT", "LOGIN_WINDOW", "SESSION_LIFETIME", "attempt_allowed", "attempt_keys",
     "authenticate", "clear_attempts", "create_user", "delete_user", "end_session", "end_sessions",
     "forget_attempt", "get_user", "hash_password", "note_login", "record_attempt", "session_user", "start_session",

@@ -22,10 +22,9 @@ from newsdesk.store.db import StoreBusy
 from newsdesk.store.schema import Source
 from newsdesk.web.routes import (
     _admin_page,
-    _admin_user,
+    _admin_refused,
     _busy,
     _int,
-    _login_redirect,
     _plain_error,
     admin_form,
 )
@@ -64,8 +63,8 @@ def _exists(site: Site, source_id: int) -> bool:
 
 
 async def extraction_form(request: Request) -> Response:
-    if await _admin_user(request) is None:
-        return _login_redirect()
+    if (refused := await _admin_refused(request)) is not None:
+        return refused
     source_id = _int(request.path_params["source_id"])
     if source_id is None:
         return _plain_error(site_of(request), 404, "Page not found", "No such source.")

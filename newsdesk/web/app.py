@@ -26,7 +26,7 @@ from starlette.staticfiles import StaticFiles
 from newsdesk.clock import Clock, system_clock
 from newsdesk.pipeline.scheduler import Scheduler
 from newsdesk.settings import Settings, get_settings
-from newsdesk.web import api, websub
+from newsdesk.web import accounts, api, fever, greader, keys, my, rules, websub
 from newsdesk.web.admin_extraction import ROUTES as EXTRACTION_ROUTES
 from newsdesk.web.cache import STALE_GRACE
 from newsdesk.web.routes import ROUTES, error_page
@@ -174,7 +174,13 @@ def create_app(settings: Settings | None = None, *, secret: str | None = None,
     app.include_router(api.router)
     app.router.routes.extend(EXTRACTION_ROUTES)  # before ROUTES' /admin/sources/{id}/{action}
     app.router.routes.extend(ROUTES)
+    app.router.routes.extend(accounts.ROUTES)  # /login, /logout, /signup
+    app.router.routes.extend(my.ROUTES)  # a reader's own pages: /my, /my/subscriptions, /my/opml
+    app.router.routes.extend(keys.ROUTES)  # /my/keys: the reader's keyboard keys
+    app.router.routes.extend(rules.ROUTES)  # /my/rules: the reader's filter rules
     app.router.routes.extend(websub.ROUTES)  # the WebSub callback hubs call
+    app.router.routes.extend(greader.ROUTES)  # the Google Reader API for apps (web/greader.py)
+    app.router.routes.extend(fever.ROUTES)  # the Fever API apps sync with (api_key, no CSRF)
     app.mount("/static", CachedStatic(directory=STATIC), name="static")
     app.add_middleware(SecurityHeadersMiddleware)
     return app

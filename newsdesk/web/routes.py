@@ -27,14 +27,13 @@ from newsdesk.models import MAX_URL_CHARS, FeedStatus
 from newsdesk.pipeline.crawl import refresh_feed
 from newsdesk.pipeline.follow import follow
 from newsdesk.store import comments as comment_store
-from newsdesk.store import health, queries, repo, users
-from newsdesk.store.db import StoreBusy, session_scope
+from newsdesk.store import health, queries, repo
+from newsdesk.store.db import StoreBusy
 from newsdesk.store.schema import Feed
 from newsdesk.store.story_queries import Merged, Ranking
-from newsdesk.web import api, views
+from newsdesk.web import accounts, api, auth, views
 from newsdesk.web.cache import CachedResponse
 from newsdesk.web.feeds import FORMATS, feed_extras, hub_link_header, render_feed, wants_full_text
-from newsdesk.web.security import CSRF_COOKIE, SESSION_COOKIE, same_origin
 from newsdesk.web.site import HTML, Built, Site, site_of
 
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{1,8})?$")
@@ -506,19 +505,11 @@ COMMENT_NOTICES = {
 }
 
 
-def _client_ip(request: Request) -> str:
-    """The peer's address: a trusted proxy's X-Forwarded-For is applied by the server beforehand
-    (``trusted_proxies``); nothing here reads forwarded headers, so a client cannot pick its own."""
-    return request.client.host if request.client else "unknown"
+_client_ip = auth.client_ip
 
 
 def _csrf_ok(request: Request, form: Any) -> bool:
-    site = site_of(request)
-    origin = request.headers.get("origin")
-    public_host = urlsplit(site.settings.site_url).netloc if site.settings.site_url else None
-    if not (same_origin(origin, request.headers.get("host")) or same_origin(origin, public_host)):
-        return False  # a proxy may rewrite Host; the configured public URL counts as ours too
-    return site.tokens.check_csrf(request.cookies.get(CSRF_COOKIE), form.get("csrf"))
+    return auth.csrf_ok(request, form)
 
 
 def _flash_of(request: Request, article_id: int | None) -> str | None:
@@ -614,131 +605,36 @@ def _busy(site: Site, exc: StoreBusy) -> Response:
 
 
 async def _admin_user(request: Request) -> int | None:
-    """The admin whose live session the cookie names (checked in the database on every request)."""
-    site = site_of(request)
-    token = site.tokens.session_token(request.cookies.get(SESSION_COOKIE))
-    if token is None:
-        return None
+    """The signed-in admin's id (``web/auth.py`` resolves the session), else None."""
+    user = await auth.current_user(request)
+    return user.id if user is not None and user.is_admin else None
 
-    def load() -> int | None:
-        with site.session() as session:
-            return users.session_user(session, token)
 
-    return await run_in_threadpool(load)
+async def _admin_refused(request: Request) -> Response | None:
+    """None for an admin; else the sign-in redirect, or 403 for a signed-in reader."""
+    user = await auth.require_admin(request)
+    return user if isinstance(user, Response) else None
 
 
 def _admin_page(request: Request, template: str, **context: Any) -> Response:
-    site = site_of(request)
-    token = request.cookies.get(CSRF_COOKIE)
-    new_token = None
-    if not site.tokens.valid_csrf(token):
-        token = new_token = site.tokens.new_csrf()
-    body = site.render(template, csrf=token, **context)
-    response = Response(body, media_type=HTML, headers={"Cache-Control": "no-store"})
-    if new_token:
-        site.set_cookie(request, response, CSRF_COOKIE, new_token, max_age=None)
-    return response
-
-
-def _login_redirect() -> Response:
-    return RedirectResponse("/admin/login", status_code=303)
+    return auth.personal_page(request, template, **context)
 
 
 async def admin_form(request: Request, **limits: int) -> Any:
     """An admin's POSTed form, or the response that refuses it: to the login page without a live
-    admin session, 403 without a valid CSRF token (every admin write handler starts here)."""
-    if await _admin_user(request) is None:
-        return _login_redirect()
-    form = await request.form(max_files=0, **limits)
-    if not _csrf_ok(request, form):
-        return _plain_error(site_of(request), 403, "Form expired", "Reload the page and try again.")
-    return form
-
-
-async def admin_login_form(request: Request) -> Response:
-    if await _admin_user(request) is not None:
-        return RedirectResponse("/admin", status_code=303)
-    return _admin_page(request, "admin/login.html", error=None)
-
-
-def _login(site: Site, ip: str, username: str, password: str) -> str | None:
-    """Count the attempt, then check it: the new session's token, None for a wrong password;
-    raises Retry when the throttle refuses it (see ``store.users`` for the rule)."""
-    address_key, account_key = users.attempt_keys(ip, username, site.tokens.secret)
-    wait = site.settings.web_write_lock_wait
-    with session_scope(site.engine, lock_wait=wait) as session:  # committed before the count is read
-        attempt_id = users.record_attempt(session, address_key, account_key)
-    with site.session() as session:
-        allowed = users.attempt_allowed(session, address_key, account_key)
-    if not allowed:
-        with session_scope(site.engine, lock_wait=wait) as session:
-            users.forget_attempt(session, attempt_id)
-        raise Retry("too many login attempts", stage="web", reason="login_throttled",
-                    retry_after=users.LOGIN_WINDOW.total_seconds())
-    with site.session() as session:  # the slow hash check holds no lock
-        user = users.authenticate(session, username, password)
-    if user is None:
-        return None
-    with session_scope(site.engine, lock_wait=wait) as session:
-        users.note_login(session, user.id, password)
-        users.clear_attempts(session, account_key)
-        return users.start_session(session, user.id)
-
-
-async def admin_login(request: Request) -> Response:
-    site = site_of(request)
-    form = await request.form(max_files=0, max_fields=10, max_part_size=8 * 1024)
-    if not _csrf_ok(request, form):
-        return _plain_error(site, 403, "Form expired", "Reload the login page and try again.")
-    username = str(form.get("username") or "")[:200]
-    try:
-        token = await run_in_threadpool(_login, site, _client_ip(request), username,
-                                        str(form.get("password") or ""))
-    except StoreBusy as exc:
-        return _busy(site, exc)
-    except Retry as exc:
-        response = _plain_error(site, 429, "Too many attempts", "Wait a few minutes before trying again.")
-        response.headers["Retry-After"] = str(int(exc.retry_after or 600))
-        return response
-    if token is None:
-        response = _admin_page(request, "admin/login.html", error="Wrong username or password.")
-        response.status_code = 401
-        return response
-    response = RedirectResponse("/admin", status_code=303)
-    site.set_cookie(request, response, SESSION_COOKIE, site.tokens.session_cookie(token),
-                    max_age=int(users.SESSION_LIFETIME.total_seconds()))
-    return response
-
-
-async def admin_logout(request: Request) -> Response:
-    """Ends the session on the server too: a copy of the cookie no longer logs anyone in."""
-    site = site_of(request)
-    form = await request.form(max_files=0, max_fields=5)
-    if not _csrf_ok(request, form):
-        return _plain_error(site, 403, "Form expired", "Reload the page and try again.")
-    token = site.tokens.session_token(request.cookies.get(SESSION_COOKIE))
-    if token is not None:
-
-        def end() -> None:
-            with session_scope(site.engine, lock_wait=site.settings.web_write_lock_wait) as session:
-                users.end_session(session, token)
-
-        try:
-            await run_in_threadpool(end)
-        except StoreBusy as exc:
-            return _busy(site, exc)
-    response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
-    return response
+    session, 403 for a reader or without a valid CSRF token (every admin write handler starts here)."""
+    result = await auth.admin_form(request, **limits)
+    return result if isinstance(result, Response) else result[1]
 
 
 async def admin_home(request: Request) -> Response:
-    return RedirectResponse("/admin/comments", status_code=303) if await _admin_user(request) else _login_redirect()
+    refused = await _admin_refused(request)
+    return refused or RedirectResponse("/admin/comments", status_code=303)
 
 
 async def admin_comments(request: Request) -> Response:
-    if await _admin_user(request) is None:
-        return _login_redirect()
+    if (refused := await _admin_refused(request)) is not None:
+        return refused
     status = request.query_params.get("status", "pending")
     if status not in comment_store.STATUSES:
         status = "pending"
@@ -777,8 +673,8 @@ async def admin_moderate(request: Request) -> Response:
 
 
 async def admin_sources(request: Request) -> Response:
-    if await _admin_user(request) is None:
-        return _login_redirect()
+    if (refused := await _admin_refused(request)) is not None:
+        return refused
     return await _sources_page(request, message=request.query_params.get("msg"))
 
 
@@ -800,8 +696,8 @@ async def _sources_page(request: Request, *, message: str | None = None, error: 
 async def admin_health(request: Request) -> Response:
     """Every feed's health (``newsdesk sources health`` as a page); ``/admin/health.json`` renders
     the same view data (STYLE.md habit 6)."""
-    if await _admin_user(request) is None:
-        return _login_redirect()
+    if (refused := await _admin_refused(request)) is not None:
+        return refused
     site = site_of(request)
     fmt = request.path_params.get("fmt")
     if fmt not in (None, "json"):
@@ -919,9 +815,9 @@ ROUTES = [
     Route("/author/{name}/feed.{fmt}", _feed_endpoint("feed-author"), methods=["GET", "HEAD"], name="feed-author"),
     Route("/search/feed.{fmt}", _feed_endpoint("feed-search"), methods=["GET", "HEAD"], name="feed-search"),
     Route("/admin", admin_home, methods=["GET"], name="admin"),
-    Route("/admin/login", admin_login_form, methods=["GET"], name="admin-login-form"),
-    Route("/admin/login", admin_login, methods=["POST"], name="admin-login"),
-    Route("/admin/logout", admin_logout, methods=["POST"], name="admin-logout"),
+    Route("/admin/login", accounts.login_form, methods=["GET"], name="admin-login-form"),
+    Route("/admin/login", accounts.login, methods=["POST"], name="admin-login"),
+    Route("/admin/logout", accounts.logout, methods=["POST"], name="admin-logout"),
     Route("/admin/comments", admin_comments, methods=["GET"], name="admin-comments"),
     Route("/admin/comments/{comment_id}/{action}", admin_moderate, methods=["POST"], name="admin-moderate"),
     Route("/admin/sources", admin_sources, methods=["GET"], name="admin-sources"),

@@ -110,12 +110,13 @@ class Tokens:
     def session_cookie(self, token: str) -> str:
         return self._session.dumps({"sid": token})
 
-    def session_token(self, cookie: str | None) -> str | None:
-        """The session token a validly signed, unexpired cookie carries (still to be looked up)."""
+    def session_token(self, cookie: str | None, *, max_age: int = SESSION_MAX_AGE) -> str | None:
+        """The session token a validly signed cookie no older than ``max_age`` seconds carries
+        (still to be looked up: the server-side row decides whether it is live)."""
         if not cookie or len(cookie) > 500:
             return None
         try:
-            data = self._session.loads(cookie, max_age=SESSION_MAX_AGE)
+            data = self._session.loads(cookie, max_age=max_age)
         except BadSignature:
             return None
         sid = data.get("sid") if isinstance(data, dict) else None

@@ -44,6 +44,7 @@ from newsdesk.web.cache import (
     join_gzip,
     split_deflate,
 )
+from newsdesk.web.keymap import keymap_meta
 from newsdesk.web.security import CSRF_COOKIE, Tokens, linkify_comment
 
 HTML = "text/html; charset=utf-8"
@@ -193,6 +194,7 @@ class Site:
             language_name=views.language_name,
             translation_docs_url=views.TRANSLATION_DOCS_URL,
             csrf_placeholder=self.placeholder,
+            reader_keymap=keymap_meta,  # the signed-in reader's keys for static/keys.js
         )
         env.filters.update(
             iso=lambda d: d.astimezone(UTC).isoformat() if d else "",
