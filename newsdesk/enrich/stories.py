@@ -15,15 +15,21 @@ How an article is matched (docs/decisions/0007-story-clustering.md has the measu
   article side: the story side then depends on the story's own members alone, so reloading the
   window after a restart (``restore``) rebuilds exactly the state a continuous run had.
 * **Embedding.** Where an embedder is given, the cosine of the article's multilingual sentence
-  embedding (title + lead) to the mean of the story's; it carries the cross-language matches that
-  share no words.
+  embedding (title + lead) to the mean of the story's.
+* **Which decides.** The words decide a join (IDF-weighted cosine ≥ the lexical bar, raised when the
+  article names people or places of which the story names none); the embedding only vetoes a
+  look-alike below a low floor and breaks near-ties. Across languages (a story with members in another
+  language), where few words are shared, the embedding decides, backed by language-independent
+  evidence (shared transliterated names or numbers) or clearly higher without it. An embedding cosine
+  never joins two same-language articles on its own.
 * **Time.** A story closes after ``window`` without a new article (its index entries are dropped,
-  so memory is bounded by the window, not by all articles ever seen); inside the window a small
-  penalty grows with the time since the story's last article.
+  so memory is bounded by the window, not by all articles ever seen); inside the window its pull
+  fades with the time since its last article, so a follow-up days later starts a story of its own.
 
 Chaining guard: an article must match the story's **centroid** (the mean of all members, where one
 article weighs 1/n) and also its **core** (its first ``core_size`` articles, frozen once full), so
-a story cannot drift to another event through a run of bridging articles. Two stories are never
+a story cannot drift to another event through a run of bridging articles (on both paths: words
+to the core, and for a cross-language join the embedding to the core's). Two stories are never
 merged implicitly; :func:`propose_merges` returns explicit, bounded merge proposals.
 """
 
@@ -74,28 +80,32 @@ class ClusterParams:
 
     window: timedelta = timedelta(hours=72)
     threshold: float = 0.12
-    embed_threshold: float = 0.5
-    embed_floor: float = 0.3
-    embed_lexical_threshold: float = 0.24
-    embed_weight: float = 0.5
+    embed_lexical_threshold: float = 0.12
     core_threshold: float = 0.15
     core_lexical_threshold: float = 0.005
     core_size: int = 5
     title_weight: float = 2.0
     name_weight: float = 1.0
     max_chars: int = 600
-    time_penalty: float = 0.05
+    time_penalty: float = 0.2
     embed_candidates: int = 8
+    # which rule decides a join: the words (with the embedding as a veto) or, across languages, the
+    # embedding with names or numbers in common; and how a story's pull fades with idleness
+    same_lang_floor: float = 0.3
+    semantic_weight: float = 0.3
+    cross_threshold: float = 0.45
+    cross_evidence: float = 0.02
+    cross_high_threshold: float = 0.6
+    decay_hours: float = 48.0
+    idf_offset: float = 1.0
+    name_margin: float = 0.1
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ClusterParams:
         return cls(
             window=timedelta(hours=settings.story_window_hours),
             threshold=settings.story_threshold,
-            embed_threshold=settings.story_embed_threshold,
-            embed_floor=settings.story_embed_floor,
             embed_lexical_threshold=settings.story_embed_lexical_threshold,
-            embed_weight=settings.story_embed_weight,
             core_threshold=settings.story_core_threshold,
             core_lexical_threshold=settings.story_core_lexical_threshold,
             core_size=settings.story_core_size,
@@ -104,6 +114,14 @@ class ClusterParams:
             max_chars=settings.story_max_chars,
             time_penalty=settings.story_time_penalty,
             embed_candidates=settings.story_embed_candidates,
+            same_lang_floor=settings.story_same_lang_floor,
+            semantic_weight=settings.story_semantic_weight,
+            cross_threshold=settings.story_cross_threshold,
+            cross_evidence=settings.story_cross_evidence,
+            cross_high_threshold=settings.story_cross_high_threshold,
+            decay_hours=settings.story_decay_hours,
+            idf_offset=settings.story_idf_offset,
+            name_margin=settings.story_name_margin,
         )
 
 
@@ -122,6 +140,7 @@ class _Story:
     doc_terms: dict[str, int] = field(default_factory=dict)  # term → members holding it (for the DF)
     size: int = 0
     embedded: int = 0  # members with an embedding
+    langs: dict[str, int] = field(default_factory=dict)  # members per language ("" unknown)
     core_emb: np.ndarray | None = None
 
 
@@ -163,7 +182,9 @@ class StoryClusterer:
     def _weighted(self, raw: Mapping[str, float]) -> dict[str, float]:
         """The article's bag weighted by IDF over the open window, L2-normalised."""
         n = self._docs + 1
-        vec = {t: v * (math.log(n / (self._df.get(t, 0) + 1)) + 1.0) for t, v in raw.items()}
+        offset = self.params.idf_offset
+        df = self._df.get
+        vec = {t: v * (max(math.log(n / (df(t, 0) + 1)), 0.0) + offset) for t, v in raw.items()}
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         return {t: v / norm for t, v in vec.items()}
 
@@ -208,6 +229,8 @@ class StoryClusterer:
                 story.core[term] = old_core + value
         story.inv_norm = 1.0 / math.sqrt(story.norm2) if story.norm2 > 0 else 0.0
         story.size += 1
+        lang = doc.lang or ""
+        story.langs[lang] = story.langs.get(lang, 0) + 1
         self._docs += 1
         if emb is not None and self._dim:
             if story.row < 0:
@@ -270,44 +293,56 @@ class StoryClusterer:
                 if sims[row] > -1.0:
                     dots.setdefault(int(self._row_story[row]), 0.0)
         now = doc.published_at.timestamp()
-        window = p.window.total_seconds()
-        w = p.embed_weight
+        decay = p.decay_hours * 3600.0
+        sw = p.semantic_weight
+        lang = doc.lang or ""
         best: int | None = None
         best_score = -math.inf
-        best_parts: tuple[float, float | None] = (0.0, None)
+        best_parts: tuple[float, float | None, str] = (0.0, None, "words")
         stories = self._stories
         core_size = p.core_size
+        names = [t for t in vec if t.startswith(NAME_PREFIX)]
         for story_id, dot in dots.items():
             story = stories[story_id]
             gap = now - story.last_ts
-            penalty = p.time_penalty * min(gap / window, 1.0) if gap > 0 else 0.0
+            # a story's pull fades with the time since its last article: a follow-up days later
+            # starts a story of its own unless its words match as strongly as on the first day
+            penalty = p.time_penalty * gap / decay if gap > 0 else 0.0
             lexical = dot * story.inv_norm
             row = story.row
-            if sims is None or row < 0:
-                semantic = None
-                score = lexical - penalty
-                if score < p.threshold:
-                    continue
+            semantic = None if sims is None or row < 0 else float(sims[row])
+            via = "words"
+            # an article naming people or places of which the story names none is about something
+            # else (another country's central bank, another club) unless its words match clearly
+            bar = p.threshold if semantic is None else p.embed_lexical_threshold
+            if names and not any(t in story.centroid for t in names):
+                bar += p.name_margin
+            if lexical - penalty >= bar and (semantic is None or semantic >= p.same_lang_floor):
+                # the words decide (the embedding may only veto a look-alike: a shared place or name)
+                score = (1 - sw) * lexical + sw * (semantic if semantic is not None else 0.0) - penalty
+            elif (semantic is not None and (len(story.langs) > 1 or lang not in story.langs)
+                  and semantic - penalty >= (p.cross_threshold if lexical >= p.cross_evidence
+                                             else p.cross_high_threshold)):
+                # across languages few words are shared: the embedding decides, with names or numbers
+                # in common (language-independent evidence) or clearly higher without them
+                via = "embedding"
+                score = (1 - sw) * lexical + sw * semantic - penalty
             else:
-                semantic = float(sims[row])
-                # the words agree and the embedding does not object, or the embedding alone is sure
-                # (across languages, where few words are shared)
-                if not ((lexical - penalty >= p.embed_lexical_threshold and semantic >= p.embed_floor)
-                        or semantic - penalty >= p.embed_threshold):
-                    continue
-                score = (1 - w) * lexical + w * semantic - penalty
+                continue
             # ties go to the older story (the lower id), whatever order the candidates came in
             if score < best_score or (score == best_score and best is not None and story_id > best):
                 continue
             if story.size > core_size:
-                core = self._core_similarity(story, vec, emb if semantic is not None else None)
-                if core < (p.core_threshold if semantic is not None else p.core_lexical_threshold):
+                core_lex, core_sem = self._core_similarity(story, vec, emb)
+                if core_lex < p.core_lexical_threshold and via == "words":
                     continue
-            best, best_score, best_parts = story_id, score, (lexical, semantic)
+                if core_sem is not None and core_sem < (p.same_lang_floor if via == "words" else p.core_threshold):
+                    continue
+            best, best_score, best_parts = story_id, score, (lexical, semantic, via)
         if best is None:
             return None, 0.0, {}
         story = stories[best]
-        signals: dict[str, Any] = {"lexical": round(best_parts[0], 4)}
+        signals: dict[str, Any] = {"lexical": round(best_parts[0], 4), "via": best_parts[2]}
         if best_parts[1] is not None:
             signals["embedding"] = round(best_parts[1], 4)
         shared = sorted(t[len(NAME_PREFIX):] for t in vec if t.startswith(NAME_PREFIX) and t in story.centroid)
@@ -315,14 +350,15 @@ class StoryClusterer:
             signals["names"] = shared[:8]
         return best, best_score, signals
 
-    def _core_similarity(self, story: _Story, vec: Mapping[str, float], emb: np.ndarray | None) -> float:
+    def _core_similarity(self, story: _Story, vec: Mapping[str, float],
+                         emb: np.ndarray | None) -> tuple[float, float | None]:
+        """The article's lexical and (where both have one) embedding cosine to the story's core."""
         dot = sum(w * story.core.get(t, 0.0) for t, w in vec.items())
         lexical = dot / (math.sqrt(story.core_norm2) or 1.0)
         if emb is None or story.core_emb is None:
-            return lexical
+            return lexical, None
         norm = float(np.linalg.norm(story.core_emb)) or 1.0
-        semantic = float(story.core_emb @ emb) / norm
-        return (1 - self.params.embed_weight) * lexical + self.params.embed_weight * semantic
+        return lexical, float(story.core_emb @ emb) / norm
 
     def restore(self, doc: StoryDoc, story_id: int, *, embedding: np.ndarray | None = None) -> None:
         """Add an article already in ``story_id`` (reloading the window after a restart)."""
