@@ -393,6 +393,15 @@ class Settings(BaseSettings):
     )
     # why 1.0: a word in every open article still counts a little (the classic smoothed IDF); GoogleNews
     # peaks there (0.3: 0.901, 0.6: 0.904, 1.0: 0.912)
+    # why 0.03: a same-language match this close to the lexical bar rests on a word or two; only then is
+    # the article embedded and the embedding may veto the match (story_same_lang_floor); above it the
+    # words decide alone, so an English-only stream embeds few texts (wider bands embedded most of
+    # GoogleNews and cost its F1: 0.1 with floor 0.45 gave 0.880, decision 0007)
+    story_thin_margin: float = Field(
+        0.03, ge=0, le=1,
+        description="A same-language match less than this above the lexical bar is thin: the embedding "
+        "(story_same_lang_floor) may veto it.",
+    )
     story_idf_offset: float = Field(
         1.0, ge=0, description="Added to each term's IDF (log of open articles over those holding the term).",
     )

@@ -66,10 +66,13 @@ def transliterate(word: str) -> str:
 
 
 def name_key(word: str) -> str | None:
-    """A script-independent key for a name ("Зеленского" and "Zelensky" → ``slnsk``), or None."""
+    """A script-independent key for a name ("Зеленского" and "Zelensky" → ``slnsk``), or None
+    (also for a calendar word: "Monday" is capitalised, not a name)."""
     if len(word) < NAME_MIN_CHARS or DIGIT.search(word):
         return None
     lowered = word.lower()
+    if lowered in CALENDAR_WORDS:
+        return None
     if CYRILLIC.search(lowered):
         lowered = _strip_case_ending(lowered)
     latin = transliterate(lowered)
@@ -88,11 +91,16 @@ def name_key(word: str) -> str | None:
 def names(title: str, text: str) -> list[str]:
     """Name keys of the capitalised words that are not sentence-initial (and of a title's
     capitalised words unless the title is in Title Case)."""
-    found: list[str] = []
+    return [key for key, _ in name_words(title, text)]
+
+
+def name_words(title: str, text: str) -> list[tuple[str, str]]:
+    """(name key, word) of each name ``names`` finds."""
+    found: list[tuple[str, str]] = []
     title_words = [m for m in TOKEN.finditer(title)]
     caps = [m for m in title_words if CAPITALISED.match(m.group())]
     if title_words and len(caps) / len(title_words) < TITLE_CASE_SHARE:
-        found.extend(key for m in caps[1:] if m.start() > 0 and (key := name_key(m.group())))
+        found.extend((key, m.group()) for m in caps[1:] if m.start() > 0 and (key := name_key(m.group())))
     for match in TOKEN.finditer(text):
         word = match.group()
         if not CAPITALISED.match(word) or match.start() == 0:
@@ -101,7 +109,7 @@ def names(title: str, text: str) -> list[str]:
             continue
         key = name_key(word)
         if key:
-            found.append(key)
+            found.append((key, word))
     return found
 
 
@@ -124,6 +132,25 @@ were what when where which while who whom whose why will with would yet you your
 чем что чтобы чье чьё эта эти это этого этой этом этот я
 """
 STOP_WORDS = frozenset(_STOP_TEXT.split())
+
+# Calendar words (weekdays, months, relative days) of English and Russian. Why: English capitalises
+# them, so they looked like names, and "Monday" shared by two reports of one city's different events
+# counted as a shared name; as words they date a report, they never say which event it is. Dropped
+# from the terms and the name keys (Russian writes them in lower case, listed for its name keys after
+# a sentence start and for the terms).
+_CALENDAR_TEXT = """
+monday tuesday wednesday thursday friday saturday sunday mon tue tues thu thur thurs fri
+january february april may june july august september october november december jan feb apr
+jun jul aug sep sept oct nov dec today yesterday tomorrow tonight weekend
+понедельник понедельника понедельнику вторник вторника вторнику среда среду среды среде четверг
+четверга четвергу пятница пятницу пятницы пятнице суббота субботу субботы субботе воскресенье
+воскресенья воскресенью январь января феврал февраль февраля март марта апрель апреля май мая июнь
+июня июль июля август августа сентябрь сентября октябрь октября ноябрь ноября декабрь декабря сегодня
+вчера завтра
+"""
+CALENDAR_WORDS = frozenset(_CALENDAR_TEXT.split())
+# a word dropped from the terms: a function word or a calendar word
+_SKIP = STOP_WORDS | CALENDAR_WORDS
 
 _TERMS: dict[tuple[str, str], str] = {}
 # why 500,000: words are Zipf-distributed; a big cache makes a word's term one dict hit
@@ -158,6 +185,8 @@ class Bag:
     """An article's weighted terms before IDF: sublinear term frequency, titles counted twice."""
 
     weights: Mapping[str, float]
+    # the stems of the words read as names (with the name keys, the terms that say where and who, not what)
+    name_terms: frozenset[str] = frozenset()
 
 
 def bag(parts: Iterable[tuple[str, str, str | None]], *, title_weight: float, name_weight: float,
@@ -166,12 +195,14 @@ def bag(parts: Iterable[tuple[str, str, str | None]], *, title_weight: float, na
     translation; the text is capped at ``max_chars`` (why: the lead says what the event is, and a
     long article's tail is about its background, which other events share)."""
     counts: dict[str, float] = {}
+    named: set[str] = set()
     for title, text, lang in parts:
         body = text[:max_chars]
         for term in terms(title, lang):
             counts[term] = counts.get(term, 0.0) + title_weight
         for term in terms(body, lang):
             counts[term] = counts.get(term, 0.0) + 1.0
-        for key in names(title, body):
+        for key, word in name_words(title, body):
             counts[NAME_PREFIX + key] = counts.get(NAME_PREFIX + key, 0.0) + name_weight
-    return Bag({t: 1.0 + math.log(c) if c >= 1 else c for t, c in counts.items()})
+            named.update(terms(word, lang))
+    return Bag({t: 1.0 + math.log(c) if c >= 1 else c for t, c in counts.items()}, frozenset(named))
