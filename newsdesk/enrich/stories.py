@@ -315,9 +315,10 @@ class StoryClusterer:
         found.sort(key=lambda s: s.story_id)
         return found
 
-    def _materialise(self, stories: Sequence[_Story]) -> None:
-        """Embed the members of ``stories`` not embedded yet (one batch, memoised per article)."""
-        todo = [(s, item) for s in stories for item in s.pending]
+    def _materialise(self, stories: Sequence[_Story], *, core_only: bool = False) -> None:
+        """Embed the members of ``stories`` not embedded yet (one batch, memoised per article), or
+        only their cores' (``core_only``)."""
+        todo = [(s, item) for s in stories for item in s.pending if item[2] or not core_only]
         if not todo:
             return
         rows = self._encode([text for _, (_, text, _) in todo])
@@ -327,7 +328,7 @@ class StoryClusterer:
             self._vectors[article_id] = vec
             self._add_vector(story, vec, in_core)
         for s in stories:
-            s.pending = []
+            s.pending = [item for item in s.pending if not item[2]] if core_only else []
 
     def _drop(self, story: _Story) -> None:
         for term, count in story.doc_terms.items():
@@ -447,11 +448,14 @@ class StoryClusterer:
             story = c.story
             if via == "words" and can_embed and c.lexical - c.penalty < c.bar + thin_top:
                 # thin lexical evidence (a shared place and a word or two): the embedding must not disagree
-                if c.semantic is None:
-                    self._materialise([story])
-                    c.semantic = self._cos(story.emb_sum, need_doc())
-                if c.semantic is not None and c.semantic < p.same_lang_floor:
+                # (against the story's core, its first articles: what the story is about, and at
+                # most core_size texts to embed)
+                self._materialise([story], core_only=True)
+                core_sem = self._cos(story.core_emb, need_doc())
+                if core_sem is not None and core_sem < p.same_lang_floor:
                     continue
+                if c.semantic is None:
+                    c.semantic = core_sem
             if story.size > p.core_size:
                 core_lex, core_what = self._core_lexical(story, vec, named)
                 if via == "words":

@@ -152,6 +152,11 @@ CALENDAR_WORDS = frozenset(_CALENDAR_TEXT.split())
 # a word dropped from the terms: a function word or a calendar word
 _SKIP = STOP_WORDS | CALENDAR_WORDS
 
+# Languages that capitalise every noun (German, Luxembourgish): there a capital does not mark a name, so
+# their capitalised words are not counted as names' stems (``Bag.name_terms``; the chaining guard asks
+# for shared terms that are not names, and a German report's nouns must count there)
+NOUN_CAPITALISING = frozenset({"de", "lb"})
+
 _TERMS: dict[tuple[str, str], str] = {}
 # why 500,000: words are Zipf-distributed; a big cache makes a word's term one dict hit
 TERM_CACHE_SIZE = 500_000
@@ -204,5 +209,6 @@ def bag(parts: Iterable[tuple[str, str, str | None]], *, title_weight: float, na
             counts[term] = counts.get(term, 0.0) + 1.0
         for key, word in name_words(title, body):
             counts[NAME_PREFIX + key] = counts.get(NAME_PREFIX + key, 0.0) + name_weight
-            named.update(terms(word, lang))
+            if lang not in NOUN_CAPITALISING:
+                named.update(terms(word, lang))
     return Bag({t: 1.0 + math.log(c) if c >= 1 else c for t, c in counts.items()}, frozenset(named))
