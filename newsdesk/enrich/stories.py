@@ -418,7 +418,7 @@ class StoryClusterer:
             vector = need_doc()
             self._materialise(cross)
             sims = [(self._cos(s.emb_sum, vector), s) for s in cross]
-            near = sorted((x for x in sims if x[0] is not None), key=lambda x: (-x[0], x[1].story_id))
+            near = sorted(((x, st) for x, st in sims if x is not None), key=lambda n: (-n[0], n[1].story_id))
             near_ids = {s.story_id for _, s in near[:p.embed_candidates]}
             for sem, story in sims:
                 if story.story_id not in dots and story.story_id not in near_ids:
@@ -435,9 +435,11 @@ class StoryClusterer:
                     sw = p.semantic_weight
                     ranked.append(((1 - sw) * c.lexical + sw * sem - c.penalty, story.story_id, "embedding", c))
         for story_id, dot in dots.items():
-            if story_id in cross_ids:
+            story = stories[story_id]
+            # most candidates share a word or two: below the lowest bar they need no closer look
+            if dot * story.inv_norm < base_bar or story_id in cross_ids:
                 continue
-            c = candidate(stories[story_id], dot)
+            c = candidate(story, dot)
             if c.lexical - c.penalty >= c.bar:
                 # same language: the words decide (the embedding may only veto a thin match)
                 ranked.append((c.lexical - c.penalty, story_id, "words", c))
