@@ -17,8 +17,8 @@ How an article is matched (docs/decisions/0007-story-clustering.md has the measu
 * **Embedding.** Where an embedder is given, the cosine of the article's multilingual sentence
   embedding (title + lead) to the mean of the story's.
 * **Which decides.** The words decide a join (IDF-weighted cosine ≥ the lexical bar, raised when the
-  article names people or places of which the story names none); the embedding only vetoes a
-  look-alike below a low floor and breaks near-ties. Across languages (a story with members in another
+  article names people or places of which the story names none); the embedding only vetoes a thin
+  look-alike (a match just over the bar) below a low floor. Across languages (a story with members in another
   language), where few words are shared, the embedding decides, backed by language-independent
   evidence (shared transliterated names or numbers) or clearly higher without it. An embedding cosine
   never joins two same-language articles on its own.
