@@ -307,38 +307,20 @@ class Settings(BaseSettings):
         description="Least lexical similarity (IDF-weighted cosine to the story's centroid) to join a story "
         "when no embedding is available.",
     )
-    # why 0.5: reports of one event in two languages share few words, and their embeddings' cosine is
-    # mostly 0.55-0.8; different events on one topic mostly stay below it (en+ru folds, decision 0007)
-    story_embed_threshold: float = Field(
-        0.5, ge=0, le=1,
-        description="Embedding cosine (to the story's mean embedding) that joins a story on its own, "
-        "whatever the words say (how articles in different languages meet).",
-    )
-    # why 0.3: unrelated texts embed near 0 and look-alike events 0.3-0.5; an article whose words match
-    # but whose meaning does not (a shared place or name in another event) is vetoed
-    story_embed_floor: float = Field(
-        0.3, ge=-1, le=1,
-        description="Least embedding cosine for a join on the words (story_threshold) when embeddings are used.",
-    )
-    # why 0.24: with an embedding to veto look-alikes, a join on the words asks for more of them than the
-    # words-only path (real articles share places, names and dates with other events; en+ru folds)
+    # why 0.12, as story_threshold: the same words decide a same-language join with or without an
+    # embedding (GoogleNews peaks there on both paths; a higher bar split the en+ru folds' stories more
+    # than it saved them; the embedding's part is the story_same_lang_floor veto, decision 0007)
     story_embed_lexical_threshold: float = Field(
-        0.24, ge=0, le=1,
-        description="Least lexical similarity for a join on the words when embeddings are used "
-        "(with story_embed_floor as the embedding's veto).",
+        0.12, ge=0, le=1,
+        description="Least lexical similarity for a join decided by the words when the story has an embedding "
+        "(with story_same_lang_floor as the embedding's veto).",
     )
-    # why 0.5: among the stories an article may join, the words and the embedding rank them equally
-    story_embed_weight: float = Field(
-        0.5, ge=0, le=1,
-        description="Weight w of the embedding cosine in the score ((1-w)*lexical + w*embedding) that "
-        "ranks the stories an article may join.",
-    )
-    # why 0.15: a real member of a story is still near its first articles in words and meaning; a bridging
-    # article that drifted to another event is not (the chaining guard)
+    # why 0.15: a cross-language join must still be near the story's first articles in meaning, so a
+    # bridging article that drifted to another event does not pull the next language's reports after it
     story_core_threshold: float = Field(
-        0.15, ge=0, le=1,
-        description="Least combined similarity to the story's core (its first articles) to join a grown story "
-        "when embeddings are used.",
+        0.15, ge=-1, le=1,
+        description="Least embedding cosine to the story's core (its first articles) for a cross-language join "
+        "to a grown story.",
     )
     # why 0.005: on the words-only path the guard asks that the article share a weighted term with the
     # story's core at all; a stricter value splits GoogleNews stories whose wording moves (decision 0007)
@@ -358,14 +340,74 @@ class Settings(BaseSettings):
     story_max_chars: int = Field(
         600, ge=50, description="Characters of an article's text (after its title) compared for its story."
     )
-    # why 0.05: inside the window an older story is a little less likely, never excluded by age alone
+    # why 0.2 (per story_decay_hours): a story idle a day loses 0.1, idle three days 0.3, so a follow-up
+    # days later (an oil pipeline's restart after its halt) starts a story of its own while the reports of
+    # one event, mostly within a day or two of each other, still join (en+ru folds, decision 0007)
     story_time_penalty: float = Field(
-        0.05, ge=0, le=1,
-        description="Similarity subtracted for a story idle the whole window (less for a shorter gap).",
+        0.2, ge=0, le=1,
+        description="Similarity subtracted from a story's match per story_decay_hours of its idleness.",
     )
     # why 8: the stories nearest by embedding are compared even when they share no word (across scripts)
     story_embed_candidates: int = Field(
         8, ge=0, description="Open stories nearest by embedding compared besides those sharing terms.",
+    )
+    # why 0.3: reports of one event embed at 0.4-0.9; a look-alike that shares a place or a word but is
+    # another event (two sports fixtures, two court cases) often falls below; 0.4 splits GoogleNews's
+    # stop-word-free snippets (0.893), 0.3 keeps them (decision 0007)
+    story_same_lang_floor: float = Field(
+        0.3, ge=-1, le=1,
+        description="Least embedding cosine for a join decided by the words (the embedding's veto).",
+    )
+    # why 0.3: the words mainly rank the stories an article may join; the embedding breaks near-ties
+    story_semantic_weight: float = Field(
+        0.3, ge=0, le=1,
+        description="Weight w of the embedding cosine in the score ((1-w)*lexical + w*embedding) that "
+        "ranks the stories an article may join.",
+    )
+    # why 0.45: reports of one event in two languages embed at 0.45-0.8, different events of one kind
+    # mostly below; the shared names or numbers required with it rule out most of the rest (en+ru folds:
+    # 0.4/0.45/0.5 gave A 0.950/0.958/0.946, B 0.986/0.979/0.953; decision 0007)
+    story_cross_threshold: float = Field(
+        0.45, ge=-1, le=1,
+        description="Least embedding cosine for a cross-language join backed by shared names or numbers.",
+    )
+    # why 0.02: a cosine this high on the words of an article in another language means it shares
+    # a transliterated name or a number with the story, evidence that does not depend on the language
+    story_cross_evidence: float = Field(
+        0.02, ge=0, le=1,
+        description="Least lexical similarity (names, numbers) backing a cross-language join at story_cross_threshold.",
+    )
+    # why 0.6: without a shared name or number only a clearly close embedding joins across languages
+    # (a headline's first word, often the place, is not read as a name; 0.7 lost those, en+ru folds)
+    story_cross_high_threshold: float = Field(
+        0.6, ge=-1, le=1,
+        description="Least embedding cosine for a cross-language join with no shared name or number.",
+    )
+    # why 48 h: reports of one event mostly come within a day or two; a follow-up days later (a strike
+    # ends, a court sentences) shares the words and must meet a higher bar (story_time_penalty per 48 h)
+    # why 0.1: an article naming people or places of which a story names none is mostly another event of
+    # the same kind (another country's central bank, another club's match); it must match more clearly
+    story_name_margin: float = Field(
+        0.1, ge=0, le=1,
+        description="Added to the lexical bar when the article's names and the story's have none in common.",
+    )
+    # why 1.0: a word in every open article still counts a little (the classic smoothed IDF); GoogleNews
+    # peaks there (0.3: 0.901, 0.6: 0.904, 1.0: 0.912)
+    # why 0.03: a same-language match this close to the lexical bar rests on a word or two; only then is
+    # the article embedded and the embedding may veto the match (story_same_lang_floor); above it the
+    # words decide alone, so an English-only stream embeds few texts (wider bands embedded most of
+    # GoogleNews and cost its F1: 0.1 with floor 0.45 gave 0.880, decision 0007)
+    story_thin_margin: float = Field(
+        0.03, ge=0, le=1,
+        description="A same-language match less than this above the lexical bar is thin: the embedding "
+        "(story_same_lang_floor) may veto it.",
+    )
+    story_idf_offset: float = Field(
+        1.0, ge=0, description="Added to each term's IDF (log of open articles over those holding the term).",
+    )
+    story_decay_hours: float = Field(
+        48.0, gt=0,
+        description="Hours of a story's idleness over which story_time_penalty is subtracted (linearly).",
     )
 
     # web
