@@ -9,7 +9,9 @@ little under what was measured, so a regression fails and sampling noise does no
   decision needs, a few hundred of the 11,109 texts), and on the words-only path
   (``story_embedder=none``). Floor 0.91 on both (the issue's requirement).
 * ``tests/data/stories/enru-{a,b}`` (hand-written en+ru story sets, two folds of different events):
-  BCubed F1 with the embedding (the default path), each fold and its en–ru pairs.
+  BCubed F1 with the embedding (the default path), each fold and its en–ru pairs; ``enru-c``, a third
+  set written apart from the others and never looked at while the settings were chosen (a held-out
+  check of the chosen settings: 0.9596 when it was first scored).
 * ``../shared/bench/clustering/semeval2022-t8-sample`` de–en pairs: pair F1 (same story when
   overall ≤ 1.5) over those pairs' articles (all pairs are printed by bench/cluster.py).
 """
@@ -37,7 +39,7 @@ CLUSTERING = ROOT.parent / "shared" / "bench" / "clustering"
 STORIES = ROOT / "tests" / "data" / "stories"
 
 GOOGLENEWS_FLOOR = 0.91
-ENRU_FLOORS = {"enru-a": 0.90, "enru-b": 0.90}
+ENRU_FLOORS = {"enru-a": 0.90, "enru-b": 0.90, "enru-c": 0.90}
 ENRU_PAIR_FLOOR = 0.80  # BCubed-style share of en–ru same-story pairs kept together (recall across languages)
 # reported, not tuned (loosely related long articles, 26 same-story pairs: one pair moves it ~0.04);
 # 0.35 was measured with the rule of decision 0007, 0.26 with its "embed what pays" revision
