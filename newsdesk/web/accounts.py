@@ -38,8 +38,10 @@ from newsdesk.web.site import Site, site_of
 SIGNUP_KEY = "\0signup"  # the throttle's "username" for sign-ups: one count per address
 
 
-def _throttled(site: Site, ip: str, username: str) -> tuple[str, int]:
-    """Count an attempt, then check it (see ``store.users``); its account key and row id, or Retry."""
+def count_attempt(site: Site, ip: str, username: str, *, stage: str = "web") -> tuple[str, int]:
+    """Count a sign-in attempt, then check it (see ``store.users``): its account key and row id, or
+    Retry when throttled. Every door that takes a password counts here (the site's login and
+    sign-up, the Google Reader API's ClientLogin), so one throttle covers them all."""
     address_key, account_key = users.attempt_keys(ip, username, site.tokens.secret)
     wait = site.settings.web_write_lock_wait
     with session_scope(site.engine, lock_wait=wait) as session:  # committed before the count is read
@@ -49,14 +51,14 @@ def _throttled(site: Site, ip: str, username: str) -> tuple[str, int]:
     if not allowed:
         with session_scope(site.engine, lock_wait=wait) as session:
             users.forget_attempt(session, attempt_id)
-        raise Retry("too many attempts", stage="web", reason="login_throttled",
+        raise Retry("too many sign-in attempts", stage=stage, reason="login_throttled",
                     retry_after=users.LOGIN_WINDOW.total_seconds())
     return account_key, attempt_id
 
 
 def log_in(site: Site, ip: str, username: str, password: str) -> tuple[str, UserView] | None:
     """The new session's token and its user, None for a wrong password; Retry when throttled."""
-    account_key, _ = _throttled(site, ip, username)
+    account_key, _ = count_attempt(site, ip, username)
     with site.session() as session:  # the slow hash check holds no lock
         user = users.authenticate(session, username, password)
         view = user_view(user) if user is not None else None
@@ -157,7 +159,7 @@ async def signup_form(request: Request) -> Response:
 
 def sign_up(site: Site, ip: str, username: str, password: str) -> tuple[str, UserView]:
     """A new reader and their first session; UsageError for a taken name or a bad password."""
-    _throttled(site, ip, SIGNUP_KEY)
+    count_attempt(site, ip, SIGNUP_KEY)
     with session_scope(site.engine, lock_wait=site.settings.web_write_lock_wait) as session:
         if users.find_user(session, username) is not None:
             raise UsageError("that username is taken")

@@ -161,18 +161,17 @@ def form_expired(site: Site) -> Response:
 
 async def user_form(request: Request, **limits: Any) -> tuple[UserView, FormData] | Response:
     """A signed-in user's POSTed form, or the response refusing it (sign in; 403 without CSRF)."""
-    user = await require_user(request)
-    if isinstance(user, Response):
-        return user
-    form = await request.form(max_files=0, **limits)
-    if not csrf_ok(request, form):
-        return form_expired(site_of(request))
-    return user, form
+    return await _checked_form(request, await require_user(request), limits)
 
 
 async def admin_form(request: Request, **limits: Any) -> tuple[UserView, FormData] | Response:
     """As ``user_form``, for an admin."""
-    user = await require_admin(request)
+    return await _checked_form(request, await require_admin(request), limits)
+
+
+async def _checked_form(request: Request, user: UserView | Response,
+                        limits: dict[str, Any]) -> tuple[UserView, FormData] | Response:
+    """The bounded form once the user is known, with its CSRF token checked."""
     if isinstance(user, Response):
         return user
     form = await request.form(max_files=0, **limits)

@@ -45,6 +45,7 @@ from newsdesk.errors import Retry, UsageError, plain_message
 from newsdesk.pipeline.follow import follow
 from newsdesk.store import api_queries, reading, users
 from newsdesk.store.db import StoreBusy, session_scope
+from newsdesk.web.accounts import count_attempt
 from newsdesk.web.site import Site, site_of
 
 PREFIX = "/api/greader.php"
@@ -756,17 +757,8 @@ def endpoint_of(path: str) -> tuple[str, Endpoint] | None:
 def _client_login(site: Site, ip: str, username: str, password: str) -> str | None:
     """Count the attempt (the site's login throttle), check the account or app password, and
     issue a token; None when they do not match. Raises Retry when throttled."""
-    address_key, account_key = users.attempt_keys(ip, username, site.tokens.secret)
+    account_key, _ = count_attempt(site, ip, username, stage="greader")
     wait = site.settings.web_write_lock_wait
-    with session_scope(site.engine, lock_wait=wait) as session:
-        attempt_id = users.record_attempt(session, address_key, account_key)
-    with site.session() as session:
-        allowed = users.attempt_allowed(session, address_key, account_key)
-    if not allowed:
-        with session_scope(site.engine, lock_wait=wait) as session:
-            users.forget_attempt(session, attempt_id)
-        raise Retry("too many login attempts", stage="greader", reason="login_throttled",
-                    retry_after=users.LOGIN_WINDOW.total_seconds())
     with site.session() as session:  # the slow hash check holds no lock
         user = users.authenticate_app(session, username, password)
     if user is None:
