@@ -24,7 +24,7 @@ def page_ids(session: Session, user_id: int, *, since_id: int | None = None, max
              sources: Collection[int] | None = None, limit: int = 50) -> list[int]:
     """Ids of the user's visible articles: above ``since_id`` oldest first, or below ``max_id``
     newest first (``max_id`` 0: the newest); ``sources`` limits them to those sources."""
-    query = reading._visible(user_id, (Article.id,))
+    query = reading.visible_articles(user_id, (Article.id,))
     if sources is not None:
         if not sources:
             return []
@@ -40,7 +40,7 @@ def page_ids(session: Session, user_id: int, *, since_id: int | None = None, max
 
 def total_items(session: Session, user_id: int) -> int:
     """How many articles the user can see (Fever's ``total_items``)."""
-    query = reading._visible(user_id, (func.count(),))
+    query = reading.visible_articles(user_id, (func.count(),))
     return int(session.execute(query).scalar_one())
 
 

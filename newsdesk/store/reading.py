@@ -275,7 +275,7 @@ def _read_expr() -> ColumnElement[bool]:
 TIME_WALK_SHARE: Final = 0.05
 
 
-def _visible(user_id: int, columns: Sequence[Any], *, time_walk: bool = False) -> Select[Any]:
+def visible_articles(user_id: int, columns: Sequence[Any], *, time_walk: bool = False) -> Select[Any]:
     """The user's visible articles (subscribed, not hidden), their state row outer-joined.
 
     ``time_walk``: join on ``source_id + 0``, which keeps the planner off the per-source index
@@ -361,7 +361,7 @@ def stream(session: Session, user_id: int, *, source_id: int | None = None, fold
     columns = (*_ITEM_COLUMNS, _read_expr().label("is_read"),
                func.coalesce(ItemState.starred, false()).label("starred"))
     walk = _time_walk(session, user_id, source_id, folder)
-    query = _filtered(_visible(user_id, columns, time_walk=walk), source_id=source_id, folder=folder, state=state,
+    query = _filtered(visible_articles(user_id, columns, time_walk=walk), source_id=source_id, folder=folder, state=state,
                       newer_than=newer_than, older_than=older_than, oldest_first=oldest_first, after=after)
     rows = session.execute(query.limit(size + 1)).all()
     page = [_item(row) for row in rows[:size]]
@@ -377,7 +377,7 @@ def item_ids(session: Session, user_id: int, *, source_id: int | None = None, fo
     means every match (the ids-only calls of the apps ask for up to 10,000 at a time). The next
     page's cursor is ``(fetched_at, id)`` of the last pair."""
     walk = _time_walk(session, user_id, source_id, folder)
-    query = _filtered(_visible(user_id, (Article.id, Article.fetched_at), time_walk=walk), source_id=source_id,
+    query = _filtered(visible_articles(user_id, (Article.id, Article.fetched_at), time_walk=walk), source_id=source_id,
                       folder=folder,
                       state=state, newer_than=newer_than, older_than=older_than, oldest_first=oldest_first,
                       after=after)
@@ -395,7 +395,7 @@ def items(session: Session, user_id: int, article_ids: Iterable[int]) -> list[It
     found: dict[int, ItemView] = {}
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start:start + _CHUNK]
-        for row in session.execute(_visible(user_id, columns).where(Article.id.in_(chunk))):
+        for row in session.execute(visible_articles(user_id, columns).where(Article.id.in_(chunk))):
             found[row.id] = _item(row)
     return [found[i] for i in wanted if i in found]
 
@@ -426,7 +426,7 @@ class _Target:
 
 def _targets(session: Session, user_id: int, where: ColumnElement[bool]) -> dict[int, _Target]:
     """The user's visible articles matching ``where``, with their state."""
-    query = _visible(user_id, (Article.id, Article.source_id, Article.fetched_at, Subscription.read_before,
+    query = visible_articles(user_id, (Article.id, Article.source_id, Article.fetched_at, Subscription.read_before,
                                ItemState.article_id.label("has_row"), ItemState.read, ItemState.starred,
                                ItemState.read_at, ItemState.starred_at)).where(where)
     return {row.id: _Target(row.id, row.source_id, row.fetched_at, row.read_before,
