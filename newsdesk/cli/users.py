@@ -34,6 +34,17 @@ def add_user(ctx: click.Context, username: str, *, admin: bool, password_stdin: 
         click.echo(f"{user.role} user {user.username!r} saved (id {user.id})")
 
 
+def remove_user(ctx: click.Context, username: str) -> None:
+    """Delete an account (``users delete`` and its older name ``admin delete-user``)."""
+    from newsdesk.store.db import engine_for, session_scope, upgrade
+    from newsdesk.store.users import delete_user
+
+    url = app(ctx).db_url
+    upgrade(url)
+    with session_scope(engine_for(url)) as session:
+        delete_user(session, username)
+
+
 @main.group("users")
 def users_group() -> None:
     """Accounts: admins (moderate, manage sources) and readers (their own subscriptions and state)."""
@@ -90,13 +101,7 @@ def users_list(ctx: click.Context, as_json: bool) -> None:
 def users_delete(ctx: click.Context, username: str) -> None:
     """Remove an account with its subscriptions, reading state and rules; its sessions and app
     tokens end at once."""
-    from newsdesk.store.db import engine_for, session_scope, upgrade
-    from newsdesk.store.users import delete_user
-
-    url = app(ctx).db_url
-    upgrade(url)
-    with session_scope(engine_for(url)) as session:
-        delete_user(session, username)
+    remove_user(ctx, username)
     click.echo(f"user {username.strip()!r} deleted")
 
 

@@ -53,13 +53,9 @@ def create_user(ctx: click.Context, username: str, password_stdin: bool, replace
 @handle_errors
 def delete_user(ctx: click.Context, username: str) -> None:
     """Remove a user (as ``users delete``); their sessions end at once (a logged-in browser is logged out)."""
-    from newsdesk.store.db import engine_for, session_scope, upgrade
-    from newsdesk.store.users import delete_user as store_delete_user
+    from newsdesk.cli.users import remove_user
 
-    url = app(ctx).db_url
-    upgrade(url)
-    with session_scope(engine_for(url)) as session:
-        store_delete_user(session, username)
+    remove_user(ctx, username)
     click.echo(f"admin user {username.strip()!r} deleted")
 
 
