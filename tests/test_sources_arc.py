@@ -73,7 +73,8 @@ def test_a_bad_arc_record_is_counted_not_hidden(tmp_path: Path) -> None:
     write_arc(path, gzipped=False, tail=b"http://arc.example/x 1.2.3.4 2014 text/html notanumber\n<html>")
     reader = ArchiveReader(path)
     assert [p.url for p in reader] == ["http://arc.example/2014/story"]
-    assert [reason for reason, _ in reader.dropped] == ["not_html", "http_status", "not_http"]
+    assert [reason for reason, _ in reader.dropped] == ["not_html", "http_status", "corrupt"]
+    assert "bad header block in http://arc.example/x" in reader.dropped[-1][1]
 
 
 def write_warc_with_revisit(path: Path) -> None:

@@ -27,9 +27,10 @@ import gzip
 import io
 import json
 import re
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from charset_normalizer import from_bytes
 
@@ -76,6 +77,75 @@ def decode_html(body: bytes, charset: str | None = None) -> str:
     return body.decode("utf-8", "replace")
 
 
+def _gzip_intact_until(path: Path) -> int | None:
+    """Byte offset where the file's whole, checksummed gzip members end; None if not gzip.
+
+    Each WARC record is its own gzip member; zlib verifies a member's CRC and length at its end,
+    so the first member that fails (or never ends) marks where the trustworthy part stops.
+    Blank bytes after the last member are tolerated.
+    """
+    with path.open("rb") as stream:
+        if stream.read(2) != b"\x1f\x8b":
+            return None
+        stream.seek(0)
+        good = 0  # end of the last member that checked out
+        chunk_start = 0  # file offset of `chunk`
+        chunk = stream.read(1 << 20)
+        inflater = zlib.decompressobj(wbits=31)
+        while chunk:
+            data = chunk
+            try:
+                while data and not inflater.eof:
+                    inflater.decompress(data, 1 << 20)  # output is thrown away, bounded per call
+                    data = inflater.unconsumed_tail
+            except zlib.error:
+                return _blank_after(stream, good)
+            if inflater.eof:
+                rest = inflater.unused_data
+                good = chunk_start + len(chunk) - len(rest)
+                inflater = zlib.decompressobj(wbits=31)
+                if rest:
+                    chunk_start, chunk = good, rest
+                    continue
+            chunk_start += len(chunk)
+            chunk = stream.read(1 << 20)
+        return good
+
+
+def _blank_after(stream: BinaryIO, offset: int) -> int:
+    """``offset``, or the file's end when only blank bytes follow it (tolerated padding)."""
+    stream.seek(offset)
+    tail = stream.read(1 << 16)
+    if tail.strip(b"\r\n\t \x00") or stream.read(1):
+        return offset
+    return offset + len(tail)
+
+
+def _digest_failed(record: Any) -> bool:
+    """Whether a WARC-Block/Payload-Digest the record carries disagrees with its bytes (read to the end)."""
+    checker = getattr(record, "digest_checker", None)
+    return checker is not None and any("digest failed" in problem for problem in checker.problems)
+
+
+def _malformed(record: Any) -> bool:
+    """Whether the record has no usable length (WARC and ARC both require a decimal one)."""
+    if record.length is None:
+        return True
+    declared = record.rec_headers.get_header("Content-Length")
+    return declared is not None and not declared.strip().isdigit()
+
+
+def _cut_short(record: Any) -> bool:
+    """Whether the record's block ended before its declared Content-Length (a cut file)."""
+    raw = record.raw_stream
+    try:
+        while raw.read(64 * 1024):
+            pass
+    except Exception:  # noqa: BLE001 - a broken compressed tail is a cut too
+        return True
+    return int(getattr(raw, "limit", 0) or 0) > 0
+
+
 class ArchiveReader:
     """Iterate the pages of one archive; ``dropped`` lists the records skipped, with reasons."""
 
@@ -104,22 +174,62 @@ class ArchiveReader:
     # -- WARC ---------------------------------------------------------------------------------
     def _warc(self) -> Iterator[ArchivedPage]:
         from warcio.archiveiterator import ArchiveIterator
-        from warcio.exceptions import ArchiveLoadFailed
 
+        size = self.path.stat().st_size
+        # warcio reads a damaged gzip member on as if nothing happened (it swallows zlib's errors
+        # and even decodes appended garbage), so the members are checked first with zlib itself
+        intact_until = _gzip_intact_until(self.path)
         with self.path.open("rb") as stream:
-            records = ArchiveIterator(stream, arc2warc=True)  # ARC headers read as WARC ones
+            records = ArchiveIterator(stream, arc2warc=True, check_digests=True)  # ARC headers read as WARC ones
             while True:
                 try:
                     record = next(records)
                 except StopIteration:
+                    if intact_until is not None and intact_until < size:
+                        self._corrupt(f"damaged or cut gzip member from byte {intact_until}")
+                    elif intact_until is None:
+                        self._check_tail(stream, int(getattr(records, "offset", 0) or 0))
+                    if getattr(records, "err_count", 0):
+                        self._corrupt("a record's length does not match its bytes")
                     return
-                except (ArchiveLoadFailed, OSError, ValueError, EOFError) as exc:
-                    # a corrupt record breaks the stream: nothing after it can be found reliably
-                    self.dropped.append(("corrupt", f"{self.path.name}: {exc}"[:300]))
+                except Exception as exc:  # noqa: BLE001 - warcio raises assorted errors on a cut record
+                    # (ArchiveLoadFailed, EOFError, zlib errors, even AttributeError on a header
+                    # block cut short); a corrupt record breaks the stream: nothing after it can be
+                    # found reliably, so what came before is kept and the rest is reported
+                    self._corrupt(str(exc))
+                    return
+                if intact_until is not None and int(getattr(records, "offset", 0) or 0) >= intact_until:
+                    self._corrupt(f"damaged or cut gzip member from byte {intact_until}")
+                    return
+                if _malformed(record):
+                    # a header block cut short and glued to what followed: no length to trust
+                    self._corrupt(f"bad header block in {record.rec_headers.get_header('WARC-Target-URI') or record.rec_type}")
                     return
                 page = self._warc_page(record)
+                if _cut_short(record):
+                    # the file ends inside this record: warcio hands out what is there and stops
+                    # without a word, so the short read is the only sign of a truncated archive
+                    self._corrupt(f"cut short inside {record.rec_headers.get_header('WARC-Target-URI') or record.rec_type}")
+                    return
+                if _digest_failed(record):
+                    # the bytes are not the ones the crawler wrote (damaged in place): this
+                    # record is dropped, the stream itself still holds together
+                    uri = record.rec_headers.get_header("WARC-Target-URI") or record.rec_type
+                    self.dropped.append(("corrupt", f"{self.path.name}: digest mismatch in {uri}"[:300]))
+                    continue
                 if page is not None:
                     yield page
+
+    def _corrupt(self, why: str) -> None:
+        """Record one break of the archive (the first one is enough: the reading stops there)."""
+        if not any(reason == "corrupt" for reason, _ in self.dropped):
+            self.dropped.append(("corrupt", f"{self.path.name}: {why}"[:300]))
+
+    def _check_tail(self, stream: BinaryIO, end: int) -> None:
+        """Report bytes after the last whole record of an uncompressed file (warcio stops silently)."""
+        stream.seek(end)
+        if stream.read(1 << 16).strip(b"\r\n\t \x00"):
+            self._corrupt(f"unreadable data from byte {end}")
 
     def _warc_page(self, record: Any) -> ArchivedPage | None:
         uri = (record.rec_headers.get_header("WARC-Target-URI") or "").strip().strip("<>")  # WARC 1.0 drafts bracketed it
