@@ -127,6 +127,11 @@ def _digest_failed(record: Any) -> bool:
     return checker is not None and any("digest failed" in problem for problem in checker.problems)
 
 
+def _label(record: Any) -> str:
+    """How a damaged record is named in the report: its URL, or its type when it has none."""
+    return str(record.rec_headers.get_header("WARC-Target-URI") or record.rec_type)
+
+
 def _malformed(record: Any) -> bool:
     """Whether the record has no usable length (WARC and ARC both require a decimal one)."""
     if record.length is None:
@@ -203,19 +208,18 @@ class ArchiveReader:
                     return
                 if _malformed(record):
                     # a header block cut short and glued to what followed: no length to trust
-                    self._corrupt(f"bad header block in {record.rec_headers.get_header('WARC-Target-URI') or record.rec_type}")
+                    self._corrupt(f"bad header block in {_label(record)}")
                     return
                 page = self._warc_page(record)
                 if _cut_short(record):
                     # the file ends inside this record: warcio hands out what is there and stops
                     # without a word, so the short read is the only sign of a truncated archive
-                    self._corrupt(f"cut short inside {record.rec_headers.get_header('WARC-Target-URI') or record.rec_type}")
+                    self._corrupt(f"cut short inside {_label(record)}")
                     return
                 if _digest_failed(record):
                     # the bytes are not the ones the crawler wrote (damaged in place): this
                     # record is dropped, the stream itself still holds together
-                    uri = record.rec_headers.get_header("WARC-Target-URI") or record.rec_type
-                    self.dropped.append(("corrupt", f"{self.path.name}: digest mismatch in {uri}"[:300]))
+                    self.dropped.append(("corrupt", f"{self.path.name}: digest mismatch in {_label(record)}"[:300]))
                     continue
                 if page is not None:
                     yield page
