@@ -84,6 +84,16 @@ def test_truncated_warc_keeps_what_came_before(tmp_path: Path, name: str, gzip_r
     assert kept_first
 
 
+@pytest.mark.parametrize(("name", "gzip_records"), [("padded.warc.gz", True), ("padded.warc", False)])
+def test_blank_padding_after_the_last_record_is_no_break(tmp_path: Path, name: str, gzip_records: bool) -> None:
+    path = tmp_path / name
+    _write_warc(path, gzip_records=gzip_records)
+    path.write_bytes(path.read_bytes() + b"\r\n\r\n")
+    reader = ArchiveReader(path)
+    assert [p.url for p in reader] == ["https://w.example/a", "https://w.example/b", "https://w.example/c"]
+    assert [reason for reason, _ in reader.dropped] == ["not_html", "http_status"]
+
+
 def test_warc_record_damaged_in_place_is_dropped_and_the_rest_read(tmp_path: Path) -> None:
     path = tmp_path / "crawl.warc"
     _write_warc(path, gzip_records=False)

@@ -82,7 +82,6 @@ def _gzip_intact_until(path: Path) -> int | None:
 
     Each WARC record is its own gzip member; zlib verifies a member's CRC and length at its end,
     so the first member that fails (or never ends) marks where the trustworthy part stops.
-    Blank bytes after the last member are tolerated.
     """
     with path.open("rb") as stream:
         if stream.read(2) != b"\x1f\x8b":
@@ -99,7 +98,7 @@ def _gzip_intact_until(path: Path) -> int | None:
                     inflater.decompress(data, 1 << 20)  # output is thrown away, bounded per call
                     data = inflater.unconsumed_tail
             except zlib.error:
-                return _blank_after(stream, good)
+                return good
             if inflater.eof:
                 rest = inflater.unused_data
                 good = chunk_start + len(chunk) - len(rest)
@@ -112,13 +111,11 @@ def _gzip_intact_until(path: Path) -> int | None:
         return good
 
 
-def _blank_after(stream: BinaryIO, offset: int) -> int:
-    """``offset``, or the file's end when only blank bytes follow it (tolerated padding)."""
+def _blank_from(stream: BinaryIO, offset: int) -> bool:
+    """Whether only blank bytes (tolerated padding) follow ``offset`` to the end of the file."""
     stream.seek(offset)
     tail = stream.read(1 << 16)
-    if tail.strip(b"\r\n\t \x00") or stream.read(1):
-        return offset
-    return offset + len(tail)
+    return not tail.strip(b"\r\n\t \x00") and not stream.read(1)
 
 
 def _digest_failed(record: Any) -> bool:
@@ -157,6 +154,7 @@ class ArchiveReader:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.dropped: list[tuple[str, str]] = []
+        self._broken = False  # a break of the stream was reported (records damaged in place are apart)
         if not self.path.exists():
             raise ParseError(f"no such archive: {self.path}", reason="not_found")
         name = self.path.name.lower()
@@ -180,7 +178,6 @@ class ArchiveReader:
     def _warc(self) -> Iterator[ArchivedPage]:
         from warcio.archiveiterator import ArchiveIterator
 
-        size = self.path.stat().st_size
         # warcio reads a damaged gzip member on as if nothing happened (it swallows zlib's errors
         # and even decodes appended garbage), so the members are checked first with zlib itself
         intact_until = _gzip_intact_until(self.path)
@@ -190,10 +187,9 @@ class ArchiveReader:
                 try:
                     record = next(records)
                 except StopIteration:
-                    if intact_until is not None and intact_until < size:
-                        self._corrupt(f"damaged or cut gzip member from byte {intact_until}")
-                    elif intact_until is None:
-                        self._check_tail(stream, int(getattr(records, "offset", 0) or 0))
+                    # warcio stops silently at a cut gzip member or unreadable bytes: whatever
+                    # follows the last trustworthy byte must be padding
+                    self._end_at(stream, int(getattr(records, "offset", 0) or 0) if intact_until is None else intact_until)
                     if getattr(records, "err_count", 0):
                         self._corrupt("a record's length does not match its bytes")
                     return
@@ -204,7 +200,7 @@ class ArchiveReader:
                     self._corrupt(str(exc))
                     return
                 if intact_until is not None and int(getattr(records, "offset", 0) or 0) >= intact_until:
-                    self._corrupt(f"damaged or cut gzip member from byte {intact_until}")
+                    self._end_at(stream, intact_until)  # (warcio reads padding as a record of no type)
                     return
                 if _malformed(record):
                     # a header block cut short and glued to what followed: no length to trust
@@ -224,16 +220,16 @@ class ArchiveReader:
                 if page is not None:
                     yield page
 
-    def _corrupt(self, why: str) -> None:
-        """Record one break of the archive (the first one is enough: the reading stops there)."""
-        if not any(reason == "corrupt" for reason, _ in self.dropped):
-            self.dropped.append(("corrupt", f"{self.path.name}: {why}"[:300]))
+    def _end_at(self, stream: BinaryIO, end: int) -> None:
+        """The reading ends at ``end``: anything but padding after it is a break."""
+        if not _blank_from(stream, end):
+            self._corrupt(f"unreadable or cut data from byte {end}")
 
-    def _check_tail(self, stream: BinaryIO, end: int) -> None:
-        """Report bytes after the last whole record of an uncompressed file (warcio stops silently)."""
-        stream.seek(end)
-        if stream.read(1 << 16).strip(b"\r\n\t \x00"):
-            self._corrupt(f"unreadable data from byte {end}")
+    def _corrupt(self, why: str) -> None:
+        """Record the break of the archive once (two checks may see the same one; reading stops there)."""
+        if not self._broken:
+            self._broken = True
+            self.dropped.append(("corrupt", f"{self.path.name}: {why}"[:300]))
 
     def _warc_page(self, record: Any) -> ArchivedPage | None:
         uri = (record.rec_headers.get_header("WARC-Target-URI") or "").strip().strip("<>")  # WARC 1.0 drafts bracketed it
