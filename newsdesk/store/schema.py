@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -65,6 +66,9 @@ class Source(Base):
     home_url: Mapped[str | None] = mapped_column(String(MAX_URL_CHARS))
     lang: Mapped[str | None] = mapped_column(String(16))
     country: Mapped[str | None] = mapped_column(String(8))
+    # who owns the outlet (free text, "Gazprom-Media") and whether it is state media (None: unknown)
+    ownership: Mapped[str | None] = mapped_column(String(300))
+    state_media: Mapped[bool | None] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # where article bodies come from: auto, feed or rules (extract/modes.py); selectors for rules
     extraction_mode: Mapped[str] = mapped_column(String(16), default="auto", server_default="auto")
@@ -147,6 +151,8 @@ class Article(Base):
     # copy of the same text when this one is a reprint (its own page stays, lists fold it)
     story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id", ondelete="SET NULL"), index=True)
     reprint_of: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"), index=True)
+    # when the entities stage looked at it (NULL: its queue); set again to NULL by `entities rebuild`
+    entities_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     source: Mapped[Source | None] = relationship()
     urls: Mapped[list[ArticleUrl]] = relationship(back_populates="article", cascade="all, delete-orphan")
@@ -543,3 +549,95 @@ class WebSubSubscription(Base):
 
 
 __all__ += ["WebSubSubscription"]
+
+
+class Entity(Base):
+    """A person, organisation or place, one row however many languages name it. ``name`` is the
+    display name (the most used one); ``names`` holds every spelling per language. An entity merged
+    into another (by the cross-language merge or an admin) keeps its row with ``merged_into`` set,
+    so old links and URLs still resolve."""
+
+    __tablename__ = "entities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    type: Mapped[str] = mapped_column(String(3), index=True)  # PER, ORG, LOC
+    name: Mapped[str] = mapped_column(String(300))
+    article_count: Mapped[int] = mapped_column(Integer, default=0)
+    merged_into: Mapped[int | None] = mapped_column(Integer, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EntityName(Base):
+    """One spelling of an entity in one language: ``name`` as shown ("Песков"), ``key`` the folded
+    lookup form (lemmatised, lower-case, ё→е) that NER output is matched on. ``origin`` says how it
+    came to this entity: ner (found in an article), merge (another entity's name folded in) or admin."""
+
+    __tablename__ = "entity_names"
+    __table_args__ = (UniqueConstraint("type", "lang", "key", name="uq_entity_names_type_lang_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id", ondelete="CASCADE"), index=True)
+    type: Mapped[str] = mapped_column(String(3))
+    lang: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(300))
+    key: Mapped[str] = mapped_column(String(300))
+    mentions: Mapped[int] = mapped_column(Integer, default=0)
+    origin: Mapped[str] = mapped_column(String(16), default="ner")
+
+
+class ArticleEntity(Base):
+    """An entity in an article: ``name`` as the article spells it (its language's name), how many
+    mentions. The entities stage writes these; ``articles.entities_at`` marks an article done."""
+
+    __tablename__ = "article_entities"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id", ondelete="CASCADE"), primary_key=True,
+                                           index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    mentions: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class EntityMerge(Base):
+    """Why two entities are one (or were split): the explanation shown on the entity page. ``kind``:
+    transliteration, alias, cooccurrence, admin-merge, admin-split; ``evidence`` the names and
+    figures behind it."""
+
+    __tablename__ = "entity_merges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity_id: Mapped[int] = mapped_column(Integer, index=True)  # the entity kept
+    other_id: Mapped[int] = mapped_column(Integer, index=True)  # the entity folded in (or split off)
+    kind: Mapped[str] = mapped_column(String(32))
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    by: Mapped[str | None] = mapped_column(String(100))  # the admin's username, None for the pipeline
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Collection(Base):
+    """A group of sources, as Media Cloud's collections: by hand (``kind`` manual, members in
+    ``collection_sources``) or by a source field (``kind`` country or language, ``value`` "ru"),
+    whose members are whatever sources have that value now."""
+
+    __tablename__ = "collections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(16), default="manual")  # manual, country, language
+    value: Mapped[str | None] = mapped_column(String(16))
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CollectionSource(Base):
+    """A source in a manual collection."""
+
+    __tablename__ = "collection_sources"
+
+    collection_id: Mapped[int] = mapped_column(ForeignKey("collections.id", ondelete="CASCADE"), primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True,
+                                           index=True)
+
+
+__all__ += ["ArticleEntity", "Collection", "CollectionSource", "Entity", "EntityMerge", "EntityName"]
