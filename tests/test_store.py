@@ -59,3 +59,43 @@ def test_mark_entry_counts_attempts_and_keeps_the_article(db_url: str) -> None:
         assert (log.url, log.status, log.bytes, log.duration_ms, log.outcome) == (
             "https://example.com/3", 200, 1234, 250, "ok")
         assert log.at is not None
+
+
+def test_long_metadata_fits_its_columns_on_every_backend(db_url: str) -> None:
+    """A page whose section and outlet name exceed their columns is stored on PostgreSQL as on
+    SQLite (which would keep any length), cut at a word; a feed's long title too, and a validator
+    too long to keep whole is dropped (a cut ETag never matches)."""
+    from datetime import UTC, datetime
+
+    from newsdesk.extract.article import extract_article
+    from newsdesk.models import FeedUpdate
+    from newsdesk.store.schema import Feed
+
+    section = " ".join(["Politics and government news from every region"] * 10)  # 490 characters
+    outlet = " ".join(["The Very Long Name Of A Regional Evening Newspaper"] * 7)
+    body = "".join(f"<p>Paragraph {i} of a real article body with enough words to be kept as text.</p>"
+                   for i in range(8))
+    page = (f'<html><head><title>A headline</title><meta property="article:section" content="{section}">'
+            f'<meta property="og:site_name" content="{outlet}"></head>'
+            f"<body><article><h1>A headline</h1>{body}</article></body></html>")
+    extracted = extract_article(page, "https://example.com/long")
+    assert extracted.section and len(extracted.section) > 200  # extraction keeps more than the column
+    with session_scope(engine_for(db_url)) as session:
+        stored = repo.insert_article(session, extracted=extracted, url="https://example.com/long",
+                                     canonical_url="https://example.com/long", other_urls=[],
+                                     content_hash="long", source_id=None, hints={"section": section})
+        source = repo.add_source(session, name=outlet * 3)
+        feed = repo.add_feed(session, source, url="https://example.com/feed", kind="rss", title=section * 2)
+        now = datetime(2026, 1, 5, tzinfo=UTC)
+        repo.apply_feed_update(feed, FeedUpdate("active", now, now, 0, None, success_at=now,
+                                                validators=('"' + "e" * 600 + '"', "Mon, 05 Jan 2026 00:00:00 GMT"),
+                                                title=section * 2))
+    with session_scope(engine_for(db_url)) as session:
+        row = session.get(Article, stored.id)
+        assert row is not None and row.section is not None and row.site_name is not None
+        assert 160 < len(row.section) <= 200 and section.startswith(row.section) and not row.section.endswith(" ")
+        assert len(row.site_name) <= 300 and outlet.startswith(row.site_name)
+        feed_row = session.scalars(select(Feed)).one()
+        assert feed_row.title is not None and len(feed_row.title) <= 500
+        assert feed_row.etag is None and feed_row.last_modified == "Mon, 05 Jan 2026 00:00:00 GMT"
+        assert len(feed_row.source.name) <= 300

@@ -21,6 +21,35 @@ from newsdesk.errors import UsageError
 from newsdesk.models import MAX_URL_CHARS, EntryRef, ExtractedArticle, FeedStatus, FeedUpdate, FetchRecord
 from newsdesk.store.schema import Article, ArticleUrl, Entry, Feed, FetchLog, Source, utcnow
 
+# ---------------------------------------------------------------- column sizes
+
+
+def _limit(column: Any) -> int | None:
+    return getattr(getattr(column, "type", None), "length", None)
+
+
+def fit_text(value: str | None, column: Any) -> str | None:
+    """``value`` cut to what ``column`` holds, at a word boundary where one is near.
+
+    Why: SQLite stores a string of any length in a ``VARCHAR(200)`` and PostgreSQL refuses it, so
+    a page or feed with a long section or title stored on one backend and failed for good on the
+    other; the store, which knows its columns, makes every backend keep the same thing.
+    """
+    limit = _limit(column)
+    if value is None or limit is None or len(value) <= limit:
+        return value
+    cut = value[:limit]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit * 0.8 else cut).rstrip() or None
+
+
+def fit_validator(value: str | None, column: Any) -> str | None:
+    """A cache validator (ETag, Last-Modified) that fits ``column`` whole, else none: a cut one
+    would never match again, and asking without it only costs a full answer."""
+    limit = _limit(column)
+    return None if value is None or (limit is not None and len(value) > limit) else value
+
+
 # ---------------------------------------------------------------- sources and feeds
 
 
@@ -32,7 +61,8 @@ def add_source(
     lang: str | None = None,
     country: str | None = None,
 ) -> Source:
-    source = Source(name=name, home_url=home_url, lang=lang, country=country)
+    source = Source(name=fit_text(name, Source.__table__.c.name) or name[:1], home_url=home_url, lang=lang,
+                    country=country)
     session.add(source)
     session.flush()
     return source
@@ -44,7 +74,8 @@ def add_feed(
     existing = session.scalar(select(Feed).where(Feed.url == url))
     if existing is not None:
         raise UsageError(f"sources: feed {url} is already followed (source {existing.source_id})")
-    feed = Feed(source=source, url=url, kind=kind, title=title, folder=folder, status=FeedStatus.ACTIVE.value)
+    feed = Feed(source=source, url=url, kind=kind, title=fit_text(title, Feed.__table__.c.title),
+                folder=fit_text(folder, Feed.__table__.c.folder), status=FeedStatus.ACTIVE.value)
     session.add(feed)
     session.flush()
     return feed
@@ -108,11 +139,13 @@ def apply_feed_update(feed: Feed, update: FeedUpdate) -> None:
     if update.success_at is not None:
         feed.last_success_at = update.success_at
     if update.validators is not None:
-        feed.etag, feed.last_modified = update.validators
+        etag, last_modified = update.validators
+        feed.etag = fit_validator(etag, Feed.__table__.c.etag)
+        feed.last_modified = fit_validator(last_modified, Feed.__table__.c.last_modified)
     if update.kind is not None:
         feed.kind = update.kind
     if update.title is not None:
-        feed.title = update.title
+        feed.title = fit_text(update.title, Feed.__table__.c.title)
     if update.poll_interval is not None:
         feed.poll_interval = update.poll_interval
 
@@ -298,6 +331,9 @@ def add_article_urls(session: Session, article_id: int, urls: Iterable[str], *, 
     return len(rows)
 
 
+_ARTICLE = Article.__table__.c
+
+
 def insert_article(
     session: Session,
     *,
@@ -335,8 +371,8 @@ def insert_article(
         "teaser": extracted.teaser,
         "description": extracted.description or hints.get("summary"),
         "image": extracted.image or hints.get("image"),
-        "section": extracted.section or hints.get("section"),
-        "site_name": extracted.site_name,
+        "section": fit_text(extracted.section or hints.get("section"), _ARTICLE.section),
+        "site_name": fit_text(extracted.site_name, _ARTICLE.site_name),
         "cited_sources": list(extracted.cited_sources),
         "text_sources": list(extracted.text_sources),
         "tags": list(extracted.tags),
