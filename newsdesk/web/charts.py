@@ -1,7 +1,8 @@
 """Charts drawn on the server as inline SVG, so a page shows them without JavaScript.
 
-Why hand-written SVG rather than a charting library: see docs/decisions/0009-charts.md (render
-time, page weight, and charts that need no script). Each chart is a ``<figure>`` holding
+Why hand-written SVG: the chart must be drawn with no script and no network, inside a strict CSP
+(no inline styles), with a table view; a charting library measured against it is still to be
+recorded in a decision (issue 13). Each chart is a ``<figure>`` holding
 
 - an ``<svg role="img" aria-labelledby=…>`` with axes, tick labels, a legend when there are several
   series, and a ``<title>`` on every point or bar (browsers show it on hover, no script needed);
