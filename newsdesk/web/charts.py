@@ -65,6 +65,16 @@ def nice_ticks(top: float, count: int = Y_TICKS) -> list[float]:
     return [round(i * step, 12) for i in range(n + 1)]
 
 
+def _svg(kind: str, title: str, body: Markup, width: int, height: int) -> Markup:
+    """The ``<svg>`` around a chart's drawing, labelled by its own ``<title>`` (its id from the content)."""
+    chart_id = _chart_id(kind, title, str(body))
+    return Markup(
+        '<svg class="chart-svg" role="img" aria-labelledby="{0}-title" viewBox="0 0 {1} {2}" width="{1}" height="{2}" '
+        'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMinYMin meet">'
+        '<title id="{0}-title">{3}</title>{4}</svg>'
+    ).format(chart_id, width, height, title, body)
+
+
 def _chart_id(kind: str, title: str, body: str) -> str:
     """A stable id for aria-labelledby: same chart, same id (so cached pages stay identical)."""
     digest = hashlib.blake2s(f"{kind}\0{title}\0{body}".encode(), digest_size=5).hexdigest()
@@ -198,13 +208,7 @@ def line_chart(
                 '<g class="chart-series"><path d="{}" fill="none" stroke="{}" stroke-width="2"/>{}</g>'
             ).format(path, colour, dots)
         )
-    body = Markup("").join(parts)
-    chart_id = _chart_id("line", title, str(body))
-    svg = Markup(
-        '<svg class="chart-svg" role="img" aria-labelledby="{0}-title" viewBox="0 0 {1} {2}" width="{1}" height="{2}" '
-        'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMinYMin meet">'
-        '<title id="{0}-title">{3}</title>{4}</svg>'
-    ).format(chart_id, width, height, title, body)
+    svg = _svg("line", title, Markup("").join(parts), width, height)
     return _figure(
         title, svg, _legend(drawn) if len(drawn) > 1 else Markup(""), _line_table(drawn, y_label, gap_days)
     )
@@ -292,13 +296,7 @@ def bar_chart(rows: Sequence[tuple[str, float]], *, title: str, y_label: str, wi
             label_w, TOP, bottom
         )
     )
-    body = Markup("").join(parts)
-    chart_id = _chart_id("bar", title, str(body))
-    svg = Markup(
-        '<svg class="chart-svg" role="img" aria-labelledby="{0}-title" viewBox="0 0 {1} {2}" width="{1}" height="{2}" '
-        'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMinYMin meet">'
-        '<title id="{0}-title">{3}</title>{4}</svg>'
-    ).format(chart_id, width, height, title, body)
+    svg = _svg("bar", title, Markup("").join(parts), width, height)
     table_rows = Markup("").join(
         Markup('<tr><th scope="row">{}</th><td>{}</td></tr>').format(label, format_value(value))
         for label, value in rows
