@@ -14,6 +14,7 @@ from rich.text import Text
 from newsdesk.cli.base import app, handle_errors, main, open_output, print_json
 from newsdesk.errors import UsageError
 from newsdesk.pipeline import extraction, follow
+from newsdesk.store.collections import state_media_word
 
 if TYPE_CHECKING:
     from newsdesk.store.health import HealthView
@@ -62,7 +63,8 @@ def list_(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"{row['id']:>4}  {row['name']}  [{row['lang'] or '?'}/{row['country'] or '?'}]  "
                    f"{row['articles']} articles  {row['home_url'] or ''}")
         if row["ownership"] or row["state_media"] is not None:
-            state = {True: "state media", False: "not state media", None: "state media unknown"}[row["state_media"]]
+            state = {"yes": "state media", "no": "not state media", "unknown": "state media unknown"}[
+                state_media_word(row["state_media"])]  # type: ignore[arg-type]
             click.echo(f"      owner: {row['ownership'] or 'unknown'}; {state}")
         for feed in row["feeds"]:  # type: ignore[attr-defined]
             when = feed["next_check_at"].strftime("%Y-%m-%d %H:%M UTC") if feed["next_check_at"] else "now"

@@ -66,8 +66,8 @@ def country_codes() -> frozenset[str]:
     kept as CLDR and most news data sets keep it)."""
     from babel import Locale
 
-    return frozenset(code for code in Locale("en").territories
-                     if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES)
+    codes = (str(code) for code in Locale("en").territories)
+    return frozenset(code for code in codes if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES)
 
 
 def clean_country(value: str | None) -> str | None:
