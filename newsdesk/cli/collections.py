@@ -1,7 +1,7 @@
 """``newsdesk collections …``: group sources by country, by language or by hand.
 
-A thin shell over :mod:`newsdesk.store.collections`; every list, search and feed of the site takes
-``collection=ID-or-SLUG`` to keep to one.
+A thin shell over :mod:`newsdesk.store.collections`. Filtering the site's lists, search, charts
+and feeds by collection is the next step of issue 13; today collections are kept and listed.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def show(ctx: click.Context, collection: str, as_json: bool) -> None:
 
 @collections_group.command("add")
 @click.option("--name", required=True, help="The collection's name, as pages show it.")
-@click.option("--slug", help="Its name in URLs (collection=SLUG); default: made from the name.")
+@click.option("--slug", help="Its short name (letters, digits, hyphens); default: made from the name.")
 @click.option("--by", "by", metavar="RULE",
               help="country=RU or language=ru: every source with that value, now and later; "
                    "manual (default): the sources you add.")

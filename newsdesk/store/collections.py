@@ -220,7 +220,7 @@ def add_collection(session: Session, *, name: str, slug: str | None = None, by: 
     slug = slug.strip().lower() if slug else slugify(name)
     if not _SLUG.fullmatch(slug) or slug.isdigit():
         raise UsageError(f"slug {slug!r}: lower-case letters, digits and hyphens, not only digits (it names the "
-                         "collection in URLs, collection=SLUG)")
+                         "collection in commands and, later, in URLs)")
     if session.scalar(select(Collection.id).where(Collection.slug == slug)) is not None:
         raise UsageError(f"a collection with slug {slug!r} exists already")
     kind, value = parse_by(by)
