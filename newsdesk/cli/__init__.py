@@ -10,7 +10,8 @@ from __future__ import annotations
 import sys
 
 # Each module adds its commands to ``main`` when imported.
-from newsdesk.cli import core as _core  # noqa: E402,F401
+from newsdesk.cli import collections as _collections  # noqa: E402,F401
+from newsdesk.cli import core as _core  # noqa: F401
 from newsdesk.cli import crawl as _crawl  # noqa: F401
 from newsdesk.cli import demo as _demo  # noqa: F401
 from newsdesk.cli import reference as _reference  # noqa: F401

@@ -14,6 +14,7 @@ from rich.text import Text
 from newsdesk.cli.base import app, handle_errors, main, open_output, print_json
 from newsdesk.errors import UsageError
 from newsdesk.pipeline import extraction, follow
+from newsdesk.store.collections import state_media_word
 
 if TYPE_CHECKING:
     from newsdesk.store.health import HealthView
@@ -59,7 +60,12 @@ def list_(ctx: click.Context, as_json: bool) -> None:
     if not rows:
         click.echo("no sources yet: newsdesk sources add URL")
     for row in rows:
-        click.echo(f"{row['id']:>4}  {row['name']}  [{row['lang'] or '?'}]  {row['articles']} articles  {row['home_url'] or ''}")
+        click.echo(f"{row['id']:>4}  {row['name']}  [{row['lang'] or '?'}/{row['country'] or '?'}]  "
+                   f"{row['articles']} articles  {row['home_url'] or ''}")
+        if row["ownership"] or row["state_media"] is not None:
+            state = {"yes": "state media", "no": "not state media", "unknown": "state media unknown"}[
+                state_media_word(row["state_media"])]  # type: ignore[arg-type]
+            click.echo(f"      owner: {row['ownership'] or 'unknown'}; {state}")
         for feed in row["feeds"]:  # type: ignore[attr-defined]
             when = feed["next_check_at"].strftime("%Y-%m-%d %H:%M UTC") if feed["next_check_at"] else "now"
             line = f"      feed {feed['id']} {feed['kind']:<7} {feed['status']:<8} next {when}  {feed['url']}"
@@ -142,28 +148,60 @@ def remove(ctx: click.Context, source_id: int) -> None:
 @click.option("--drop-selector", "drop_selectors", metavar="CSS", multiple=True,
               help="For rules: elements to drop from the body (repeatable; replaces the stored list).")
 @click.option("--no-drop-selectors", is_flag=True, help="Forget the stored drop selectors.")
+@click.option("--country", metavar="CODE", help="Where the outlet publishes from: ISO 3166-1 alpha-2 (RU, GB); "
+                                                "empty to forget.")
+@click.option("--language", metavar="CODE", help="The outlet's language (ru, en, pt-br); empty to forget.")
+@click.option("--ownership", metavar="TEXT", help="Who owns the outlet (free text, at most 300 characters).")
+@click.option("--state-media", type=click.Choice(["yes", "no", "unknown"]), help="Whether it is state media.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 @handle_errors
 def set_(ctx: click.Context, source_id: int, mode: str | None, body_selector: str | None,
-         drop_selectors: tuple[str, ...], no_drop_selectors: bool, as_json: bool) -> None:
-    """Set how a source's articles are extracted; selectors are checked before anything is saved."""
+         drop_selectors: tuple[str, ...], no_drop_selectors: bool, country: str | None, language: str | None,
+         ownership: str | None, state_media: str | None, as_json: bool) -> None:
+    """Set a source's metadata (country, language, ownership, state media) or how its articles are
+    extracted; everything is checked before anything is saved."""
+    from newsdesk.store import collections
+    from newsdesk.store.db import engine_for, session_scope
+
     settings = app(ctx).settings
     if no_drop_selectors and drop_selectors:
         raise UsageError("sources set: give --drop-selector or --no-drop-selectors, not both")
-    current = extraction.get_extraction(settings, source_id)
-    drops = () if no_drop_selectors else (drop_selectors or current.drop_selectors)
-    rules = extraction.set_extraction(settings, source_id, mode or current.mode,
-                                      body_selector if body_selector is not None else current.body_selector, drops)
-    if as_json:
-        print_json({"id": source_id, "extraction": rules.mode, "body_selector": rules.body_selector,
+    given = {k: v for k, v in (("country", country), ("lang", language), ("ownership", ownership),
+                               ("state_media", state_media)) if v is not None}
+    for check, key in ((collections.clean_country, "country"), (collections.clean_language, "lang"),
+                       (collections.clean_ownership, "ownership")):
+        if key in given:
+            check(given[key])  # bad metadata refused before the extraction rules are touched
+    touches_extraction = mode is not None or body_selector is not None or bool(drop_selectors) or no_drop_selectors
+    if not given and not touches_extraction:
+        raise UsageError("sources set: nothing to set (see newsdesk sources set --help)")
+    out: dict[str, object] = {"id": source_id}
+    line = f"source {source_id}:"
+    if touches_extraction or not given:
+        current = extraction.get_extraction(settings, source_id)
+        drops = () if no_drop_selectors else (drop_selectors or current.drop_selectors)
+        rules = extraction.set_extraction(settings, source_id, mode or current.mode,
+                                          body_selector if body_selector is not None else current.body_selector,
+                                          drops)
+        out.update({"extraction": rules.mode, "body_selector": rules.body_selector,
                     "drop_selectors": list(rules.drop_selectors)})
+        line += f" extraction {rules.mode}"
+        if rules.body_selector:
+            line += f", body {rules.body_selector!r}"
+        if rules.drop_selectors:
+            line += ", dropping " + ", ".join(repr(css) for css in rules.drop_selectors)
+    if given:
+        with session_scope(engine_for(app(ctx).db_url)) as session:
+            source = collections.set_source_metadata(session, source_id, **given)
+            meta = collections.source_metadata(source)
+        out.update(meta)
+        line += (" country " + (meta["country"] or "?") + ", language " + (meta["lang"] or "?")
+                 + ", ownership " + (meta["ownership"] or "?")
+                 + ", state media " + collections.state_media_word(meta["state_media"]))
+    if as_json:
+        print_json(out)
         return
-    line = f"source {source_id}: extraction {rules.mode}"
-    if rules.body_selector:
-        line += f", body {rules.body_selector!r}"
-    if rules.drop_selectors:
-        line += ", dropping " + ", ".join(repr(css) for css in rules.drop_selectors)
     click.echo(line)
 
 

@@ -191,6 +191,9 @@ def _source_row(source: Source, articles: int) -> dict[str, object]:
         "name": source.name,
         "home_url": source.home_url,
         "lang": source.lang,
+        "country": source.country,
+        "ownership": source.ownership,
+        "state_media": source.state_media,
         "articles": articles,
         "feeds": [
             {
