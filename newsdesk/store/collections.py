@@ -271,13 +271,3 @@ def remove_source_from(session: Session, ref: str | int, source_id: int) -> Coll
 def members(session: Session, collection: Collection) -> list[Source]:
     return list(session.scalars(select(Source).where(Source.id.in_(member_ids_query(collection)))
                                 .order_by(Source.name, Source.id)))
-
-
-def collections_of(session: Session, source: Source) -> list[Collection]:
-    """The collections that hold ``source`` now (manual ones by link, the others by its fields)."""
-    out = []
-    for collection in session.scalars(select(Collection).order_by(Collection.name)):
-        if session.scalar(member_ids_query(collection).where(Source.id == source.id) if collection.kind != "manual"
-                          else member_ids_query(collection).where(CollectionSource.source_id == source.id)):
-            out.append(collection)
-    return out
